@@ -1,0 +1,78 @@
+"""The composition root: the only place that wires Bolt, the database, the Slack client and the services."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from sqlalchemy.engine import Engine
+
+from bot.blocks import messages as m
+from bot.config import Settings
+from bot.handlers import actions, commands, events, views
+from bot.services import Services, utc_clock
+from bot.slack import Directory, Outbox, make_client
+from bot.storage.db import init_db, make_engine
+
+log = logging.getLogger("bot")
+
+SORRY = (
+    "Sorry, something went wrong on my side and I couldn't finish that. Nothing you'd already given is lost; "
+    "please try again in a moment."
+)
+
+
+def build_app(
+    settings: Settings,
+    *,
+    client: WebClient | None = None,
+    engine: Engine | None = None,
+    outbox: Outbox | None = None,
+    clock: Callable[[], datetime] = utc_clock,
+    token_verification: bool = True,
+) -> App:
+    engine = engine or make_engine(settings.database_url)
+    init_db(engine)
+    client = client or make_client(token=settings.secret("slack_bot_token"), base_url=settings.slack_api_url)
+    services = Services(
+        settings=settings,
+        engine=engine,
+        client=client,
+        outbox=outbox or Outbox(settings.slack_workers),
+        directory=Directory(client),
+        clock=clock,
+    )
+    app = App(
+        client=client,
+        signing_secret=settings.secret("slack_signing_secret") or "",
+        # Listeners only touch the database and queue their Slack calls on the outbox, so they finish in
+        # milliseconds; running them before the HTTP response means an answer is committed before Slack hears
+        # "200", and a failure makes Slack redeliver the event instead of the answer being lost.
+        process_before_response=True,
+        token_verification_enabled=token_verification,
+        logger=logging.getLogger("bot.bolt"),
+    )
+
+    @app.error
+    def on_error(error: Exception, body: dict, respond) -> BoltResponse:
+        log.error("Unhandled %s while handling a %s request", type(error).__name__, body.get("type") or "command",
+                  exc_info=error)
+        if body.get("response_url"):
+            try:
+                respond(response_type="ephemeral", replace_original=False, **m.note(SORRY))
+            except Exception:  # the apology is best effort; the error is already logged
+                log.warning("Could not tell the user about the error")
+        # A 500 makes Slack redeliver events, so a reply that failed to store gets another chance.
+        return BoltResponse(status=500, body="")
+
+    for module in (commands, events, actions, views):
+        module.register(app, services)
+    app.journey = services  # type: ignore[attr-defined]  (for the server's shutdown and for tests)
+    return app
+
+
+def services_of(app: App) -> Services:
+    return app.journey  # type: ignore[attr-defined]

@@ -1,0 +1,335 @@
+"""Pure builders for every message the bot sends: each returns {"text": fallback, "blocks": [...]}.
+
+People's text always passes through `text.show` / `text.show_plain`, so it can never ping anyone.
+"""
+
+from __future__ import annotations
+
+from bot import ids
+from bot import text as t
+from bot.blocks import limits
+from bot.storage.models import ItemKind, StepKind
+from bot.workshop import Closed, PromptView, Rated, ReplyOutcome, StatusView
+
+USAGE = "Usage: `/journey new <title>` · `status` · `next` · `dept <department>` · `stages A, B, C` · `export json` · `close` · `help`"
+
+HELP_LINES = [
+    ("`/journey new <title> [--template buyer]`", "Start a workshop in this channel; you become its facilitator. No title opens a form."),
+    ("`/journey status`", "Where the workshop is, answers per step and stage, who has joined in, which departments."),
+    ("`/journey next`", "Facilitator: close the current step and post the next prompt."),
+    ("`/journey dept <department>`", "Set your department (Marketing, Sales, Support, Product…), kept for this workspace."),
+    ("`/journey stages A, B, C`", "Facilitator: replace the stage list, before the stage walk starts."),
+    ("`/journey export json`", "Post the whole map as a JSON file in this channel."),
+    ("`/journey close`", "Facilitator: end the workshop."),
+    ("`/journey help`", "This help."),
+]
+
+EMOTION_FACES = {1: "😖", 2: "🙁", 3: "😐", 4: "🙂", 5: "😄"}
+
+
+def _section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": t.fit(text, limits.SECTION_TEXT)}}
+
+
+def _context(*texts: str) -> dict:
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": t.fit(x, limits.SECTION_TEXT)} for x in texts[: limits.CONTEXT_ELEMENTS]],
+    }
+
+
+def _header(text: str) -> dict:
+    return {"type": "header", "text": {"type": "plain_text", "text": t.shorten(text, limits.HEADER_TEXT), "emoji": True}}
+
+
+def _message(fallback: str, blocks: list[dict]) -> dict:
+    return {"text": t.fit(fallback, limits.FALLBACK_TEXT), "blocks": blocks[: limits.MESSAGE_BLOCKS]}
+
+
+def note(text: str) -> dict:
+    """A one-paragraph message (refusals, confirmations). `text` is already safe mrkdwn."""
+    return _message(text, [_section(text)])
+
+
+def build_help() -> dict:
+    lines = "\n".join(f"{cmd}\n      {what}" for cmd, what in HELP_LINES)
+    return _message(
+        USAGE,
+        [
+            _header("Journey Workshop Bot"),
+            _section(
+                "I lead your team through a customer journey mapping workshop in this channel: objectives, personas, "
+                "stages, then each stage's touchpoints, emotions, pain points and opportunities. "
+                "Answer each prompt *in its thread*."
+            ),
+            _section(lines),
+        ],
+    )
+
+
+def build_unknown(message: str) -> dict:
+    return note(f"{message}\n{USAGE}")
+
+
+# --- Prompts ---------------------------------------------------------------------------------------------
+
+
+_STAGE_HOWTO = (
+    "Reply in this thread, *one item per line*, starting each with its kind:\n"
+    "• `touchpoint:` where customers meet us here (ad, demo, invoice, support chat…)\n"
+    "• `pain:` what frustrates or blocks them\n"
+    "• `idea:` an opportunity to make it better\n"
+    "• `emotion: 1-5 [note]` how customers feel here (1 = very negative, 5 = very positive), or use the buttons"
+)
+
+
+def build_prompt(p: PromptView) -> dict:
+    title = t.show_plain(p.title, 80)
+    step = f"Step {p.number} of {p.total}"
+    footer = f"*{t.show(p.title, 100)}* · {step} · {t.show(p.template_name, 60)} · the facilitator moves on with `/journey next`"
+    if p.kind == StepKind.OBJECTIVES:
+        head = f"🧭 {title}: objectives"
+        body = (
+            "Welcome to our customer journey mapping workshop! Everyone from every department is invited to answer.\n\n"
+            "*What should this journey map help us understand or change?* Reply in this thread, *one objective per line*.\n"
+            "Tip: tell me your department first with `/journey dept <department>`, so the map shows which teams see what."
+        )
+        blocks = [_header(head), _section(body)]
+    elif p.kind == StepKind.PERSONAS:
+        head = f"👥 {title}: personas"
+        body = (
+            "*Who is the customer on this journey?* Reply in this thread with *one persona per reply*:\n"
+            "first line `Name — short description` (or `Name: description`); more lines add detail.\n"
+            "_e.g._ `Olivia — operations lead at a 50-person logistics firm, buys on a monthly budget`"
+        )
+        blocks = [_header(head), _section(body)]
+    elif p.kind == StepKind.STAGES:
+        head = f"🗺️ {title}: stages"
+        listing = "\n".join(f"{i}. {t.show(n, 60)}" for i, n in enumerate(p.stage_names, 1)) or "_No stages yet._"
+        body = (
+            f"We'll walk through the customer's journey in these stages ({t.show(p.template_name, 60)}):\n{listing}\n\n"
+            "Missing one, or one that doesn't fit our customers? *Suggest stages in this thread*, one per line. "
+            "The facilitator confirms the list with `/journey stages A, B, C`."
+        )
+        blocks = [_header(head), _section(body)]
+    else:
+        head = f"📍 {title}: stage {p.number - 3} of {p.total - 3}, {t.show_plain(p.stage_name or '', 60)}"
+        blocks = [_header(head)]
+        if p.stage_hint:
+            blocks.append(_section(f"_{t.show(p.stage_hint, 300)}_"))
+        blocks.append(_section(_STAGE_HOWTO))
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"emotion:{p.stage_id}",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": f"{ids.EMOTION_RATE}_{score}",
+                        "text": {"type": "plain_text", "text": f"{score} {face}", "emoji": True},
+                        "value": f"{p.stage_id}:{score}",
+                    }
+                    for score, face in EMOTION_FACES.items()
+                ],
+            }
+        )
+    blocks.append(_context(footer))
+    return _message(f"{head}: reply in the thread", blocks)
+
+
+def build_started(p: PromptView) -> dict:
+    return note(
+        f"You're facilitating *{t.show(p.title, 100)}*. I posted the first prompt; when people have answered, "
+        "`/journey next` moves on. `/journey status` shows who has joined in, and `/journey stages A, B, C` changes "
+        "the stage list before the stage walk."
+    )
+
+
+def build_stages_set(names: list[str]) -> dict:
+    listing = " → ".join(t.show(n, 60) for n in names)
+    return note(f"🗺️ Stages confirmed: {listing}")
+
+
+def build_reposted(p: PromptView) -> dict:
+    return note(f"The prompt for step {p.number} hadn't reached the channel, so I posted it now instead of moving on.")
+
+
+def build_prompt_failed(error: str) -> dict:
+    hint = {
+        "not_in_channel": "Invite me with `/invite @Journey Workshop`, then run `/journey next` to post it.",
+        "channel_not_found": "I can't see this channel. Invite me with `/invite @Journey Workshop`, then `/journey next`.",
+        "is_archived": "This channel is archived.",
+        "ratelimited": "Slack is rate-limiting me; run `/journey next` in a minute to post it.",
+    }.get(error, "Run `/journey next` to try again.")
+    return note(f"⚠️ I couldn't post the prompt in this channel (`{t.show(error, 60)}`); nothing is lost. {hint}")
+
+
+def build_closed(c: Closed) -> dict:
+    text = (
+        f"✅ *{t.show(c.title, 100)}* is closed. {c.answers} answers from {c.people} "
+        f"{'person' if c.people == 1 else 'people'} across {c.departments} "
+        f"{'department' if c.departments == 1 else 'departments'}. Thank you all!\n"
+        "`/journey export json` posts the map as a file."
+    )
+    return note(text)
+
+
+def build_dept_set(name: str) -> dict:
+    return note(f"Got it: you're in *{t.show(name, 40)}*. Your answers will be counted for that department.")
+
+
+def build_dept_current(name: str | None) -> dict:
+    if name:
+        return note(f"You're in *{t.show(name, 40)}*. Change it with `/journey dept <department>`.")
+    return note("You haven't set a department yet. Say which with `/journey dept <department>`, e.g. `/journey dept Sales`.")
+
+
+def build_export_comment(title: str, fmt: str) -> str:
+    return f"🗂️ The journey map of *{t.show(title, 100)}* as {fmt.upper()}."
+
+
+# --- Replies in threads ----------------------------------------------------------------------------------
+
+
+_KIND_LABELS = {
+    ItemKind.TOUCHPOINT: "Touchpoint",
+    ItemKind.PAIN_POINT: "Pain point",
+    ItemKind.OPPORTUNITY: "Opportunity",
+}
+MAX_CLASSIFY_LINES = 15
+
+
+def build_classify(unsorted: list[tuple[int, str]]) -> dict:
+    blocks = [
+        _section(
+            "I couldn't tell what kind of answer "
+            + ("this line is" if len(unsorted) == 1 else "these lines are")
+            + " (next time start a line with `touchpoint:`, `pain:` or `idea:`). Which is it?"
+        )
+    ]
+    for item_id, line in unsorted[:MAX_CLASSIFY_LINES]:
+        blocks.append(_section(f"> {t.show(line, 280)}"))
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"classify:{item_id}",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": f"{ids.CLASSIFY}_{kind}",
+                        "text": {"type": "plain_text", "text": label},
+                        "value": str(item_id),
+                    }
+                    for kind, label in _KIND_LABELS.items()
+                ],
+            }
+        )
+    rest = len(unsorted) - MAX_CLASSIFY_LINES
+    if rest > 0:
+        blocks.append(_context(f"{rest} more lines are kept as unsorted; edit your reply to add prefixes to them."))
+    return _message("Which kind of answer is this?", blocks)
+
+
+def build_classified(kind: str, line: str) -> dict:
+    return note(f"Filed as *{_KIND_LABELS.get(kind, kind).lower()}*: {t.show(line, 200)}")
+
+
+def build_problems(problems: list[str]) -> dict:
+    listing = "\n".join(f"• {p}" for p in problems[:20])
+    return note(f"Some lines of your reply weren't stored:\n{listing}\nEdit your reply to fix them.")
+
+
+def build_closed_step(o: ReplyOutcome) -> dict:
+    where = (
+        f" We're now on *{t.show(o.open_label, 100)}*; please answer in the thread of that prompt."
+        if o.open_label
+        else " The workshop is closed."
+    )
+    return note(f"Thanks! *{t.show(o.step_label or 'This step', 100)}* is closed, so this reply wasn't recorded.{where}")
+
+
+def build_department_hint() -> dict:
+    return note(
+        "Thanks for joining in! Which department are you in? Tell me with `/journey dept <department>` "
+        "(e.g. `/journey dept Support`) so the map shows which teams see what."
+    )
+
+
+def build_rated(r: Rated) -> dict:
+    change = f" (was {r.replaced})" if r.replaced is not None and r.replaced != r.score else ""
+    return note(f"You rated *{t.show(r.stage_name, 60)}* {r.score} {EMOTION_FACES[r.score]}{change}.")
+
+
+# --- Status ----------------------------------------------------------------------------------------------
+
+MAX_NAMES = 40
+
+
+def _people(users: list[str]) -> str:
+    shown = ", ".join(f"<@{u}>" for u in users[:MAX_NAMES])
+    more = len(users) - MAX_NAMES
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def build_status(s: StatusView) -> dict:
+    state = f"Current step: *{t.show(s.current_label, 100)}*" if s.current_label else "This workshop is *closed*."
+    if s.current_label and not s.prompt_posted:
+        state += " (its prompt isn't in the channel yet: `/journey next` posts it)"
+    blocks = [
+        _header(f"📋 {t.show_plain(s.title, 120)}"),
+        _section(f"{state}\nTemplate: {t.show(s.template_name, 60)} · Facilitator: {_people(s.facilitators)}"),
+        {"type": "divider"},
+    ]
+    step_lines = "\n".join(
+        f"{'▶️' if cur else '•'} {t.show(label, 100)}: *{n}* {'answer' if n == 1 else 'answers'}" for label, n, cur in s.steps
+    )
+    blocks.append(_section("*Answers per step*\n" + (step_lines or "_No steps yet._")))
+    stage_lines = []
+    for st in s.stages:
+        emo = f"{st.emotion_average:.1f}/5 from {st.ratings}" if st.emotion_average is not None else "no ratings"
+        line = (
+            f"• *{t.show(st.name, 60)}*: {st.touchpoints} touchpoints · {st.pain_points} pain points · "
+            f"{st.opportunities} opportunities · emotion {emo}"
+        )
+        if st.unsorted:
+            line += f" · {st.unsorted} unsorted"
+        stage_lines.append(line)
+    if stage_lines:
+        blocks.append(_section("*Stages*\n" + "\n".join(stage_lines)))
+    blocks.append({"type": "divider"})
+
+    if s.contributors:
+        who = "\n".join(
+            f"• <@{u}> ({t.show(d, 40) if d else '_no department_'}): {n}" for u, d, n in s.contributors[:MAX_NAMES]
+        )
+        more = len(s.contributors) - MAX_NAMES
+        if more > 0:
+            who += f"\n…and {more} more"
+        blocks.append(_section(f"*Contributed ({len(s.contributors)})*\n{who}"))
+    else:
+        blocks.append(_section("*Contributed*\nNo answers yet."))
+    if s.not_contributed:
+        blocks.append(_section(f"*Not yet contributed ({len(s.not_contributed)})*\n{_people(s.not_contributed)}"))
+
+    if s.departments:
+        depts = " · ".join(
+            f"{t.show(d, 40) if d else '_no department_'}: {n}" for d, n in s.departments
+        )
+        named = [d for d, _ in s.departments if d]
+        blocks.append(_section(f"*Departments represented ({len(named)})*\n{depts}"))
+    if s.dominant:
+        d, share = s.dominant
+        blocks.append(
+            _section(
+                f"⚠️ *{t.show(d, 40)}* gave {share:.0%} of the answers. A journey map is about the cross-department view: "
+                "invite Marketing, Sales, Support and Product voices before moving on."
+            )
+        )
+    if any(d is None for d, _ in s.departments):
+        blocks.append(_context("Some answers come from people with no department; they can set one with `/journey dept <department>`."))
+    return _message(f"Status of {t.show_plain(s.title, 100)}", blocks)
+
+
+def plain_error(message: str) -> str:
+    """A refusal shown under a modal input: plain text, no mrkdwn, within Slack's limit for field errors."""
+    return t.shorten(t.plain(message).replace("*", "").replace("`", ""), 150)

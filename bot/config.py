@@ -1,0 +1,49 @@
+"""One settings object, read from the environment and an optional `.env` file."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    slack_bot_token: SecretStr | None = Field(default=None, description="Bot token, xoxb-…")
+    slack_signing_secret: SecretStr | None = Field(default=None, description="Signing secret (HTTP mode)")
+    slack_app_token: SecretStr | None = Field(default=None, description="App-level token, xapp-… (Socket Mode)")
+    database_url: str = "sqlite:///data/journey.db"
+    slack_api_url: str = "https://slack.com/api/"
+    port: int = Field(default=3000, ge=0, le=65535)
+    host: str = "0.0.0.0"
+    slash_command: str = "/journey"
+    http_threads: int = Field(default=8, ge=1, le=256, description="Request threads of the HTTP server")
+    slack_workers: int = Field(default=16, ge=1, le=256, description="Threads making outbound Slack calls")
+    log_level: str = "INFO"
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, v: str) -> str:
+        return v if v.endswith("/") else v + "/"
+
+    def secret(self, name: str) -> str | None:
+        value = getattr(self, name)
+        return value.get_secret_value() if value else None
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message is one line telling what to set."""
+
+
+def require(settings: Settings, *names: str) -> None:
+    missing = [n.upper() for n in names if not settings.secret(n)]
+    if missing:
+        raise ConfigError(
+            f"Missing {' and '.join(missing)}: set {'them' if len(missing) > 1 else 'it'} in the environment or in .env "
+            "(see README, 'Settings')."
+        )
+    prefixes = {"slack_bot_token": "xoxb-", "slack_app_token": "xapp-"}
+    for n in names:
+        p = prefixes.get(n)
+        if p and not settings.secret(n).startswith(p):
+            raise ConfigError(f"{n.upper()} should start with {p}; check you copied the right token.")

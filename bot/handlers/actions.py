@@ -1,0 +1,53 @@
+"""Buttons: emotion ratings on stage prompts, and picking the kind of an unprefixed line."""
+
+from __future__ import annotations
+
+import re
+
+from slack_bolt import Ack, App, Respond
+
+from bot import ids, workshop
+from bot.blocks import messages as m
+from bot.handlers.common import ephemeral
+from bot.services import Services
+
+
+def register(app: App, svc: Services) -> None:
+    @app.action(re.compile(ids.EMOTION_RATE_PATTERN))
+    def rate(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
+        ack()
+        stage_id, _, score = action.get("value", "").partition(":")
+        try:
+            with svc.session() as s:
+                rated = workshop.rate_emotion(
+                    session=s, team_id=_team(body), user_id=body["user"]["id"], stage_id=int(stage_id),
+                    score=int(score), now=svc.clock(),
+                )
+            reply = m.build_rated(rated)
+        except workshop.Refusal as r:
+            reply = m.note(str(r))
+        svc.outbox.submit(ephemeral, respond, reply)
+
+    @app.action(re.compile(ids.CLASSIFY_PATTERN))
+    def classify(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
+        ack()
+        kind = action["action_id"].removeprefix(ids.CLASSIFY + "_")
+        try:
+            with svc.session() as s:
+                done = workshop.classify_item(
+                    session=s, team_id=_team(body), user_id=body["user"]["id"], item_id=int(action.get("value", 0)),
+                    kind=kind, now=svc.clock(),
+                )
+        except workshop.Refusal as r:
+            svc.outbox.submit(ephemeral, respond, m.note(str(r)))
+            return
+        # Replace the question: what was filed, and the buttons for the lines still waiting.
+        filed = m.build_classified(done.kind, done.text)
+        if done.still_unsorted:
+            rest = m.build_classify(done.still_unsorted)
+            filed = {"text": filed["text"], "blocks": filed["blocks"] + rest["blocks"]}
+        svc.outbox.submit(ephemeral, respond, filed, replace=True)
+
+
+def _team(body: dict) -> str:
+    return (body.get("team") or {}).get("id") or body["user"]["team_id"]

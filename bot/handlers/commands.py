@@ -1,0 +1,185 @@
+"""`/journey` slash command: ack, parse, one service call, then replies through the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk.errors import SlackApiError
+
+from bot import commands as c
+from bot import workshop
+from bot.blocks import messages as m
+from bot.blocks.modals import build_new_workshop_modal
+from bot.handlers.common import ephemeral
+from bot.render.export import build_export, export_filename, export_json
+from bot.services import Services
+from bot.slack import error_code, post_message, upload_file
+from bot.storage import repo
+from bot.templates import load_templates
+
+
+def post_prompt(svc: Services, *, team_id: str, prompt: workshop.PromptView, tell: Callable[[dict], None]) -> None:
+    """Outbox task: post a step's prompt and remember its ts; tell the facilitator when Slack won't take it."""
+    try:
+        ts = post_message(svc.client, channel=prompt.channel_id, **m.build_prompt(prompt))
+    except SlackApiError as e:
+        tell(m.build_prompt_failed(error_code(e)))
+        return
+    with svc.session() as s:
+        workshop.record_prompt_posted(session=s, team_id=team_id, step_id=prompt.step_id, ts=ts)
+
+
+def register(app: App, svc: Services) -> None:
+    @app.command(svc.settings.slash_command)
+    def journey(ack: Ack, command: dict, respond: Respond, context) -> None:
+        ack()
+        cmd = c.parse(command.get("text", ""))
+        req = _Request(svc, command, respond, context.bot_user_id)
+        try:
+            HANDLERS[type(cmd)](req, cmd)
+        except workshop.Refusal as r:
+            svc.outbox.submit(ephemeral, respond, m.note(str(r)))
+
+
+class _Request:
+    def __init__(self, svc: Services, command: dict, respond: Respond, bot_user_id: str | None):
+        self.svc = svc
+        self.team_id: str = command["team_id"]
+        self.channel_id: str = command["channel_id"]
+        self.user_id: str = command["user_id"]
+        self.trigger_id: str | None = command.get("trigger_id")
+        self.respond = respond
+        self.bot_user_id = bot_user_id
+
+    def reply(self, message: dict) -> None:
+        self.svc.outbox.submit(ephemeral, self.respond, message)
+
+    def tell(self, message: dict) -> None:
+        """Called from inside an outbox task: answer right away."""
+        ephemeral(self.respond, message)
+
+    def post_prompt(self, prompt: workshop.PromptView) -> None:
+        self.svc.outbox.submit(post_prompt, self.svc, team_id=self.team_id, prompt=prompt, tell=self.tell)
+
+
+def _help(r: _Request, cmd: c.Help) -> None:
+    r.reply(m.build_help())
+
+
+def _invalid(r: _Request, cmd: c.Invalid) -> None:
+    r.reply(m.build_unknown(cmd.message))
+
+
+def _new(r: _Request, cmd: c.New) -> None:
+    if not cmd.title:
+        view = build_new_workshop_modal(channel_id=r.channel_id, templates=load_templates())
+        r.svc.outbox.submit(r.svc.client.views_open, trigger_id=r.trigger_id, view=view)
+        return
+    with r.svc.session() as s:
+        prompt = workshop.start_workshop(
+            session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, title=cmd.title,
+            template=cmd.template, now=r.svc.clock(),
+        )
+    r.post_prompt(prompt)
+    r.reply(m.build_started(prompt))
+
+
+def _next(r: _Request, cmd: c.Next) -> None:
+    with r.svc.session() as s:
+        outcome = workshop.open_next_step(
+            session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, now=r.svc.clock()
+        )
+    r.post_prompt(outcome.prompt)
+    if outcome.reposted:
+        r.reply(m.build_reposted(outcome.prompt))
+
+
+def _status(r: _Request, cmd: c.Status) -> None:
+    def task() -> None:
+        members = r.svc.directory.channel_humans(r.channel_id, exclude={r.bot_user_id} if r.bot_user_id else set())
+        try:
+            with r.svc.session() as s:
+                view = workshop.status(session=s, team_id=r.team_id, channel_id=r.channel_id, members=members)
+        except workshop.Refusal as refusal:
+            r.tell(m.note(str(refusal)))
+            return
+        r.tell(m.build_status(view))
+
+    r.svc.outbox.submit(task)
+
+
+def _dept(r: _Request, cmd: c.Dept) -> None:
+    with r.svc.session() as s:
+        if not cmd.department:
+            current = workshop.department_of(session=s, team_id=r.team_id, user_id=r.user_id)
+            r.reply(m.build_dept_current(current))
+            return
+        name = workshop.set_department(
+            session=s, team_id=r.team_id, user_id=r.user_id, department=cmd.department, now=r.svc.clock()
+        )
+    r.reply(m.build_dept_set(name))
+
+
+def _stages(r: _Request, cmd: c.Stages) -> None:
+    with r.svc.session() as s:
+        names = workshop.set_stages(session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, raw=cmd.raw)
+    message = m.build_stages_set(names)
+
+    def task() -> None:
+        try:
+            post_message(r.svc.client, channel=r.channel_id, **message)
+        except SlackApiError:
+            r.tell(message)  # the change is stored; at least the facilitator sees it
+
+    r.svc.outbox.submit(task)
+
+
+def _export(r: _Request, cmd: c.Export) -> None:
+    with r.svc.session() as s:
+        ws = repo.latest_workshop(session=s, team_id=r.team_id, channel_id=r.channel_id)
+        if ws is None:
+            raise workshop.Refusal(workshop.NO_WORKSHOP)
+        workshop_id = ws.id
+
+    def task() -> None:
+        with r.svc.session() as s:
+            data = build_export(session=s, team_id=r.team_id, workshop_id=workshop_id)
+        try:
+            upload_file(r.svc.client, channel=r.channel_id, content=export_json(data), filename=export_filename(data, "json"),
+                        title=f"Journey map: {data['workshop']['title']}",
+                        comment=m.build_export_comment(data["workshop"]["title"], cmd.format))
+        except SlackApiError as e:
+            r.tell(m.note(f"⚠️ I couldn't upload the export (`{error_code(e)}`). "
+                          "Invite me to this channel with `/invite @Journey Workshop` and try again."))
+
+    r.svc.outbox.submit(task)
+
+
+def _close(r: _Request, cmd: c.Close) -> None:
+    with r.svc.session() as s:
+        closed = workshop.close_workshop(
+            session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, now=r.svc.clock()
+        )
+    message = m.build_closed(closed)
+
+    def task() -> None:
+        try:
+            post_message(r.svc.client, channel=r.channel_id, **message)
+        except SlackApiError:
+            r.tell(message)
+
+    r.svc.outbox.submit(task)
+
+
+HANDLERS: dict[type, Callable[[_Request, object], None]] = {
+    c.Help: _help,
+    c.Invalid: _invalid,
+    c.New: _new,
+    c.Next: _next,
+    c.Status: _status,
+    c.Dept: _dept,
+    c.Stages: _stages,
+    c.Export: _export,
+    c.Close: _close,
+}

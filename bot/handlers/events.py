@@ -1,0 +1,95 @@
+"""Thread replies: new, edited and deleted messages in the threads of the bot's prompts."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+
+from bot import text as t
+from bot import workshop
+from bot.blocks import messages as m
+from bot.handlers.common import whisper
+from bot.services import Services
+from bot.slack import error_code
+from slack_sdk.errors import SlackApiError
+
+log = logging.getLogger(__name__)
+
+CONFIRM_REACTION = "white_check_mark"
+# Subtypes that are a person's message with text (a reply also sent to the channel, a reply with a file).
+_PERSON_SUBTYPES = {None, "thread_broadcast", "file_share"}
+
+
+def register(app: App, svc: Services) -> None:
+    @app.event("message")
+    def on_message(event: dict, body: dict) -> None:
+        subtype = event.get("subtype")
+        team_id = body.get("team_id") or event.get("team")
+        channel = event.get("channel")
+        if subtype == "message_deleted":
+            _deleted(svc, team_id, channel, event)
+        elif subtype == "message_changed":
+            _changed(svc, team_id, channel, event, body)
+        elif subtype in _PERSON_SUBTYPES and not event.get("bot_id"):
+            _posted(svc, team_id, channel, event, body)
+
+
+def _is_thread_reply(msg: dict) -> bool:
+    return bool(msg.get("thread_ts")) and msg.get("thread_ts") != msg.get("ts") and bool(msg.get("user"))
+
+
+def _posted(svc: Services, team_id: str, channel: str, event: dict, body: dict) -> None:
+    if not _is_thread_reply(event):
+        return
+    with svc.session() as s:
+        outcome = workshop.record_reply(
+            session=s, team_id=team_id, channel_id=channel, user_id=event["user"], ts=event["ts"],
+            thread_ts=event["thread_ts"], text=t.from_slack(event.get("text", "")), event_id=body.get("event_id"),
+            now=svc.clock(),
+        )
+    svc.outbox.submit(_follow_up, svc, channel, event, outcome, confirm=True)
+
+
+def _changed(svc: Services, team_id: str, channel: str, event: dict, body: dict) -> None:
+    msg = event.get("message") or {}
+    if msg.get("bot_id") or msg.get("subtype") == "bot_message" or not _is_thread_reply(msg):
+        return
+    with svc.session() as s:
+        outcome = workshop.edit_reply(
+            session=s, team_id=team_id, channel_id=channel, user_id=msg["user"], ts=msg["ts"],
+            thread_ts=msg["thread_ts"], text=t.from_slack(msg.get("text", "")), event_id=body.get("event_id"),
+            now=svc.clock(),
+        )
+    svc.outbox.submit(_follow_up, svc, channel, msg, outcome, confirm=False)
+
+
+def _deleted(svc: Services, team_id: str, channel: str, event: dict) -> None:
+    ts = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
+    if not ts:
+        return
+    with svc.session() as s:
+        workshop.delete_reply(session=s, team_id=team_id, channel_id=channel, ts=ts)
+
+
+def _follow_up(svc: Services, channel: str, msg: dict, outcome: workshop.ReplyOutcome, *, confirm: bool) -> None:
+    """Outbox task: the unobtrusive confirmation and any private question for the author."""
+    user, thread_ts = msg["user"], msg["thread_ts"]
+    if outcome.status == "closed":
+        whisper(svc.client, channel=channel, user=user, thread_ts=thread_ts, message=m.build_closed_step(outcome))
+        return
+    if outcome.status != "stored":
+        return
+    if confirm and outcome.stored:
+        try:
+            svc.client.reactions_add(channel=channel, timestamp=msg["ts"], name=CONFIRM_REACTION)
+        except SlackApiError as e:  # the answer is stored; a missing tick must not stop the questions below
+            log.info("reactions.add failed: %s", error_code(e))
+    for message in (
+        m.build_problems(outcome.problems) if outcome.problems else None,
+        m.build_classify(outcome.unsorted) if outcome.unsorted else None,
+        m.build_department_hint() if outcome.ask_department else None,
+    ):
+        if message is not None:
+            whisper(svc.client, channel=channel, user=user, thread_ts=thread_ts, message=message)
+

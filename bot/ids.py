@@ -1,0 +1,18 @@
+"""Every action_id, callback_id and block_id: shared by the block builders and the handlers."""
+
+# Stage prompt: 1–5 emotion buttons; the action id ends with the score ("emotion_rate_4").
+EMOTION_RATE = "emotion_rate"
+EMOTION_RATE_PATTERN = r"^emotion_rate_[1-5]$"
+
+# Ephemeral question for a line with no known prefix; action id ends with the kind ("classify_pain_point").
+CLASSIFY = "classify"
+CLASSIFY_PATTERN = r"^classify_(touchpoint|pain_point|opportunity)$"
+
+# The `/journey new` modal.
+NEW_WORKSHOP_VIEW = "new_workshop"
+NEW_TITLE_BLOCK = "title"
+NEW_TITLE_INPUT = "title_input"
+NEW_OBJECTIVE_BLOCK = "objective"
+NEW_OBJECTIVE_INPUT = "objective_input"
+NEW_TEMPLATE_BLOCK = "template"
+NEW_TEMPLATE_INPUT = "template_input"

@@ -1,0 +1,512 @@
+"""A fake Slack Web API over real HTTP: the bot's unchanged slack_sdk client talks to it via SLACK_API_URL.
+
+It keeps a small workspace in memory (channels, members, users, messages, ephemerals, reactions, files,
+views), records every call, can inject errors and 429s, can answer slowly, and validates every `blocks` and
+`view` it receives with slack_sdk's Block Kit models plus Slack's size limits, refusing invalid ones with
+`invalid_blocks` as Slack does (and keeping them in `invalid` for tests to assert on).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+from bot.blocks import limits
+
+TEAM_ID = "T0TEAM"
+BOT_USER_ID = "U0BOT"
+BOT_ID = "B0BOT"
+BOT_TOKEN = "xoxb-fake-token"
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    at: float
+
+
+@dataclass
+class Fault:
+    error: str
+    status: int = 200
+    retry_after: int | None = None
+    times: int = 1
+
+
+@dataclass
+class Message:
+    channel: str
+    ts: str
+    text: str
+    user: str | None = None
+    bot_id: str | None = None
+    thread_ts: str | None = None
+    blocks: list = field(default_factory=list)
+    reactions: dict[str, set[str]] = field(default_factory=dict)
+    files: list[dict] = field(default_factory=list)
+    metadata: dict | None = None
+
+    def as_event(self) -> dict:
+        e = {"type": "message", "channel": self.channel, "ts": self.ts, "text": self.text}
+        if self.user:
+            e["user"] = self.user
+        if self.bot_id:
+            e["bot_id"] = self.bot_id
+        if self.thread_ts:
+            e["thread_ts"] = self.thread_ts
+        if self.blocks:
+            e["blocks"] = self.blocks
+        return e
+
+
+@dataclass
+class Ephemeral:
+    channel: str
+    user: str
+    text: str
+    blocks: list
+    thread_ts: str | None = None
+    via: str = "chat.postEphemeral"  # or "response_url"
+
+
+def block_problems(blocks: Any, *, max_blocks: int = limits.MESSAGE_BLOCKS) -> list[str]:
+    """What Slack would reject in a list of blocks: unknown shapes, broken limits."""
+    if blocks is None:
+        return []
+    if isinstance(blocks, str):
+        try:
+            blocks = json.loads(blocks)
+        except ValueError:
+            return ["blocks is not JSON"]
+    if not isinstance(blocks, list):
+        return ["blocks must be a list"]
+    problems = []
+    if len(blocks) > max_blocks:
+        problems.append(f"{len(blocks)} blocks (limit {max_blocks})")
+    for i, raw in enumerate(blocks):
+        try:
+            block = Block.parse(raw)
+            if block is None:
+                problems.append(f"block {i}: unknown type {raw.get('type')!r}")
+                continue
+            block.validate_json()
+        except (SlackObjectFormationError, KeyError, TypeError, AttributeError) as e:
+            problems.append(f"block {i} ({raw.get('type')}): {e}")
+            continue
+        kind = raw.get("type")
+        text = (raw.get("text") or {}).get("text", "") if isinstance(raw.get("text"), dict) else ""
+        if kind == "section" and len(text) > limits.SECTION_TEXT:
+            problems.append(f"block {i}: section text {len(text)} > {limits.SECTION_TEXT}")
+        if kind == "header" and len(text) > limits.HEADER_TEXT:
+            problems.append(f"block {i}: header text {len(text)} > {limits.HEADER_TEXT}")
+        if kind == "actions" and len(raw.get("elements", [])) > limits.ACTIONS_ELEMENTS:
+            problems.append(f"block {i}: too many elements")
+    return problems
+
+
+def view_problems(view: Any) -> list[str]:
+    if isinstance(view, str):
+        view = json.loads(view)
+    try:
+        View(**view).validate_json()
+    except (SlackObjectFormationError, TypeError) as e:
+        return [f"view: {e}"]
+    return block_problems(view.get("blocks"), max_blocks=limits.MODAL_BLOCKS)
+
+
+class FakeSlack:
+    """The workspace state and the Web API methods. `start()` serves it on 127.0.0.1 at a free port."""
+
+    def __init__(self, *, token: str = BOT_TOKEN, team_id: str = TEAM_ID, delay: float = 0.0):
+        self.token = token
+        self.team_id = team_id
+        self.delay = delay  # seconds every Web API call takes (real Slack can take hundreds of ms)
+        self.calls: list[Call] = []
+        self.invalid: list[tuple[str, list[str]]] = []
+        self.faults: dict[str, list[Fault]] = {}
+        self.channels: dict[str, dict] = {}
+        self.users: dict[str, dict] = {}
+        self.messages: dict[str, list[Message]] = {}
+        self.ephemerals: list[Ephemeral] = []
+        self.files: dict[str, dict] = {}
+        self.views: list[dict] = []
+        self._lock = threading.RLock()
+        self._ts = itertools.count(1)
+        self._ids = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.url = ""
+        self.add_user(BOT_USER_ID, "journey-bot", is_bot=True)
+
+    # --- Setting up the workspace ---------------------------------------------------------------------
+
+    def add_user(self, user_id: str, name: str, *, is_bot: bool = False, tz: str = "Europe/London") -> None:
+        self.users[user_id] = {
+            "id": user_id, "team_id": self.team_id, "name": name, "real_name": name, "is_bot": is_bot,
+            "deleted": False, "tz": tz, "profile": {"display_name": name, "real_name": name},
+        }
+
+    def add_channel(self, channel_id: str, name: str, *, members: list[str] = (), private: bool = False,
+                    bot_member: bool = True) -> None:
+        m = set(members) | ({BOT_USER_ID} if bot_member else set())
+        self.channels[channel_id] = {"id": channel_id, "name": name, "is_private": private, "members": m}
+        self.messages.setdefault(channel_id, [])
+
+    def fail(self, method: str, error: str, *, status: int = 200, times: int = 1, retry_after: int | None = None) -> None:
+        """The next `times` calls of `method` answer with this error (status 429 with Retry-After for rate limits)."""
+        with self._lock:
+            self.faults.setdefault(method, []).append(Fault(error, status, retry_after, times))
+
+    def rate_limit(self, method: str, *, retry_after: int = 1, times: int = 1) -> None:
+        self.fail(method, "ratelimited", status=429, retry_after=retry_after, times=times)
+
+    # --- Reading what happened ------------------------------------------------------------------------
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def channel_messages(self, channel: str, *, bot_only: bool = False) -> list[Message]:
+        with self._lock:
+            msgs = list(self.messages.get(channel, []))
+        return [m for m in msgs if m.bot_id] if bot_only else msgs
+
+    def message(self, channel: str, ts: str) -> Message | None:
+        return next((m for m in self.channel_messages(channel) if m.ts == ts), None)
+
+    def ephemerals_for(self, user: str) -> list[Ephemeral]:
+        with self._lock:
+            return [e for e in self.ephemerals if e.user == user]
+
+    def next_ts(self) -> str:
+        with self._lock:
+            return f"{1700000000 + next(self._ts)}.{next(self._ids):06d}"
+
+    def post_user_message(self, channel: str, user: str, text: str, *, thread_ts: str | None = None) -> Message:
+        """A person posts (the test or the sandbox then delivers the event to the bot)."""
+        msg = Message(channel=channel, ts=self.next_ts(), text=text, user=user, thread_ts=thread_ts)
+        with self._lock:
+            self.messages.setdefault(channel, []).append(msg)
+        return msg
+
+    # --- Serving --------------------------------------------------------------------------------------
+
+    def start(self) -> FakeSlack:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # quiet
+                pass
+
+            def do_GET(self) -> None:
+                self._handle()
+
+            def do_POST(self) -> None:
+                self._handle()
+
+            def _handle(self) -> None:
+                parsed = urllib.parse.urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                status, headers, body = fake.handle(
+                    parsed.path, dict(urllib.parse.parse_qsl(parsed.query)), raw, self.headers
+                )
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+            request_queue_size = 1024
+
+        self._server = Server(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-slack", daemon=True)
+        self._thread.start()
+        return self
+
+    @property
+    def api_url(self) -> str:
+        return self.url + "/api/"
+
+    def response_url(self, channel: str, user: str) -> str:
+        return f"{self.url}/respond/{channel}/{user}"
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    # --- Request handling -----------------------------------------------------------------------------
+
+    def handle(self, path: str, query: dict, raw: bytes, headers: Any) -> tuple[int, dict, bytes]:
+        if self.delay:
+            time.sleep(self.delay)
+        if path.startswith("/upload/"):
+            return self._upload(path.rsplit("/", 1)[-1], raw)
+        if path.startswith("/respond/"):
+            _, _, channel, user = path.split("/", 3)
+            return self._respond(channel, user, json.loads(raw or b"{}"))
+        if not path.startswith("/api/"):
+            return 404, {}, b"not found"
+        method = path[len("/api/"):]
+        args = dict(query)
+        ctype = headers.get("Content-Type", "")
+        if raw and "json" in ctype:
+            args.update(json.loads(raw))
+        elif raw:
+            args.update(dict(urllib.parse.parse_qsl(raw.decode())))
+        token = (headers.get("Authorization") or "").removeprefix("Bearer ").strip() or args.pop("token", "")
+        with self._lock:
+            self.calls.append(Call(method, args, time.time()))
+            fault = self._take_fault(method)
+        if fault is not None:
+            hdrs = {"Content-Type": "application/json"}
+            if fault.retry_after is not None:
+                hdrs["Retry-After"] = str(fault.retry_after)
+            return fault.status, hdrs, json.dumps({"ok": False, "error": fault.error}).encode()
+        if method != "apps.connections.open" and token != self.token:
+            return self._json({"ok": False, "error": "invalid_auth" if token else "not_authed"})
+        fn = getattr(self, "m_" + method.replace(".", "_"), None)
+        if fn is None:
+            return self._json({"ok": False, "error": "unknown_method"})
+        try:
+            result = fn(args)
+        except SlackError as e:
+            result = {"ok": False, "error": e.code, **e.extra}
+        return self._json(result)
+
+    def _take_fault(self, method: str) -> Fault | None:
+        queue = self.faults.get(method)
+        if not queue:
+            return None
+        f = queue[0]
+        f.times -= 1
+        if f.times <= 0:
+            queue.pop(0)
+        return f
+
+    @staticmethod
+    def _json(obj: dict) -> tuple[int, dict, bytes]:
+        return 200, {"Content-Type": "application/json; charset=utf-8"}, json.dumps(obj).encode()
+
+    def _channel(self, channel_id: str | None) -> dict:
+        ch = self.channels.get(channel_id or "")
+        if ch is None:
+            raise SlackError("channel_not_found")
+        return ch
+
+    def _check_blocks(self, method: str, args: dict, key: str = "blocks") -> list:
+        blocks = args.get(key)
+        if isinstance(blocks, str):
+            blocks = json.loads(blocks)
+        problems = block_problems(blocks)
+        if problems:
+            with self._lock:
+                self.invalid.append((method, problems))
+            raise SlackError("invalid_blocks", errors=problems)
+        return blocks or []
+
+    def _require_bot_in(self, ch: dict) -> None:
+        if BOT_USER_ID not in ch["members"]:
+            raise SlackError("not_in_channel")
+
+    # --- Web API methods ------------------------------------------------------------------------------
+
+    def m_auth_test(self, args: dict) -> dict:
+        return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "journey-bot",
+                "team_id": self.team_id, "user_id": BOT_USER_ID, "bot_id": BOT_ID}
+
+    def m_chat_postMessage(self, args: dict) -> dict:
+        channel = args.get("channel")
+        if channel in self.users:  # a DM to a person: the app's messages tab
+            ch = self.channels.setdefault("D" + channel, {"id": "D" + channel, "name": channel, "is_private": True,
+                                                         "is_im": True, "members": {channel, BOT_USER_ID}})
+            channel = ch["id"]
+        ch = self._channel(channel)
+        self._require_bot_in(ch)
+        blocks = self._check_blocks("chat.postMessage", args)
+        if not args.get("text") and not blocks:
+            raise SlackError("no_text")
+        metadata = args.get("metadata")
+        msg = Message(channel=channel, ts=self.next_ts(), text=args.get("text", ""), bot_id=BOT_ID,
+                      user=BOT_USER_ID, thread_ts=args.get("thread_ts"), blocks=blocks,
+                      metadata=json.loads(metadata) if isinstance(metadata, str) else metadata)
+        with self._lock:
+            self.messages.setdefault(channel, []).append(msg)
+        return {"ok": True, "channel": channel, "ts": msg.ts, "message": msg.as_event()}
+
+    def m_chat_update(self, args: dict) -> dict:
+        ch = self._channel(args.get("channel"))
+        msg = self.message(ch["id"], args.get("ts", ""))
+        if msg is None:
+            raise SlackError("message_not_found")
+        blocks = self._check_blocks("chat.update", args)
+        with self._lock:
+            msg.text = args.get("text", msg.text)
+            msg.blocks = blocks or msg.blocks
+        return {"ok": True, "channel": ch["id"], "ts": msg.ts}
+
+    def m_chat_postEphemeral(self, args: dict) -> dict:
+        ch = self._channel(args.get("channel"))
+        self._require_bot_in(ch)
+        user = args.get("user")
+        if user not in ch["members"]:
+            raise SlackError("user_not_in_channel")
+        blocks = self._check_blocks("chat.postEphemeral", args)
+        with self._lock:
+            self.ephemerals.append(Ephemeral(ch["id"], user, args.get("text", ""), blocks, args.get("thread_ts")))
+        return {"ok": True, "message_ts": self.next_ts()}
+
+    def m_reactions_add(self, args: dict) -> dict:
+        ch = self._channel(args.get("channel"))
+        self._require_bot_in(ch)
+        msg = self.message(ch["id"], args.get("timestamp", ""))
+        if msg is None:
+            raise SlackError("message_not_found")
+        name = args.get("name", "")
+        with self._lock:
+            who = msg.reactions.setdefault(name, set())
+            if BOT_USER_ID in who:
+                raise SlackError("already_reacted")
+            who.add(BOT_USER_ID)
+        return {"ok": True}
+
+    def m_conversations_join(self, args: dict) -> dict:
+        ch = self._channel(args.get("channel"))
+        if ch["is_private"]:
+            raise SlackError("method_not_supported_for_channel_type")
+        with self._lock:
+            ch["members"].add(BOT_USER_ID)
+        return {"ok": True, "channel": {"id": ch["id"], "name": ch["name"]}}
+
+    def m_conversations_info(self, args: dict) -> dict:
+        ch = self._channel(args.get("channel"))
+        if ch["is_private"] and BOT_USER_ID not in ch["members"]:
+            raise SlackError("channel_not_found")
+        return {"ok": True, "channel": {"id": ch["id"], "name": ch["name"], "is_private": ch["is_private"],
+                                        "is_member": BOT_USER_ID in ch["members"]}}
+
+    def m_conversations_members(self, args: dict) -> dict:
+        ch = self._channel(args.get("channel"))
+        if ch["is_private"] and BOT_USER_ID not in ch["members"]:
+            raise SlackError("channel_not_found")
+        members = sorted(ch["members"])
+        limit = int(args.get("limit") or 100)
+        start = int(args.get("cursor") or 0)
+        page = members[start:start + limit]
+        nxt = str(start + limit) if start + limit < len(members) else ""
+        return {"ok": True, "members": page, "response_metadata": {"next_cursor": nxt}}
+
+    def m_users_info(self, args: dict) -> dict:
+        user = self.users.get(args.get("user", ""))
+        if user is None:
+            raise SlackError("user_not_found")
+        return {"ok": True, "user": user}
+
+    def m_views_open(self, args: dict) -> dict:
+        if not args.get("trigger_id"):
+            raise SlackError("invalid_trigger_id")
+        view = args.get("view")
+        view = json.loads(view) if isinstance(view, str) else view
+        problems = view_problems(view)
+        if problems:
+            with self._lock:
+                self.invalid.append(("views.open", problems))
+            raise SlackError("invalid_arguments", response_metadata={"messages": problems})
+        view = {**view, "id": f"V{next(self._ids):06d}", "team_id": self.team_id}
+        with self._lock:
+            self.views.append(view)
+        return {"ok": True, "view": view}
+
+    def m_files_getUploadURLExternal(self, args: dict) -> dict:
+        if not args.get("filename") or not args.get("length"):
+            raise SlackError("invalid_arguments")
+        file_id = f"F{next(self._ids):06d}"
+        with self._lock:
+            self.files[file_id] = {"id": file_id, "name": args["filename"], "length": int(args["length"]),
+                                   "content": None, "shared": False}
+        return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+
+    def _upload(self, file_id: str, raw: bytes) -> tuple[int, dict, bytes]:
+        with self._lock:
+            f = self.files.get(file_id)
+            if f is None:
+                return 404, {}, b"no such upload"
+            f["content"] = raw
+        return 200, {"Content-Type": "text/plain"}, f"OK - {len(raw)}".encode()
+
+    def m_files_completeUploadExternal(self, args: dict) -> dict:
+        files = args.get("files")
+        files = json.loads(files) if isinstance(files, str) else files
+        channel = args.get("channel_id")
+        done = []
+        with self._lock:
+            if channel:
+                ch = self._channel(channel)
+                self._require_bot_in(ch)
+            for spec in files or []:
+                f = self.files.get(spec.get("id"))
+                if f is None or f["content"] is None:
+                    raise SlackError("file_not_found")
+                f.update(title=spec.get("title") or f["name"], shared=bool(channel), channel=channel,
+                         initial_comment=args.get("initial_comment"), thread_ts=args.get("thread_ts"))
+                done.append({"id": f["id"], "name": f["name"], "title": f["title"]})
+            if channel:
+                msg = Message(channel=channel, ts=self.next_ts(), text=args.get("initial_comment") or "",
+                              bot_id=BOT_ID, user=BOT_USER_ID, thread_ts=args.get("thread_ts"), files=done)
+                self.messages[channel].append(msg)
+        return {"ok": True, "files": done}
+
+    def m_files_info(self, args: dict) -> dict:
+        f = self.files.get(args.get("file", ""))
+        if f is None:
+            raise SlackError("file_not_found")
+        return {"ok": True, "file": {k: v for k, v in f.items() if k != "content"}}
+
+    def _respond(self, channel: str, user: str, payload: dict) -> tuple[int, dict, bytes]:
+        """A response_url: ephemeral (default) or in-channel answers to a command or an action."""
+        problems = block_problems(payload.get("blocks"))
+        with self._lock:
+            self.calls.append(Call("response_url", {"channel": channel, "user": user, **payload}, time.time()))
+            if problems:
+                self.invalid.append(("response_url", problems))
+                return 400, {"Content-Type": "text/plain"}, b"invalid_blocks"
+            if payload.get("response_type") == "in_channel":
+                self.messages.setdefault(channel, []).append(
+                    Message(channel=channel, ts=self.next_ts(), text=payload.get("text", ""), bot_id=BOT_ID,
+                            user=BOT_USER_ID, blocks=payload.get("blocks") or [])
+                )
+            else:
+                self.ephemerals.append(Ephemeral(channel, user, payload.get("text", ""), payload.get("blocks") or [],
+                                                 via="response_url"))
+        return 200, {"Content-Type": "text/plain"}, b"ok"
+
+
+class SlackError(Exception):
+    def __init__(self, code: str, **extra: Any):
+        super().__init__(code)
+        self.code = code
+        self.extra = extra

@@ -1,0 +1,161 @@
+"""Sends Slack's own requests to the bot: signed slash commands, Events API callbacks, block actions and view
+submissions, with Slack's payload shapes, to the bot's POST /slack/events over real HTTP.
+
+`Workspace` joins it to a FakeSlack so that a person's message is both in the fake's channel history and
+delivered to the bot as an event, the way Slack does it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+from bot.sandbox.fake_slack import BOT_USER_ID, FakeSlack, Message
+
+API_APP_ID = "A0JOURNEY"
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    base = b"v0:" + timestamp.encode() + b":" + body
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+@dataclass
+class Sent:
+    status: int
+    body: bytes
+    seconds: float
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+class SlackSender:
+    def __init__(self, events_url: str, signing_secret: str, *, timeout: float = 10.0):
+        self.events_url = events_url
+        self.secret = signing_secret
+        self.timeout = timeout
+
+    def send(self, body: bytes, content_type: str, *, headers: dict | None = None, timestamp: int | None = None,
+             signature: str | None = None) -> Sent:
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        h = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": signature if signature is not None else sign(self.secret, ts, body),
+            **(headers or {}),
+        }
+        req = urllib.request.Request(self.events_url, data=body, headers=h, method="POST")
+        start = time.perf_counter()
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                data = resp.read()
+                return Sent(resp.status, data, time.perf_counter() - start)
+        except urllib.error.HTTPError as e:
+            return Sent(e.code, e.read(), time.perf_counter() - start)
+
+    def form(self, fields: dict, **kw: Any) -> Sent:
+        return self.send(urllib.parse.urlencode(fields).encode(), "application/x-www-form-urlencoded", **kw)
+
+    def json(self, payload: dict, **kw: Any) -> Sent:
+        return self.send(json.dumps(payload).encode(), "application/json", **kw)
+
+
+def command_fields(*, team_id: str, channel: str, user: str, text: str, response_url: str, command: str = "/journey",
+                   trigger_id: str = "T.trigger") -> dict:
+    return {
+        "token": "deprecated-verification-token", "team_id": team_id, "team_domain": "fake", "channel_id": channel,
+        "channel_name": channel.lower(), "user_id": user, "user_name": user.lower(), "command": command, "text": text,
+        "api_app_id": API_APP_ID, "is_enterprise_install": "false", "response_url": response_url,
+        "trigger_id": trigger_id,
+    }
+
+
+def event_payload(*, team_id: str, event: dict, event_id: str) -> dict:
+    return {
+        "token": "deprecated-verification-token", "team_id": team_id, "api_app_id": API_APP_ID, "event": event,
+        "type": "event_callback", "event_id": event_id, "event_time": int(time.time()),
+        "authorizations": [{"team_id": team_id, "user_id": BOT_USER_ID, "is_bot": True, "is_enterprise_install": False}],
+        "is_ext_shared_channel": False,
+    }
+
+
+class Workspace:
+    """People acting in a FakeSlack workspace, with each action delivered to the bot as Slack would."""
+
+    def __init__(self, fake: FakeSlack, sender: SlackSender):
+        self.fake = fake
+        self.sender = sender
+        self._events = itertools.count(1)
+        self._triggers = itertools.count(1)
+
+    @property
+    def team_id(self) -> str:
+        return self.fake.team_id
+
+    def command(self, user: str, channel: str, text: str, **kw: Any) -> Sent:
+        fields = command_fields(
+            team_id=self.team_id, channel=channel, user=user, text=text,
+            response_url=self.fake.response_url(channel, user), trigger_id=f"{next(self._triggers)}.trigger",
+        )
+        return self.sender.form(fields, **kw)
+
+    def event(self, event: dict, *, event_id: str | None = None, retry: int = 0, **kw: Any) -> Sent:
+        event_id = event_id or f"Ev{next(self._events):08d}"
+        headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
+        return self.sender.json(event_payload(team_id=self.team_id, event=event, event_id=event_id), headers=headers,
+                                **kw)
+
+    def reply(self, user: str, channel: str, thread_ts: str, text: str) -> tuple[Message, Sent]:
+        msg = self.fake.post_user_message(channel, user, text, thread_ts=thread_ts)
+        return msg, self.event({**msg.as_event(), "channel_type": "channel", "event_ts": msg.ts})
+
+    def edit(self, user: str, channel: str, msg: Message, text: str) -> Sent:
+        before = msg.as_event()
+        msg.text = text
+        after = {**msg.as_event(), "edited": {"user": user, "ts": self.fake.next_ts()}}
+        return self.event({"type": "message", "subtype": "message_changed", "channel": channel, "hidden": True,
+                           "message": after, "previous_message": before, "ts": self.fake.next_ts(),
+                           "event_ts": self.fake.next_ts()})
+
+    def delete(self, channel: str, msg: Message) -> Sent:
+        with self.fake._lock:
+            self.fake.messages[channel] = [m for m in self.fake.messages[channel] if m.ts != msg.ts]
+        return self.event({"type": "message", "subtype": "message_deleted", "channel": channel, "hidden": True,
+                           "deleted_ts": msg.ts, "previous_message": msg.as_event(), "ts": self.fake.next_ts(),
+                           "event_ts": self.fake.next_ts()})
+
+    def click(self, user: str, channel: str, *, action_id: str, value: str, block_id: str = "b",
+              message: Message | None = None) -> Sent:
+        """A button press: on a channel message (`message`), or on an ephemeral one (`message=None`)."""
+        container = {"type": "message", "channel_id": channel, "is_ephemeral": message is None,
+                     "message_ts": message.ts if message else self.fake.next_ts()}
+        payload = {
+            "type": "block_actions", "user": {"id": user, "username": user.lower(), "team_id": self.team_id},
+            "api_app_id": API_APP_ID, "token": "deprecated-verification-token", "container": container,
+            "trigger_id": f"{next(self._triggers)}.trigger", "team": {"id": self.team_id, "domain": "fake"},
+            "channel": {"id": channel, "name": channel.lower()}, "response_url": self.fake.response_url(channel, user),
+            "actions": [{"action_id": action_id, "block_id": block_id, "value": value, "type": "button",
+                         "action_ts": str(time.time())}],
+        }
+        if message is not None:
+            payload["message"] = {**message.as_event(), "type": "message"}
+        return self.sender.form({"payload": json.dumps(payload)})
+
+    def submit_view(self, user: str, view: dict, values: dict[str, dict[str, dict]]) -> Sent:
+        """Submit an opened modal with `values` in Slack's view.state.values shape."""
+        payload = {
+            "type": "view_submission", "team": {"id": self.team_id, "domain": "fake"},
+            "user": {"id": user, "username": user.lower(), "team_id": self.team_id}, "api_app_id": API_APP_ID,
+            "token": "deprecated-verification-token", "trigger_id": f"{next(self._triggers)}.trigger",
+            "view": {**view, "state": {"values": values}}, "response_urls": [],
+        }
+        return self.sender.form({"payload": json.dumps(payload)})

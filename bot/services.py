@@ -1,0 +1,35 @@
+"""What the handlers are given: the database, the Slack client, the outbox, the clock. Built only by build_app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from slack_sdk import WebClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.config import Settings
+from bot.slack import Directory, Outbox
+from bot.storage.db import session_scope
+
+
+def utc_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    client: WebClient
+    outbox: Outbox
+    directory: Directory
+    clock: Callable[[], datetime] = utc_clock
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with session_scope(self.engine) as s:
+            yield s

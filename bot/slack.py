@@ -1,0 +1,170 @@
+"""Outbound Slack: the one configured WebClient, the outbox that makes calls off the ack path, and lookups."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def make_client(*, token: str | None, base_url: str, timeout: int = 15) -> WebClient:
+    # slack_sdk retries only connection errors by default; 429s (honouring Retry-After) and 5xx need their handlers.
+    return WebClient(
+        token=token,
+        base_url=base_url,
+        timeout=timeout,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=4),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def error_code(e: SlackApiError) -> str:
+    try:
+        return str(e.response.get("error") or e.response.status_code)
+    except Exception:  # a response without a body
+        return "unknown_error"
+
+
+class Outbox:
+    """Runs Slack calls after the ack, on their own threads, so Slack's latency never delays an acknowledgement.
+
+    With `workers=0` tasks run inline, in the caller's thread (tests that want everything done by the response).
+    A failed task is logged with its Slack error code; tasks handle the failures their user must hear about.
+    """
+
+    def __init__(self, workers: int):
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack-out") if workers else None
+        self._pending = 0
+        self._idle = threading.Condition()
+
+    def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        with self._idle:
+            self._pending += 1
+        if self._pool is None:
+            self._run(fn, args, kwargs)
+        else:
+            self._pool.submit(self._run, fn, args, kwargs)
+
+    def _run(self, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+        try:
+            fn(*args, **kwargs)
+        except SlackApiError as e:
+            log.warning("Slack call in %s failed: %s", getattr(fn, "__name__", "task"), error_code(e))
+        except Exception:
+            log.exception("Background task %s failed", getattr(fn, "__name__", "task"))
+        finally:
+            with self._idle:
+                self._pending -= 1
+                self._idle.notify_all()
+
+    def join(self, timeout: float = 10.0) -> bool:
+        """Wait until no task is pending; True if that happened within `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._pending:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._idle.wait(left)
+        return True
+
+    def shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+
+def in_channel(client: WebClient, channel: str, call: Callable[[], T]) -> T:
+    """Make a call that needs the bot in `channel`; if it isn't, join (public channels) and try once more.
+
+    Raises the original SlackApiError (`not_in_channel` for a private channel) when joining can't help.
+    """
+    try:
+        return call()
+    except SlackApiError as e:
+        if error_code(e) not in ("not_in_channel", "channel_not_found"):
+            raise
+        try:
+            client.conversations_join(channel=channel)
+        except SlackApiError:
+            raise e from None  # private channel, or no channels:join scope: the caller asks to be invited
+        return call()
+
+
+def post_message(client: WebClient, *, channel: str, **message: Any) -> str:
+    """chat.postMessage into a channel (joining it if needed); returns the message ts."""
+    return in_channel(client, channel, lambda: client.chat_postMessage(channel=channel, **message)["ts"])
+
+
+def upload_file(client: WebClient, *, channel: str, content: bytes, filename: str, title: str, comment: str) -> None:
+    """Slack's files upload v2 flow (getUploadURLExternal, upload, completeUploadExternal) into a channel."""
+    in_channel(
+        client,
+        channel,
+        lambda: client.files_upload_v2(
+            channel=channel, content=content, filename=filename, title=title, initial_comment=comment
+        ),
+    )
+
+
+class Directory:
+    """Channel members and user records, cached for a while: status pages would otherwise ask Slack every time."""
+
+    def __init__(self, client: WebClient, ttl: float = 3600.0, clock: Callable[[], float] = time.monotonic):
+        self._client = client
+        self._ttl = ttl
+        self._clock = clock
+        self._users: dict[str, tuple[float, dict]] = {}
+        self._lock = threading.Lock()
+
+    def user(self, user_id: str) -> dict | None:
+        now = self._clock()
+        with self._lock:
+            hit = self._users.get(user_id)
+        if hit and now - hit[0] < self._ttl:
+            return hit[1]
+        try:
+            user = self._client.users_info(user=user_id)["user"]
+        except SlackApiError as e:
+            log.warning("users.info failed: %s", error_code(e))
+            return None
+        with self._lock:
+            self._users[user_id] = (now, user)
+        return user
+
+    def channel_humans(self, channel_id: str, *, exclude: set[str], limit: int = 200) -> list[str] | None:
+        """The people in a channel (bots and deactivated accounts left out), or None if Slack won't say."""
+        members: list[str] = []
+        try:
+            for page in self._client.conversations_members(channel=channel_id, limit=200):
+                members.extend(page["members"])
+                if len(members) >= limit:
+                    break
+        except SlackApiError as e:
+            log.warning("conversations.members failed: %s", error_code(e))
+            return None
+        people = []
+        for m in members[:limit]:
+            if m in exclude:
+                continue
+            u = self.user(m)
+            if u is not None and (u.get("is_bot") or u.get("deleted") or m == "USLACKBOT"):
+                continue
+            people.append(m)
+        return people

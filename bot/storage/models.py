@@ -1,0 +1,176 @@
+"""Tables. Every row carries the Slack team id; every query filters by it (see repo.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, DateTime, Index, UniqueConstraint, text
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps no zone, so it is added back on read)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; pass an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _ts_column(**kw) -> Column:
+    return Column(UTCDateTime(), **kw)
+
+
+class StepKind(StrEnum):
+    OBJECTIVES = "objectives"
+    PERSONAS = "personas"
+    STAGES = "stages"
+    STAGE = "stage"  # one step per stage in the stage walk
+
+
+class ItemKind(StrEnum):
+    OBJECTIVE = "objective"
+    PERSONA = "persona"
+    STAGE_SUGGESTION = "stage_suggestion"
+    TOUCHPOINT = "touchpoint"
+    PAIN_POINT = "pain_point"
+    OPPORTUNITY = "opportunity"
+    UNSORTED = "unsorted"  # a stage-walk line with no known prefix, waiting for its author to pick a kind
+
+
+class Workshop(SQLModel, table=True):
+    __table_args__ = (
+        # One open workshop per channel, enforced by the database (partial unique index).
+        Index(
+            "uq_open_workshop_per_channel",
+            "team_id",
+            "channel_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True)
+    channel_id: str
+    title: str
+    template: str
+    status: str = "open"  # open | closed
+    created_by: str
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
+    closed_at: datetime | None = Field(default=None, sa_column=_ts_column(nullable=True))
+
+
+class Facilitator(SQLModel, table=True):
+    team_id: str = Field(primary_key=True)
+    workshop_id: int = Field(primary_key=True, foreign_key="workshop.id")
+    user_id: str = Field(primary_key=True)
+
+
+class Stage(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    name: str
+    position: int
+    hint: str | None = None
+
+
+class Step(SQLModel, table=True):
+    """One prompt of the workshop; people answer in its thread."""
+
+    __table_args__ = (Index("ix_step_prompt", "team_id", "channel_id", "prompt_ts"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    channel_id: str
+    kind: str  # StepKind
+    stage_id: int | None = Field(default=None, foreign_key="stage.id")
+    position: int  # 0-based order of the step in the workshop
+    prompt_ts: str | None = None  # set once Slack accepted the prompt message
+    opened_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
+    closed_at: datetime | None = Field(default=None, sa_column=_ts_column(nullable=True))
+
+
+class Reply(SQLModel, table=True):
+    """A participant's thread reply; its lines become items. Unique per Slack message so redeliveries store once."""
+
+    __table_args__ = (UniqueConstraint("team_id", "channel_id", "ts", name="uq_reply_message"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str
+    channel_id: str
+    ts: str
+    thread_ts: str
+    user_id: str
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    step_id: int = Field(foreign_key="step.id")
+    text: str
+    event_id: str | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
+    edited_at: datetime | None = Field(default=None, sa_column=_ts_column(nullable=True))
+
+
+class Item(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("reply_id", "line_no", name="uq_item_line"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    step_id: int | None = Field(default=None, foreign_key="step.id")
+    stage_id: int | None = Field(default=None, foreign_key="stage.id")
+    reply_id: int | None = Field(default=None, foreign_key="reply.id")
+    line_no: int = 0
+    kind: str  # ItemKind
+    text: str
+    detail: str | None = None  # a persona's description
+    author: str
+    department: str | None = None  # the author's department when the item was given
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
+
+
+class Emotion(SQLModel, table=True):
+    """One rating per person per stage; a new one replaces the old."""
+
+    __table_args__ = (UniqueConstraint("stage_id", "user_id", name="uq_emotion_person_stage"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    stage_id: int = Field(foreign_key="stage.id")
+    user_id: str
+    score: int
+    note: str | None = None
+    department: str | None = None
+    reply_id: int | None = Field(default=None, foreign_key="reply.id")  # set when given as an "emotion:" line
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
+
+
+class UserProfile(SQLModel, table=True):
+    """Per user per workspace: the department people set with `/journey dept`."""
+
+    team_id: str = Field(primary_key=True)
+    user_id: str = Field(primary_key=True)
+    department: str | None = None
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))

@@ -1,0 +1,159 @@
+"""Queries. Keyword-only, take the session, and always filter by team_id."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import Session, col, delete, func, select
+
+from bot.storage.models import Emotion, Facilitator, Item, Reply, Stage, Step, UserProfile, Workshop
+
+
+def open_workshop(*, session: Session, team_id: str, channel_id: str) -> Workshop | None:
+    return session.exec(
+        select(Workshop).where(
+            Workshop.team_id == team_id, Workshop.channel_id == channel_id, Workshop.status == "open"
+        )
+    ).first()
+
+
+def latest_workshop(*, session: Session, team_id: str, channel_id: str) -> Workshop | None:
+    """The open workshop of a channel, else its most recently created one."""
+    return session.exec(
+        select(Workshop)
+        .where(Workshop.team_id == team_id, Workshop.channel_id == channel_id)
+        .order_by((col(Workshop.status) == "open").desc(), col(Workshop.id).desc())
+    ).first()
+
+
+def workshop(*, session: Session, team_id: str, workshop_id: int) -> Workshop | None:
+    return session.exec(select(Workshop).where(Workshop.team_id == team_id, Workshop.id == workshop_id)).first()
+
+
+def facilitators(*, session: Session, team_id: str, workshop_id: int) -> list[str]:
+    return list(
+        session.exec(
+            select(Facilitator.user_id)
+            .where(Facilitator.team_id == team_id, Facilitator.workshop_id == workshop_id)
+            .order_by(Facilitator.user_id)
+        )
+    )
+
+
+def stages(*, session: Session, team_id: str, workshop_id: int) -> list[Stage]:
+    return list(
+        session.exec(
+            select(Stage).where(Stage.team_id == team_id, Stage.workshop_id == workshop_id).order_by(Stage.position)
+        )
+    )
+
+
+def stage(*, session: Session, team_id: str, stage_id: int) -> Stage | None:
+    return session.exec(select(Stage).where(Stage.team_id == team_id, Stage.id == stage_id)).first()
+
+
+def replace_stages(*, session: Session, team_id: str, workshop_id: int, names: Sequence[str]) -> list[Stage]:
+    session.exec(delete(Stage).where(Stage.team_id == team_id, Stage.workshop_id == workshop_id))
+    new = [Stage(team_id=team_id, workshop_id=workshop_id, name=n, position=i) for i, n in enumerate(names)]
+    session.add_all(new)
+    session.flush()
+    return new
+
+
+def steps(*, session: Session, team_id: str, workshop_id: int) -> list[Step]:
+    return list(
+        session.exec(
+            select(Step).where(Step.team_id == team_id, Step.workshop_id == workshop_id).order_by(Step.position)
+        )
+    )
+
+
+def current_step(*, session: Session, team_id: str, workshop_id: int) -> Step | None:
+    return session.exec(
+        select(Step)
+        .where(Step.team_id == team_id, Step.workshop_id == workshop_id, col(Step.closed_at).is_(None))
+        .order_by(col(Step.position).desc())
+    ).first()
+
+
+def step_by_prompt(*, session: Session, team_id: str, channel_id: str, prompt_ts: str) -> Step | None:
+    return session.exec(
+        select(Step).where(Step.team_id == team_id, Step.channel_id == channel_id, Step.prompt_ts == prompt_ts)
+    ).first()
+
+
+def step(*, session: Session, team_id: str, step_id: int) -> Step | None:
+    return session.exec(select(Step).where(Step.team_id == team_id, Step.id == step_id)).first()
+
+
+def reply_by_ts(*, session: Session, team_id: str, channel_id: str, ts: str) -> Reply | None:
+    return session.exec(
+        select(Reply).where(Reply.team_id == team_id, Reply.channel_id == channel_id, Reply.ts == ts)
+    ).first()
+
+
+def count_replies(*, session: Session, team_id: str, workshop_id: int, user_id: str) -> int:
+    return session.exec(
+        select(func.count())
+        .select_from(Reply)
+        .where(Reply.team_id == team_id, Reply.workshop_id == workshop_id, Reply.user_id == user_id)
+    ).one()
+
+
+def items_of_reply(*, session: Session, team_id: str, reply_id: int) -> list[Item]:
+    return list(
+        session.exec(select(Item).where(Item.team_id == team_id, Item.reply_id == reply_id).order_by(Item.line_no))
+    )
+
+
+def item(*, session: Session, team_id: str, item_id: int) -> Item | None:
+    return session.exec(select(Item).where(Item.team_id == team_id, Item.id == item_id)).first()
+
+
+def items(*, session: Session, team_id: str, workshop_id: int) -> list[Item]:
+    return list(
+        session.exec(
+            select(Item).where(Item.team_id == team_id, Item.workshop_id == workshop_id).order_by(Item.id)
+        )
+    )
+
+
+def emotions(*, session: Session, team_id: str, workshop_id: int) -> list[Emotion]:
+    return list(
+        session.exec(
+            select(Emotion).where(Emotion.team_id == team_id, Emotion.workshop_id == workshop_id).order_by(Emotion.id)
+        )
+    )
+
+
+def emotion(*, session: Session, team_id: str, stage_id: int, user_id: str) -> Emotion | None:
+    return session.exec(
+        select(Emotion).where(Emotion.team_id == team_id, Emotion.stage_id == stage_id, Emotion.user_id == user_id)
+    ).first()
+
+
+def profile(*, session: Session, team_id: str, user_id: str) -> UserProfile | None:
+    return session.get(UserProfile, (team_id, user_id))
+
+
+def profiles(*, session: Session, team_id: str, user_ids: Sequence[str]) -> dict[str, UserProfile]:
+    if not user_ids:
+        return {}
+    rows = session.exec(
+        select(UserProfile).where(UserProfile.team_id == team_id, col(UserProfile.user_id).in_(list(user_ids)))
+    )
+    return {p.user_id: p for p in rows}
+
+
+def departments(*, session: Session, team_id: str) -> list[str]:
+    return list(
+        session.exec(
+            select(UserProfile.department)
+            .where(UserProfile.team_id == team_id, col(UserProfile.department).is_not(None))
+            .distinct()
+        )
+    )
+
+
+def delete_emotions_of_reply(*, session: Session, team_id: str, reply_id: int) -> None:
+    session.exec(delete(Emotion).where(Emotion.team_id == team_id, Emotion.reply_id == reply_id))

@@ -1,0 +1,150 @@
+"""Pure text rules: how people's answers are split and typed, and how their text is shown safely in Slack."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from bot.storage.models import ItemKind
+
+# Slack escapes &, < and > in message and command text; mention tokens stay as <...>.
+def from_slack(text: str) -> str:
+    """Slack's wire text to what the person typed (entities decoded; mention tokens kept as Slack wrote them)."""
+    return html.unescape(text or "")
+
+
+_BULLET = re.compile(r"^\s*(?:[-*•‣◦]|\d{1,3}[.)])\s+")
+
+
+def split_lines(text: str) -> list[tuple[int, str]]:
+    """Non-empty lines with leading bullets stripped, numbered by their position in the reply."""
+    out = []
+    for no, raw in enumerate(text.splitlines()):
+        line = _BULLET.sub("", raw).strip()
+        if line:
+            out.append((no, line))
+    return out
+
+
+_PREFIXES: list[tuple[str, str]] = [
+    ("pain point", ItemKind.PAIN_POINT),
+    ("painpoint", ItemKind.PAIN_POINT),
+    ("pain", ItemKind.PAIN_POINT),
+    ("touchpoint", ItemKind.TOUCHPOINT),
+    ("tp", ItemKind.TOUCHPOINT),
+    ("opportunity", ItemKind.OPPORTUNITY),
+    ("idea", ItemKind.OPPORTUNITY),
+    ("emotion", "emotion"),
+]
+_PREFIX_RE = re.compile(
+    r"^\*?(" + "|".join(re.escape(p) for p, _ in _PREFIXES) + r")\s*:\*?\s*(.*)$", re.IGNORECASE | re.DOTALL
+)
+_PREFIX_KIND = dict(_PREFIXES)
+_EMOTION_RE = re.compile(r"^([1-5])(?:\s*/\s*5)?(?:\s*[-–—:,.]?\s+(.*))?$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class StageLine:
+    """One line of a stage-walk reply, typed by its prefix."""
+
+    kind: str  # an ItemKind, or "emotion", or "invalid"
+    text: str
+    score: int | None = None
+    problem: str | None = None
+
+
+def parse_stage_line(line: str) -> StageLine:
+    m = _PREFIX_RE.match(line)
+    if not m:
+        return StageLine(ItemKind.UNSORTED, line)
+    kind = _PREFIX_KIND[m.group(1).lower()]
+    rest = m.group(2).strip()
+    if kind != "emotion":
+        if not rest:
+            return StageLine("invalid", line, problem=f"`{m.group(1)}:` needs some text after it.")
+        return StageLine(kind, rest)
+    e = _EMOTION_RE.match(rest)
+    if not e:
+        return StageLine(
+            "invalid",
+            line,
+            problem="An emotion is a number from 1 (very negative) to 5 (very positive), "
+            "then an optional note, e.g. `emotion: 2 had to call support twice`.",
+        )
+    return StageLine("emotion", (e.group(2) or "").strip(), score=int(e.group(1)))
+
+
+_PERSONA_SPLIT = re.compile(r"\s+[—–-]\s+|\s*[—–]\s*|:\s+|:$")
+
+
+def parse_persona(text: str) -> tuple[str, str]:
+    """A persona reply: first line `Name — description` (or `Name: description`); further lines add detail."""
+    lines = [line for _, line in split_lines(text)]
+    if not lines:
+        return "", ""
+    first, more = lines[0], lines[1:]
+    parts = _PERSONA_SPLIT.split(first, maxsplit=1)
+    name = parts[0].strip().strip("*_").strip()
+    description = parts[1].strip() if len(parts) > 1 else ""
+    description = "\n".join(p for p in [description, *more] if p)
+    return name, description
+
+
+# --- Showing people's text in Slack ----------------------------------------------------------------
+
+_TOKEN = re.compile(r"<([@#!])([^>|]*)(?:\|([^>]*))?>")
+
+
+def _token_to_plain(m: re.Match) -> str:
+    sigil, ref, label = m.group(1), m.group(2), m.group(3)
+    if sigil == "@":
+        return "@" + (label or ref)
+    if sigil == "#":
+        return "#" + (label or ref)
+    # <!channel>, <!here>, <!everyone>, <!subteam^S123|@team>, <!date^...|fallback>
+    if ref.startswith("subteam^"):
+        return label or "@team"
+    if ref.startswith("date^"):
+        return label or ""
+    return "@" + ref
+
+
+def plain(text: str) -> str:
+    """Text with every Slack mention/broadcast token turned into inert words (no one is notified)."""
+    return _TOKEN.sub(_token_to_plain, text or "")
+
+
+def escape_mrkdwn(text: str) -> str:
+    """Escape a person's text for a mrkdwn field so it shows as typed and can never ping anyone."""
+    t = plain(text)
+    return t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word boundary where one is near, with an ellipsis."""
+    text = " ".join((text or "").split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:") + "…"
+
+
+def show(text: str, limit: int = 300) -> str:
+    """A person's text, inert and shortened, ready for a mrkdwn field."""
+    return escape_mrkdwn(shorten(plain(text), limit))
+
+
+def show_plain(text: str, limit: int) -> str:
+    """A person's text for a plain_text field (headers, buttons): inert and shortened, no escaping needed."""
+    return shorten(plain(text), limit)
+
+
+def fit(text: str, limit: int = 3000) -> str:
+    """Keep a built mrkdwn string inside a Block Kit text limit (the builder already escaped its parts)."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1] + "…"
