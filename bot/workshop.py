@@ -347,7 +347,7 @@ def close_workshop(*, session: Session, team_id: str, channel_id: str, user_id: 
     ws.closed_at = now
     session.add(ws)
     answers, people, depts = _answer_tally(session, ws)
-    return Closed(title=ws.title, answers=sum(answers.values()), people=len(people), departments=len(depts))
+    return Closed(title=ws.title, answers=sum(answers.values()), people=len(people), departments=len([d for d in depts if d]))
 
 
 def _answer_tally(session: Session, ws: Workshop) -> tuple[Counter, dict[str, str | None], Counter]:

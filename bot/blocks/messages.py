@@ -27,6 +27,10 @@ HELP_LINES = [
 EMOTION_FACES = {1: "😖", 2: "🙁", 3: "😐", 4: "🙂", 5: "😄"}
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
 def _section(text: str) -> dict:
     return {"type": "section", "text": {"type": "mrkdwn", "text": t.fit(text, limits.SECTION_TEXT)}}
 
@@ -113,7 +117,7 @@ def build_prompt(p: PromptView) -> dict:
         )
         blocks = [_header(head), _section(body)]
     else:
-        head = f"📍 {title}: stage {p.number - 3} of {p.total - 3}, {t.show_plain(p.stage_name or '', 60)}"
+        head = f"📍 Stage {p.number - 3} of {p.total - 3}: {t.show_plain(p.stage_name or '', 60)}"
         blocks = [_header(head)]
         if p.stage_hint:
             blocks.append(_section(f"_{t.show(p.stage_hint, 300)}_"))
@@ -166,9 +170,8 @@ def build_prompt_failed(error: str) -> dict:
 
 def build_closed(c: Closed) -> dict:
     text = (
-        f"✅ *{t.show(c.title, 100)}* is closed. {c.answers} answers from {c.people} "
-        f"{'person' if c.people == 1 else 'people'} across {c.departments} "
-        f"{'department' if c.departments == 1 else 'departments'}. Thank you all!\n"
+        f"✅ *{t.show(c.title, 100)}* is closed: {plural(c.answers, 'answer')} from {plural(c.people, 'person', 'people')} "
+        f"across {plural(c.departments, 'department')}. Thank you all!\n"
         "`/journey export json` posts the map as a file."
     )
     return note(text)
@@ -281,15 +284,15 @@ def build_status(s: StatusView) -> dict:
         {"type": "divider"},
     ]
     step_lines = "\n".join(
-        f"{'▶️' if cur else '•'} {t.show(label, 100)}: *{n}* {'answer' if n == 1 else 'answers'}" for label, n, cur in s.steps
+        f"{'▶️' if cur else '•'} {t.show(label, 100)}: {plural(n, 'answer')}" for label, n, cur in s.steps
     )
     blocks.append(_section("*Answers per step*\n" + (step_lines or "_No steps yet._")))
     stage_lines = []
     for st in s.stages:
         emo = f"{st.emotion_average:.1f}/5 from {st.ratings}" if st.emotion_average is not None else "no ratings"
         line = (
-            f"• *{t.show(st.name, 60)}*: {st.touchpoints} touchpoints · {st.pain_points} pain points · "
-            f"{st.opportunities} opportunities · emotion {emo}"
+            f"• *{t.show(st.name, 60)}*: {plural(st.touchpoints, 'touchpoint')} · {plural(st.pain_points, 'pain point')} · "
+            f"{plural(st.opportunities, 'opportunity', 'opportunities')} · emotion {emo}"
         )
         if st.unsorted:
             line += f" · {st.unsorted} unsorted"

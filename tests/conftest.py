@@ -1,0 +1,125 @@
+"""Fixtures: an in-memory database for the pure tier; the fake Slack and the real app over HTTP for end to end."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from slack_bolt import App
+from sqlmodel import Session
+
+from bot.app import build_app, services_of
+from bot.config import Settings
+from bot.sandbox.fake_slack import BOT_TOKEN, FakeSlack
+from bot.sandbox.sender import SlackSender, Workspace
+from bot.server import ServerThread, make_wsgi
+from bot.slack import Outbox
+from bot.storage.db import init_db, make_engine
+
+SECRET = "test-signing-secret"
+FACILITATOR, ANA, BEN, CAT, DAN = "UFACIL", "UANA", "UBEN", "UCAT", "UDAN"
+PEOPLE = {FACILITATOR: "fran", ANA: "ana", BEN: "ben", CAT: "cat", DAN: "dan"}
+CHANNEL, PRIVATE, OTHER = "CWORK", "GPRIV", "COTHER"
+
+
+class Clock:
+    """A clock tests move by hand."""
+
+    def __init__(self, start: datetime = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)):
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw) -> None:
+        self.now += timedelta(**kw)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def session() -> Iterator[Session]:
+    engine = make_engine("sqlite://")
+    init_db(engine)
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    with FakeSlack() as f:
+        for uid, name in PEOPLE.items():
+            f.add_user(uid, name)
+        f.add_user("UOTHERBOT", "jira", is_bot=True)
+        f.add_channel(CHANNEL, "journey-workshop", members=[*PEOPLE, "UOTHERBOT"])
+        f.add_channel(PRIVATE, "secret-plans", members=list(PEOPLE), private=True, bot_member=False)
+        f.add_channel(OTHER, "random", members=list(PEOPLE), bot_member=False)
+        yield f
+
+
+@dataclass
+class Bot:
+    app: App
+    fake: FakeSlack
+    ws: Workspace
+    url: str
+    clock: Clock
+
+    @property
+    def services(self):
+        return services_of(self.app)
+
+    def settle(self) -> None:
+        assert self.services.outbox.join(10), "outbound Slack calls did not finish"
+
+    def prompts(self, channel: str = CHANNEL):
+        return [m for m in self.fake.channel_messages(channel, bot_only=True) if m.blocks and m.blocks[0]["type"] == "header"]
+
+    def last_prompt(self, channel: str = CHANNEL):
+        return self.prompts(channel)[-1]
+
+    def said_to(self, user: str) -> list[str]:
+        """Every ephemeral text a user saw, oldest first (blocks joined, as a person reads them)."""
+        return [_read(e.blocks) or e.text for e in self.fake.ephemerals_for(user)]
+
+    def last_said_to(self, user: str) -> str:
+        said = self.said_to(user)
+        assert said, f"nothing was said to {user}"
+        return said[-1]
+
+
+def _read(blocks: list) -> str:
+    parts = []
+    for b in blocks:
+        if isinstance(b.get("text"), dict):
+            parts.append(b["text"]["text"])
+        for e in b.get("elements", []):
+            if isinstance(e.get("text"), dict):
+                parts.append(e["text"]["text"])
+            elif isinstance(e.get("text"), str):
+                parts.append(e["text"])
+    return "\n".join(parts)
+
+
+def make_settings(fake: FakeSlack, tmp_path: Path, **kw) -> Settings:
+    return Settings(
+        slack_bot_token=BOT_TOKEN, slack_signing_secret=SECRET, slack_api_url=fake.api_url,
+        database_url=f"sqlite:///{tmp_path}/journey.db", _env_file=None, **kw,
+    )
+
+
+@pytest.fixture
+def bot(fake: FakeSlack, tmp_path: Path, clock: Clock) -> Iterator[Bot]:
+    """The real app over real HTTP, talking to the fake Slack; outbound calls run inline so each request's
+    effects are complete when its response arrives."""
+    app = build_app(make_settings(fake, tmp_path), outbox=Outbox(0), clock=clock)
+    with ServerThread(make_wsgi(app)) as server:
+        ws = Workspace(fake, SlackSender(server.url + "/slack/events", SECRET))
+        yield Bot(app, fake, ws, server.url, clock)
+    assert fake.invalid == [], f"the bot sent Block Kit that Slack would reject: {fake.invalid}"

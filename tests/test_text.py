@@ -1,0 +1,75 @@
+from bot import text as t
+from bot.storage.models import ItemKind
+
+
+def test_split_lines_strips_bullets_and_blank_lines():
+    text = "- one\n* two\n• three\n1. four\n2) five\n\n   \nsix"
+    assert t.split_lines(text) == [(0, "one"), (1, "two"), (2, "three"), (3, "four"), (4, "five"), (7, "six")]
+
+
+def test_split_lines_keeps_inner_hyphens_and_numbers():
+    assert t.split_lines("-5% conversion\n2026 budget") == [(0, "-5% conversion"), (1, "2026 budget")]
+
+
+def test_prefixes_type_lines_case_insensitively():
+    cases = {
+        "touchpoint: Google ad": (ItemKind.TOUCHPOINT, "Google ad"),
+        "TP: demo call": (ItemKind.TOUCHPOINT, "demo call"),
+        "Pain: pricing unclear": (ItemKind.PAIN_POINT, "pricing unclear"),
+        "pain point: slow onboarding": (ItemKind.PAIN_POINT, "slow onboarding"),
+        "idea: calculator": (ItemKind.OPPORTUNITY, "calculator"),
+        "Opportunity:  self-serve trial": (ItemKind.OPPORTUNITY, "self-serve trial"),
+        "*pain:* bold prefix": (ItemKind.PAIN_POINT, "bold prefix"),
+        "just a thought": (ItemKind.UNSORTED, "just a thought"),
+        "painful: not a prefix": (ItemKind.UNSORTED, "painful: not a prefix"),
+    }
+    for line, (kind, text) in cases.items():
+        parsed = t.parse_stage_line(line)
+        assert (parsed.kind, parsed.text) == (kind, text), line
+
+
+def test_emotion_lines():
+    assert t.parse_stage_line("emotion: 4 pretty good") == t.StageLine("emotion", "pretty good", score=4)
+    assert t.parse_stage_line("emotion: 2/5 - confused").score == 2
+    assert t.parse_stage_line("Emotion:5").score == 5
+    for bad in ("emotion: 7", "emotion: great", "emotion: 0 meh", "emotion:"):
+        parsed = t.parse_stage_line(bad)
+        assert parsed.kind == "invalid" and "1 (very negative) to 5" in parsed.problem, bad
+
+
+def test_prefix_without_text_is_a_problem():
+    parsed = t.parse_stage_line("pain:")
+    assert parsed.kind == "invalid" and "needs some text" in parsed.problem
+
+
+def test_personas():
+    assert t.parse_persona("Olivia — ops lead at a logistics firm") == ("Olivia", "ops lead at a logistics firm")
+    assert t.parse_persona("Sam: busy CFO\nsigns off on budget\n- hates surprises") == (
+        "Sam", "busy CFO\nsigns off on budget\nhates surprises")
+    assert t.parse_persona("Jean-Luc - engineer") == ("Jean-Luc", "engineer")
+    assert t.parse_persona("*Priya*") == ("Priya", "")
+
+
+def test_mentions_and_broadcasts_are_made_inert():
+    raw = "hey <!channel> and <!here> <!everyone> ask <@U123> or <@U456|bob> in <#C1|general> <!subteam^S1|@support>"
+    shown = t.show(raw, 1000)
+    for token in ("<!", "<@", "<#"):
+        assert token not in shown
+    assert "@channel" in shown and "@bob" in shown and "#general" in shown and "@support" in shown
+
+
+def test_angle_brackets_and_ampersands_are_escaped():
+    assert t.escape_mrkdwn("a < b & c > d") == "a &lt; b &amp; c &gt; d"
+    assert t.escape_mrkdwn("<https://evil.example|click me>") == "&lt;https://evil.example|click me&gt;"
+
+
+def test_from_slack_decodes_entities_but_keeps_tokens():
+    assert t.from_slack("&lt;3 &amp; <@U1>") == "<3 & <@U1>"
+
+
+def test_shorten():
+    assert t.shorten("short", 10) == "short"
+    long = "word " * 100
+    out = t.shorten(long, 50)
+    assert len(out) <= 50 and out.endswith("…")
+    assert len(t.shorten("x" * 40000, 300)) == 300
