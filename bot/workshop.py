@@ -69,7 +69,7 @@ class ReplyOutcome:
     status: str  # stored | duplicate | closed | ignored | removed | unchanged
     stored: int = 0
     unsorted: list[tuple[int, str]] = field(default_factory=list)  # (item id, text) waiting for a kind
-    problems: list[str] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (line, what is wrong with it)
     step_label: str | None = None
     open_label: str | None = None  # where people answer now, for the "closed" note
     ask_department: bool = False
@@ -178,7 +178,7 @@ def validate_template(template: str | None) -> str:
     templates = load_templates()
     if key not in templates:
         known = ", ".join(f"`{k}`" for k in templates)
-        raise Refusal(f"There's no template called `{t.show_plain(key, 40)}`. Templates: {known}.")
+        raise Refusal(f"There's no template called `{t.show(key, 40)}`. Templates: {known}.")
     return key
 
 
@@ -311,13 +311,13 @@ def parse_stage_names(raw: str) -> list[str]:
         raise Refusal(f"That's {len(names)} stages; a map stays readable with at most {MAX_STAGES}.")
     long = [n for n in names if len(n) > MAX_STAGE_NAME]
     if long:
-        raise Refusal(f"Stage names must be under {MAX_STAGE_NAME} characters: `{t.show_plain(long[0], 80)}`.")
+        raise Refusal(f"Stage names must be under {MAX_STAGE_NAME} characters: `{t.show(long[0], 80)}`.")
     if any("<" in n or ">" in n for n in names):
         raise Refusal("Stage names are plain words; mentions and links can't be stage names.")
     seen: set[str] = set()
     for n in names:
         if n.lower() in seen:
-            raise Refusal(f"`{t.show_plain(n, 60)}` is listed twice.")
+            raise Refusal(f"`{t.show(n, 60)}` is listed twice.")
         seen.add(n.lower())
     return names
 
@@ -405,9 +405,9 @@ class _Line:
     score: int | None = None
 
 
-def _parse_reply(step: Step, text: str) -> tuple[list[_Line], list[str]]:
+def _parse_reply(step: Step, text: str) -> tuple[list[_Line], list[tuple[str, str]]]:
     lines: list[_Line] = []
-    problems: list[str] = []
+    problems: list[tuple[str, str]] = []
     if step.kind == StepKind.PERSONAS:
         name, description = t.parse_persona(text)
         if name:
@@ -422,7 +422,7 @@ def _parse_reply(step: Step, text: str) -> tuple[list[_Line], list[str]]:
             continue
         parsed = t.parse_stage_line(line)
         if parsed.kind == "invalid":
-            problems.append(f"“{t.show(line, 80)}”: {parsed.problem}")
+            problems.append((line, parsed.problem))
         elif parsed.kind == "emotion":
             lines.append(_Line(no, "emotion", parsed.text, score=parsed.score))
         else:

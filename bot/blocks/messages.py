@@ -237,8 +237,9 @@ def build_classified(kind: str, line: str) -> dict:
     return note(f"Filed as *{_KIND_LABELS.get(kind, kind).lower()}*: {t.show(line, 200)}")
 
 
-def build_problems(problems: list[str]) -> dict:
-    listing = "\n".join(f"• {p}" for p in problems[:20])
+def build_problems(problems: list[tuple[str, str]]) -> dict:
+    # The reasons are the bot's own mrkdwn; the lines are the person's text.
+    listing = "\n".join(f"• “{t.show(line, 80)}”: {t.shorten(why, 200)}" for line, why in problems[:20])
     return note(f"Some lines of your reply weren't stored:\n{listing}\nEdit your reply to fix them.")
 
 

@@ -1,0 +1,95 @@
+"""Every builder's output stays inside Slack's Block Kit limits, even with extreme input, and never pings."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from bot.blocks import messages as m
+from bot.blocks.modals import build_new_workshop_modal
+from bot.sandbox.fake_slack import block_problems, view_problems
+from bot.templates import load_templates
+from bot.workshop import Closed, PromptView, Rated, ReplyOutcome, StageCount, StatusView
+
+LONG = "<!channel> " + "word " * 9000  # ~45,000 characters
+PING = re.compile(r"<[!@](?!U[A-Z0-9]+>)|<!(channel|here|everyone)>")
+
+
+def assert_ok(message: dict) -> None:
+    assert block_problems(message["blocks"]) == []
+    assert len(message["text"]) <= 4000
+    # A broadcast token or a mention the builder didn't put there itself would notify people.
+    dump = json.dumps(message)
+    assert "<!channel>" not in dump and "<!here>" not in dump and "<!everyone>" not in dump
+
+
+def prompt(kind: str, **kw) -> PromptView:
+    base = dict(workshop_id=1, title="Checkout redesign", template_name="Buyer's journey", channel_id="C1", step_id=1,
+                kind=kind, number=1, total=8, stage_names=("Awareness", "Consideration"))
+    return PromptView(**{**base, **kw})
+
+
+def test_prompts_for_every_step_kind():
+    for kind in ("objectives", "personas", "stages"):
+        assert_ok(m.build_prompt(prompt(kind)))
+    stage = m.build_prompt(prompt("stage", number=4, stage_id=7, stage_name="Awareness", stage_hint="How do they hear of us?"))
+    assert_ok(stage)
+    assert stage["blocks"][0]["text"]["text"] == "📍 Stage 1 of 5: Awareness"
+    buttons = stage["blocks"][-2]["elements"]
+    assert [b["value"] for b in buttons] == ["7:1", "7:2", "7:3", "7:4", "7:5"]
+
+
+def test_prompts_with_extreme_titles_and_stages():
+    huge = prompt("stages", title=LONG, template_name=LONG, stage_names=tuple(LONG[:60] + str(i) for i in range(12)))
+    assert_ok(m.build_prompt(huge))
+    assert_ok(m.build_prompt(prompt("stage", title=LONG, stage_name=LONG, stage_hint=LONG, stage_id=1, number=4)))
+
+
+def test_status_with_many_people_and_long_names_stays_in_limits():
+    stages = [StageCount(LONG, 1, 2, 3, 4, 5, 2.5) for _ in range(12)]
+    view = StatusView(
+        title=LONG, status="open", template_name=LONG, facilitators=["UFAC"], current_label=LONG, prompt_posted=False,
+        steps=[(LONG, 3, i == 0) for i in range(15)], stages=stages,
+        contributors=[(f"U{i:05d}", LONG, i) for i in range(300)], not_contributed=[f"U{i:05d}" for i in range(500)],
+        departments=[(f"Dept {i} " + LONG[:30], i) for i in range(60)] + [(None, 3)], dominant=(LONG, 0.9),
+        total_answers=1000,
+    )
+    assert_ok(m.build_status(view))
+
+
+def test_reply_follow_ups():
+    assert_ok(m.build_classify([(i, LONG) for i in range(40)]))
+    assert_ok(m.build_problems([(LONG, "An emotion is a number from 1 to 5.")] * 50))
+    assert_ok(m.build_closed_step(ReplyOutcome(status="closed", step_label=LONG, open_label=LONG)))
+    assert_ok(m.build_classified("pain_point", LONG))
+    assert_ok(m.build_rated(Rated(LONG, 3, 1)))
+    assert_ok(m.build_closed(Closed(LONG, 10, 3, 2)))
+    assert_ok(m.build_stages_set([LONG[:60]] * 12))
+    assert_ok(m.build_help())
+    assert_ok(m.build_unknown("I don't know `/journey x`."))
+    assert_ok(m.build_dept_set(LONG))
+
+
+def test_classify_caps_the_lines_it_asks_about():
+    msg = m.build_classify([(i, f"line {i}") for i in range(40)])
+    asked = [b for b in msg["blocks"] if b["type"] == "actions"]
+    assert len(asked) == m.MAX_CLASSIFY_LINES
+    assert "25 more lines" in msg["blocks"][-1]["elements"][0]["text"]
+
+
+def test_people_text_never_becomes_a_mention():
+    msg = m.build_prompt(prompt("stages", title="Q4 <!here> <@U999|boss>", stage_names=("<!channel> stage",)))
+    dump = json.dumps(msg)
+    assert "<!here>" not in dump and "<@U999" not in dump and "<!channel>" not in dump
+    assert "@boss" in dump and "@here" in dump
+
+
+def test_new_workshop_modal_is_valid():
+    view = build_new_workshop_modal(channel_id="C1", templates=load_templates())
+    assert view_problems(view) == []
+    assert json.loads(view["private_metadata"]) == {"channel_id": "C1"}
+
+
+def test_plain_error_for_modal_fields():
+    err = m.plain_error("This channel already has an open workshop: *X*, started by <@U1>. " + LONG)
+    assert len(err) <= 150 and "*" not in err and "<@" not in err
