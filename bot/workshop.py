@@ -696,7 +696,8 @@ def status(*, session: Session, team_id: str, channel_id: str, members: list[str
         (u, (current_depts[u].department if u in current_depts else None) or dept_of.get(u), n)
         for u, n in per_user.most_common()
     ]
-    not_contributed = [m for m in (members or []) if m not in per_user]
+    facilitators = repo.facilitators(session=session, team_id=team_id, workshop_id=ws.id)
+    not_contributed = [m for m in (members or []) if m not in per_user and m not in facilitators]
     total = sum(per_dept.values())
     departments = sorted(per_dept.items(), key=lambda kv: (-kv[1], kv[0] or "~"))
     dominant = None
@@ -708,7 +709,7 @@ def status(*, session: Session, team_id: str, channel_id: str, members: list[str
         title=ws.title,
         status=ws.status,
         template_name=_template_name(ws.template),
-        facilitators=repo.facilitators(session=session, team_id=team_id, workshop_id=ws.id),
+        facilitators=facilitators,
         current_label=step_label(current, by_id.get(current.stage_id), len(stages)) if current else None,
         prompt_posted=bool(current and current.prompt_ts),
         steps=step_rows,

@@ -19,8 +19,11 @@ from bot.storage import repo
 from bot.templates import load_templates
 
 
-def post_prompt(svc: Services, *, team_id: str, prompt: workshop.PromptView, tell: Callable[[dict], None]) -> None:
-    """Outbox task: post a step's prompt and remember its ts; tell the facilitator when Slack won't take it."""
+def post_prompt(
+    svc: Services, *, team_id: str, prompt: workshop.PromptView, tell: Callable[[dict], None], then: dict | None = None
+) -> None:
+    """Outbox task: post a step's prompt and remember its ts, then tell the facilitator `then`;
+    if Slack won't take the prompt, tell them why and how to post it again instead."""
     try:
         ts = post_message(svc.client, channel=prompt.channel_id, **m.build_prompt(prompt))
     except SlackApiError as e:
@@ -28,6 +31,8 @@ def post_prompt(svc: Services, *, team_id: str, prompt: workshop.PromptView, tel
         return
     with svc.session() as s:
         workshop.record_prompt_posted(session=s, team_id=team_id, step_id=prompt.step_id, ts=ts)
+    if then is not None:
+        tell(then)
 
 
 def register(app: App, svc: Services) -> None:
@@ -59,8 +64,8 @@ class _Request:
         """Called from inside an outbox task: answer right away."""
         ephemeral(self.respond, message)
 
-    def post_prompt(self, prompt: workshop.PromptView) -> None:
-        self.svc.outbox.submit(post_prompt, self.svc, team_id=self.team_id, prompt=prompt, tell=self.tell)
+    def post_prompt(self, prompt: workshop.PromptView, *, then: dict | None = None) -> None:
+        self.svc.outbox.submit(post_prompt, self.svc, team_id=self.team_id, prompt=prompt, tell=self.tell, then=then)
 
 
 def _help(r: _Request, cmd: c.Help) -> None:
@@ -81,8 +86,7 @@ def _new(r: _Request, cmd: c.New) -> None:
             session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, title=cmd.title,
             template=cmd.template, now=r.svc.clock(),
         )
-    r.post_prompt(prompt)
-    r.reply(m.build_started(prompt))
+    r.post_prompt(prompt, then=m.build_started(prompt))
 
 
 def _next(r: _Request, cmd: c.Next) -> None:
@@ -90,9 +94,7 @@ def _next(r: _Request, cmd: c.Next) -> None:
         outcome = workshop.open_next_step(
             session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, now=r.svc.clock()
         )
-    r.post_prompt(outcome.prompt)
-    if outcome.reposted:
-        r.reply(m.build_reposted(outcome.prompt))
+    r.post_prompt(outcome.prompt, then=m.build_reposted(outcome.prompt) if outcome.reposted else None)
 
 
 def _status(r: _Request, cmd: c.Status) -> None:
