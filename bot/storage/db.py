@@ -26,10 +26,14 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False}, poolclass=StaticPool)
     else:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # Request threads and outbox threads each hold a connection now and then.
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20,
+                               max_overflow=20)
 
     @event.listens_for(engine, "connect")
-    def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    def _sqlite_connect(dbapi_conn, _record) -> None:
+        # Let SQLAlchemy, not the driver, start transactions (see _sqlite_begin).
+        dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
         if database and database != ":memory:":
@@ -37,6 +41,12 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(conn) -> None:
+        # Take the write lock up front: a deferred transaction that reads and then writes fails at once with
+        # "database is locked" when another thread wrote in between; an immediate one waits its turn.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
