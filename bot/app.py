@@ -14,15 +14,14 @@ from bot.blocks import messages as m
 from bot.config import Settings
 from bot.handlers import actions, commands, events, views
 from bot.services import Services, utc_clock
-from bot.slack import Directory, Outbox, make_client
+from bot.slack import Directory, make_client
 from bot.storage.db import init_db, make_engine
+from bot.tasks import TaskQueue
 
 log = logging.getLogger("bot")
 
-SORRY = (
-    "Sorry, something went wrong on my side and I couldn't finish that. Nothing you'd already given is lost; "
-    "please try again in a moment."
-)
+# A database outage is waited out for about 30 s before a task gives up (it is then logged with its payload ids).
+DB_RETRY_DELAYS = (0.5, 1, 2, 4, 8, 15)
 
 
 def build_app(
@@ -30,7 +29,8 @@ def build_app(
     *,
     client: WebClient | None = None,
     engine: Engine | None = None,
-    outbox: Outbox | None = None,
+    worker: TaskQueue | None = None,
+    outbox: TaskQueue | None = None,
     clock: Callable[[], datetime] = utc_clock,
     token_verification: bool = True,
 ) -> App:
@@ -41,16 +41,16 @@ def build_app(
         settings=settings,
         engine=engine,
         client=client,
-        outbox=outbox or Outbox(settings.slack_workers),
+        worker=worker or TaskQueue("work", 1, retry_delays=DB_RETRY_DELAYS),
+        outbox=outbox or TaskQueue("slack", settings.slack_workers),
         directory=Directory(client),
         clock=clock,
     )
     app = App(
         client=client,
         signing_secret=settings.secret("slack_signing_secret") or "",
-        # Listeners only touch the database and queue their Slack calls on the outbox, so they finish in
-        # milliseconds; running them before the HTTP response means an answer is committed before Slack hears
-        # "200", and a failure makes Slack redeliver the event instead of the answer being lost.
+        # Listeners only ack and queue their work, so running them before the HTTP response costs nothing and
+        # Bolt's listener thread pool (whose 5 threads would queue acks behind slow work) is never used.
         process_before_response=True,
         token_verification_enabled=token_verification,
         logger=logging.getLogger("bot.bolt"),
@@ -62,7 +62,7 @@ def build_app(
                   exc_info=error)
         if body.get("response_url"):
             try:
-                respond(response_type="ephemeral", replace_original=False, **m.note(SORRY))
+                respond(response_type="ephemeral", replace_original=False, **m.build_sorry())
             except Exception:  # the apology is best effort; the error is already logged
                 log.warning("Could not tell the user about the error")
         # A 500 makes Slack redeliver events, so a reply that failed to store gets another chance.

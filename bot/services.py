@@ -12,8 +12,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.config import Settings
-from bot.slack import Directory, Outbox
+from bot.slack import Directory
 from bot.storage.db import session_scope
+from bot.tasks import TaskQueue
 
 
 def utc_clock() -> datetime:
@@ -25,7 +26,8 @@ class Services:
     settings: Settings
     engine: Engine
     client: WebClient
-    outbox: Outbox
+    worker: TaskQueue  # database work after the ack, in order
+    outbox: TaskQueue  # Slack calls, in parallel
     directory: Directory
     clock: Callable[[], datetime] = utc_clock
 

@@ -1,4 +1,4 @@
-"""Outbound Slack: the one configured WebClient, the outbox that makes calls off the ack path, and lookups."""
+"""Outbound Slack: the one configured WebClient, calls that need the bot in a channel, and cached lookups."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from slack_sdk import WebClient
@@ -40,54 +39,6 @@ def error_code(e: SlackApiError) -> str:
         return str(e.response.get("error") or e.response.status_code)
     except Exception:  # a response without a body
         return "unknown_error"
-
-
-class Outbox:
-    """Runs Slack calls after the ack, on their own threads, so Slack's latency never delays an acknowledgement.
-
-    With `workers=0` tasks run inline, in the caller's thread (tests that want everything done by the response).
-    A failed task is logged with its Slack error code; tasks handle the failures their user must hear about.
-    """
-
-    def __init__(self, workers: int):
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack-out") if workers else None
-        self._pending = 0
-        self._idle = threading.Condition()
-
-    def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-        with self._idle:
-            self._pending += 1
-        if self._pool is None:
-            self._run(fn, args, kwargs)
-        else:
-            self._pool.submit(self._run, fn, args, kwargs)
-
-    def _run(self, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
-        try:
-            fn(*args, **kwargs)
-        except SlackApiError as e:
-            log.warning("Slack call in %s failed: %s", getattr(fn, "__name__", "task"), error_code(e))
-        except Exception:
-            log.exception("Background task %s failed", getattr(fn, "__name__", "task"))
-        finally:
-            with self._idle:
-                self._pending -= 1
-                self._idle.notify_all()
-
-    def join(self, timeout: float = 10.0) -> bool:
-        """Wait until no task is pending; True if that happened within `timeout` seconds."""
-        deadline = time.monotonic() + timeout
-        with self._idle:
-            while self._pending:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._idle.wait(left)
-        return True
-
-    def shutdown(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
 
 
 def in_channel(client: WebClient, channel: str, call: Callable[[], T]) -> T:

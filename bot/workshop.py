@@ -482,7 +482,7 @@ def record_reply(
         session.rollback()
         return ReplyOutcome(status="duplicate")
     dept = _department(session, team_id, user_id)
-    out = _sync_items(session, ws, step, reply, typed, dept, now)
+    out = _sync_items(session, ws, step, reply, typed, dept, now, new=True)
     out.ask_department = dept is None and repo.count_replies(
         session=session, team_id=team_id, workshop_id=ws.id, user_id=user_id
     ) == 1
@@ -538,11 +538,14 @@ def _drop_emotion_of_reply(session: Session, reply: Reply) -> None:
 
 
 def _sync_items(
-    session: Session, ws: Workshop, step: Step, reply: Reply, text: str, dept: str | None, now: datetime
+    session: Session, ws: Workshop, step: Step, reply: Reply, text: str, dept: str | None, now: datetime,
+    *, new: bool = False,
 ) -> ReplyOutcome:
     """Make the reply's items match its text, line by line, keeping ids (and chosen kinds) of unchanged lines."""
     lines, problems = _parse_reply(step, text)
-    existing = {i.line_no: i for i in repo.items_of_reply(session=session, team_id=ws.team_id, reply_id=reply.id)}
+    existing = {} if new else {
+        i.line_no: i for i in repo.items_of_reply(session=session, team_id=ws.team_id, reply_id=reply.id)
+    }
     out = ReplyOutcome(status="stored", problems=problems)
     emotion_line: _Line | None = None
     kept: set[int] = set()
@@ -578,7 +581,7 @@ def _sync_items(
             now,
         )
         out.stored += 1
-    else:
+    elif not new:
         _drop_emotion_of_reply(session, reply)
     session.flush()
     out.unsorted = [(i.id, i.text) for i in fresh if i.kind == ItemKind.UNSORTED]

@@ -16,8 +16,8 @@ from bot.config import Settings
 from bot.sandbox.fake_slack import BOT_TOKEN, FakeSlack
 from bot.sandbox.sender import SlackSender, Workspace
 from bot.server import ServerThread, make_wsgi
-from bot.slack import Outbox
 from bot.storage.db import init_db, make_engine
+from bot.tasks import TaskQueue
 
 SECRET = "test-signing-secret"
 FACILITATOR, ANA, BEN, CAT, DAN = "UFACIL", "UANA", "UBEN", "UCAT", "UDAN"
@@ -76,7 +76,7 @@ class Bot:
         return services_of(self.app)
 
     def settle(self) -> None:
-        assert self.services.outbox.join(10), "outbound Slack calls did not finish"
+        assert self.services.worker.join(10) and self.services.outbox.join(10), "queued work did not finish"
 
     def prompts(self, channel: str = CHANNEL):
         return [m for m in self.fake.channel_messages(channel, bot_only=True) if m.blocks and m.blocks[0]["type"] == "header"]
@@ -116,9 +116,10 @@ def make_settings(fake: FakeSlack, tmp_path: Path, **kw) -> Settings:
 
 @pytest.fixture
 def bot(fake: FakeSlack, tmp_path: Path, clock: Clock) -> Iterator[Bot]:
-    """The real app over real HTTP, talking to the fake Slack; outbound calls run inline so each request's
+    """The real app over real HTTP, talking to the fake Slack. Its worker and outbox run inline, so each request's
     effects are complete when its response arrives."""
-    app = build_app(make_settings(fake, tmp_path), outbox=Outbox(0), clock=clock)
+    app = build_app(make_settings(fake, tmp_path), worker=TaskQueue("work", 0, retry_delays=(0.01, 0.01)),
+                    outbox=TaskQueue("slack", 0), clock=clock)
     with ServerThread(make_wsgi(app)) as server:
         ws = Workspace(fake, SlackSender(server.url + "/slack/events", SECRET))
         yield Bot(app, fake, ws, server.url, clock)

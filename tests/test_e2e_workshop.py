@@ -258,7 +258,9 @@ def test_bot_joins_a_public_channel_and_asks_to_be_invited_to_a_private_one(bot)
     assert len(bot.prompts(PRIVATE)) == 1
 
 
-def test_a_failure_while_storing_makes_slack_redeliver_and_nothing_is_lost(bot, monkeypatch):
+def test_a_database_outage_while_storing_is_waited_out_and_nothing_is_lost(bot, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
     from bot import workshop
 
     bot.ws.command(FACILITATOR, CHANNEL, "new Fragile")
@@ -268,16 +270,27 @@ def test_a_failure_while_storing_makes_slack_redeliver_and_nothing_is_lost(bot, 
 
     def flaky(**kw):
         calls["n"] += 1
-        if calls["n"] == 1:
-            raise RuntimeError("database went away")
+        if calls["n"] <= 2:
+            raise OperationalError("INSERT", {}, Exception("database is locked"))
         return real(**kw)
 
     monkeypatch.setattr(workshop, "record_reply", flaky)
-    msg = bot.fake.post_user_message(CHANNEL, ANA, "keep me", thread_ts=prompt.ts)
-    event = {**msg.as_event(), "channel_type": "channel"}
-    assert bot.ws.event(event, event_id="EvX").status == 500  # Slack will retry
-    assert bot.ws.event(event, event_id="EvX", retry=1).status == 200
+    msg, sent = bot.ws.reply(ANA, CHANNEL, prompt.ts, "keep me")
+    assert sent.status == 200 and calls["n"] == 3
     assert [o["text"] for o in export(bot)["objectives"]] == ["keep me"]
+    assert bot.fake.message(CHANNEL, msg.ts).reactions  # confirmed once it was stored
+
+
+def test_an_unexpected_error_gets_an_apology_not_silence(bot, monkeypatch):
+    from bot import workshop
+
+    def broken(**kw):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(workshop, "open_next_step", broken)
+    bot.ws.command(FACILITATOR, CHANNEL, "new Buggy")
+    assert bot.ws.command(FACILITATOR, CHANNEL, "next").status == 200
+    assert "something went wrong on my side" in bot.last_said_to(FACILITATOR)
 
 
 def test_new_without_title_opens_a_form(bot):

@@ -55,6 +55,13 @@ def note(text: str) -> dict:
     return _message(text, [_section(text)])
 
 
+def build_sorry() -> dict:
+    return note(
+        "Sorry, something went wrong on my side and I couldn't finish that. Nothing you'd already given is lost; "
+        "please try again in a moment."
+    )
+
+
 def build_help() -> dict:
     lines = "\n".join(f"{cmd}\n      {what}" for cmd, what in HELP_LINES)
     return _message(

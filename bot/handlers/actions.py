@@ -13,40 +13,50 @@ from bot.services import Services
 
 
 def register(app: App, svc: Services) -> None:
-    @app.action(re.compile(ids.EMOTION_RATE_PATTERN))
-    def rate(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
-        ack()
-        stage_id, _, score = action.get("value", "").partition(":")
-        try:
-            with svc.session() as s:
-                rated = workshop.rate_emotion(
-                    session=s, team_id=_team(body), user_id=body["user"]["id"], stage_id=int(stage_id),
-                    score=int(score), now=svc.clock(),
-                )
-            reply = m.build_rated(rated)
-        except workshop.Refusal as r:
-            reply = m.note(str(r))
-        svc.outbox.submit(ephemeral, respond, reply)
+    app.action(re.compile(ids.EMOTION_RATE_PATTERN))(_acking(svc, _rate))
+    app.action(re.compile(ids.CLASSIFY_PATTERN))(_acking(svc, _classify))
 
-    @app.action(re.compile(ids.CLASSIFY_PATTERN))
-    def classify(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
+
+def _acking(svc: Services, task):
+    """A listener that acks, then runs `task` on the worker (Bolt injects listener arguments by name)."""
+
+    def listener(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
         ack()
-        kind = action["action_id"].removeprefix(ids.CLASSIFY + "_")
-        try:
-            with svc.session() as s:
-                done = workshop.classify_item(
-                    session=s, team_id=_team(body), user_id=body["user"]["id"], item_id=int(action.get("value", 0)),
-                    kind=kind, now=svc.clock(),
-                )
-        except workshop.Refusal as r:
-            svc.outbox.submit(ephemeral, respond, m.note(str(r)))
-            return
-        # Replace the question: what was filed, and the buttons for the lines still waiting.
-        filed = m.build_classified(done.kind, done.text)
-        if done.still_unsorted:
-            rest = m.build_classify(done.still_unsorted)
-            filed = {"text": filed["text"], "blocks": filed["blocks"] + rest["blocks"]}
-        svc.outbox.submit(ephemeral, respond, filed, replace=True)
+        svc.worker.submit(task, svc, body, action, respond, on_error=lambda _e: ephemeral(respond, m.build_sorry()))
+
+    return listener
+
+
+def _rate(svc: Services, body: dict, action: dict, respond: Respond) -> None:
+    stage_id, _, score = action.get("value", "").partition(":")
+    try:
+        with svc.session() as s:
+            rated = workshop.rate_emotion(
+                session=s, team_id=_team(body), user_id=body["user"]["id"], stage_id=int(stage_id),
+                score=int(score), now=svc.clock(),
+            )
+        reply = m.build_rated(rated)
+    except workshop.Refusal as r:
+        reply = m.note(str(r))
+    svc.outbox.submit(ephemeral, respond, reply)
+
+
+def _classify(svc: Services, body: dict, action: dict, respond: Respond) -> None:
+    kind = action["action_id"].removeprefix(ids.CLASSIFY + "_")
+    try:
+        with svc.session() as s:
+            done = workshop.classify_item(
+                session=s, team_id=_team(body), user_id=body["user"]["id"], item_id=int(action.get("value", 0)),
+                kind=kind, now=svc.clock(),
+            )
+    except workshop.Refusal as r:
+        svc.outbox.submit(ephemeral, respond, m.note(str(r)))
+        return
+    # Replace the question: what was filed, and the buttons for the lines still waiting.
+    filed = m.build_classified(done.kind, done.text)
+    if done.still_unsorted:
+        filed = {"text": filed["text"], "blocks": filed["blocks"] + m.build_classify(done.still_unsorted)["blocks"]}
+    svc.outbox.submit(ephemeral, respond, filed, replace=True)
 
 
 def _team(body: dict) -> str:

@@ -39,23 +39,32 @@ def register(app: App, svc: Services) -> None:
     @app.command(svc.settings.slash_command)
     def journey(ack: Ack, command: dict, respond: Respond, context) -> None:
         ack()
-        cmd = c.parse(command.get("text", ""))
         req = _Request(svc, command, respond, context.bot_user_id)
-        try:
-            HANDLERS[type(cmd)](req, cmd)
-        except workshop.Refusal as r:
-            svc.outbox.submit(ephemeral, respond, m.note(str(r)))
+        svc.worker.submit(req.run, on_error=req.sorry)
 
 
 class _Request:
+    """One `/journey` invocation, handled on the worker after the ack."""
+
     def __init__(self, svc: Services, command: dict, respond: Respond, bot_user_id: str | None):
         self.svc = svc
+        self.text: str = command.get("text", "")
         self.team_id: str = command["team_id"]
         self.channel_id: str = command["channel_id"]
         self.user_id: str = command["user_id"]
         self.trigger_id: str | None = command.get("trigger_id")
         self.respond = respond
         self.bot_user_id = bot_user_id
+
+    def run(self) -> None:
+        cmd = c.parse(self.text)
+        try:
+            HANDLERS[type(cmd)](self, cmd)
+        except workshop.Refusal as r:
+            self.reply(m.note(str(r)))
+
+    def sorry(self, _error: BaseException) -> None:
+        ephemeral(self.respond, m.build_sorry())
 
     def reply(self, message: dict) -> None:
         self.svc.outbox.submit(ephemeral, self.respond, message)
@@ -79,7 +88,7 @@ def _invalid(r: _Request, cmd: c.Invalid) -> None:
 def _new(r: _Request, cmd: c.New) -> None:
     if not cmd.title:
         view = build_new_workshop_modal(channel_id=r.channel_id, templates=load_templates())
-        r.svc.outbox.submit(r.svc.client.views_open, trigger_id=r.trigger_id, view=view)
+        r.svc.outbox.submit(r.svc.client.views_open, trigger_id=r.trigger_id, view=view, on_error=r.sorry)
         return
     with r.svc.session() as s:
         prompt = workshop.start_workshop(

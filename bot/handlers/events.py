@@ -24,15 +24,19 @@ _PERSON_SUBTYPES = {None, "thread_broadcast", "file_share"}
 def register(app: App, svc: Services) -> None:
     @app.event("message")
     def on_message(event: dict, body: dict) -> None:
-        subtype = event.get("subtype")
-        team_id = body.get("team_id") or event.get("team")
-        channel = event.get("channel")
-        if subtype == "message_deleted":
-            _deleted(svc, team_id, channel, event)
-        elif subtype == "message_changed":
-            _changed(svc, team_id, channel, event, body)
-        elif subtype in _PERSON_SUBTYPES and not event.get("bot_id"):
-            _posted(svc, team_id, channel, event, body)
+        svc.worker.submit(handle_message, svc, event, body)
+
+
+def handle_message(svc: Services, event: dict, body: dict) -> None:
+    subtype = event.get("subtype")
+    team_id = body.get("team_id") or event.get("team")
+    channel = event.get("channel")
+    if subtype == "message_deleted":
+        _deleted(svc, team_id, channel, event)
+    elif subtype == "message_changed":
+        _changed(svc, team_id, channel, event, body)
+    elif subtype in _PERSON_SUBTYPES and not event.get("bot_id"):
+        _posted(svc, team_id, channel, event, body)
 
 
 def _is_thread_reply(msg: dict) -> bool:

@@ -1,0 +1,304 @@
+"""Time to acknowledgement in HTTP mode: the bot beside a bare Bolt app (same server, listeners that only ack).
+
+    python -m bench.ack_latency                 # both loads, both apps; prints a table
+    python -m bench.ack_latency --requests 300  # a quicker run
+
+Each app runs in its own process behind waitress, talking to the fake Slack in a third process; the client is
+this process, an asyncio loop keeping N signed requests in flight over keep-alive connections. The mix is 80%
+thread replies (5% of them redelivered as Slack retries) and 20% slash commands. Afterwards the bot's database
+must hold every distinct reply exactly once.
+
+Loads: (1) fast: fake Slack answers at once, 50 in flight; (2) slow: fake Slack takes 300 ms per call, 200 in
+flight. Targets: our p99 at most 1.5x the bare app's in (1); every request acknowledged with p99 < 300 ms in (2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from dataclasses import dataclass
+
+from bot.sandbox.sender import command_fields, event_payload, sign
+
+SECRET = "bench-signing-secret"
+TOKEN = "xoxb-fake-token"
+TEAM, CHANNEL, FACILITATOR = "T0TEAM", "CBENCH", "UFACIL"
+USERS = [f"UPART{i:03d}" for i in range(40)]
+RESPOND_URL = ""  # set to the fake Slack's response_url once it runs
+
+
+# --- Server processes ------------------------------------------------------------------------------------
+
+
+def serve_fake(delay: float) -> None:
+    from bot.sandbox.fake_slack import FakeSlack
+
+    fake = FakeSlack(delay=delay).start()
+    for u in [FACILITATOR, *USERS]:
+        fake.add_user(u, u.lower())
+    fake.add_channel(CHANNEL, "bench", members=[FACILITATOR, *USERS])
+    print(f"URL {fake.url}", flush=True)
+    signal.sigwait({signal.SIGTERM, signal.SIGINT})
+
+
+def serve_app(kind: str, slack_url: str, db: str) -> None:
+    import logging
+
+    from slack_bolt import App
+
+    from bot.app import build_app
+    from bot.config import Settings
+    from bot.server import create_server, make_wsgi
+    from bot.slack import make_client
+
+    logging.basicConfig(level=logging.ERROR)
+    settings = Settings(slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_url=slack_url + "/api/",
+                        database_url=f"sqlite:///{db}", _env_file=None)
+    if kind == "ours":
+        app = build_app(settings)
+    else:
+        app = App(signing_secret=SECRET, client=make_client(token=TOKEN, base_url=settings.slack_api_url))
+
+        @app.command("/journey")
+        def command(ack):
+            ack()
+
+        @app.event("message")
+        def message():
+            pass
+
+    server = create_server(make_wsgi(app), host="127.0.0.1", port=0, threads=settings.http_threads)
+    print(f"URL http://127.0.0.1:{server.effective_port}", flush=True)
+    server.run()
+
+
+def _spawn(*args: str) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen([sys.executable, "-m", "bench.ack_latency", *args], stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline().strip()
+    if not line.startswith("URL "):
+        proc.kill()
+        raise SystemExit(f"server did not start: {line!r}")
+    return proc, line[4:]
+
+
+# --- The client ------------------------------------------------------------------------------------------
+
+
+def _raw(host: str, body: bytes, ctype: str, extra: dict | None = None) -> bytes:
+    ts = str(int(time.time()))
+    headers = {
+        "Host": host, "Content-Type": ctype, "Content-Length": str(len(body)), "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": sign(SECRET, ts, body), **(extra or {}),
+    }
+    head = "POST /slack/events HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+    return head.encode() + body
+
+
+def command(host: str, user: str, text: str) -> bytes:
+    fields = command_fields(team_id=TEAM, channel=CHANNEL, user=user, text=text,
+                            response_url=RESPOND_URL)
+    return _raw(host, urllib.parse.urlencode(fields).encode(), "application/x-www-form-urlencoded")
+
+
+def reply_event(host: str, n: int, thread_ts: str, *, retry: bool = False) -> bytes:
+    event = {"type": "message", "channel": CHANNEL, "user": USERS[n % len(USERS)], "ts": f"1800000000.{n:06d}",
+             "thread_ts": thread_ts, "text": f"objective number {n}\nanother line {n}", "channel_type": "channel"}
+    payload = event_payload(team_id=TEAM, event=event, event_id=f"Ev{n:08d}")
+    extra = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"} if retry else None
+    return _raw(host, json.dumps(payload).encode(), "application/json", extra)
+
+
+async def _read_response(reader: asyncio.StreamReader) -> int:
+    status_line = await reader.readline()
+    status = int(status_line.split()[1])
+    length, chunked = 0, False
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        k, _, v = line.decode().partition(":")
+        if k.lower() == "content-length":
+            length = int(v)
+        elif k.lower() == "transfer-encoding" and "chunked" in v.lower():
+            chunked = True
+    if chunked:
+        while (size := int((await reader.readline()).strip() or b"0", 16)):
+            await reader.readexactly(size + 2)
+        await reader.readline()
+    elif length:
+        await reader.readexactly(length)
+    return status
+
+
+async def fire(url: str, requests: list[bytes], concurrency: int) -> tuple[list[float], list[int], float]:
+    parsed = urllib.parse.urlsplit(url)
+    queue = list(reversed(requests))
+    latencies: list[float] = []
+    statuses: list[int] = []
+
+    async def worker() -> None:
+        reader, writer = await asyncio.open_connection(parsed.hostname, parsed.port)
+        try:
+            while queue:
+                req = queue.pop()
+                start = time.perf_counter()
+                writer.write(req)
+                await writer.drain()
+                statuses.append(await _read_response(reader))
+                latencies.append(time.perf_counter() - start)
+        finally:
+            writer.close()
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies, statuses, time.perf_counter() - start
+
+
+# --- One run ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    load: str
+    app: str
+    requests: int
+    ok: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    stored: str
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+
+def _prompt_ts(db: str, deadline: float) -> str:
+    while time.time() < deadline:
+        try:
+            with sqlite3.connect(db) as conn:
+                row = conn.execute("SELECT prompt_ts FROM step WHERE prompt_ts IS NOT NULL").fetchone()
+            if row:
+                return row[0]
+        except sqlite3.OperationalError:
+            pass
+        time.sleep(0.05)
+    raise SystemExit("the bot never posted its first prompt")
+
+
+def _reply_count(db: str) -> int:
+    try:
+        with sqlite3.connect(db, timeout=30) as conn:
+            return conn.execute("SELECT count(*) FROM reply").fetchone()[0]
+    except sqlite3.OperationalError:
+        return -1
+
+
+def _wait_for_replies(db: str, expected: int, client_seconds: float) -> float:
+    """Seconds from the start of the run until every reply was in the database (work continues after acks)."""
+    start = time.perf_counter()
+    last, last_change = -1, start
+    while (count := _reply_count(db)) != expected and time.perf_counter() - last_change < 15:
+        if count != last:
+            last, last_change = count, time.perf_counter()
+        time.sleep(0.05)
+    return client_seconds + time.perf_counter() - start
+
+
+def run_one(load: str, app: str, *, delay: float, concurrency: int, n: int, seed: int = 7) -> Result:
+    workdir = tempfile.mkdtemp(prefix="bench-")
+    db = os.path.join(workdir, "bench.db")
+    fake, fake_url = _spawn("serve-fake", "--delay", str(delay))
+    server, url = _spawn("serve-app", app, fake_url, db)
+    global RESPOND_URL
+    RESPOND_URL = f"{fake_url}/respond/{CHANNEL}/{FACILITATOR}"
+    host = urllib.parse.urlsplit(url).netloc
+    try:
+        thread_ts = "1700000000.000001"
+        if app == "ours":
+            asyncio.run(fire(url, [command(host, FACILITATOR, "new Benchmark workshop")], 1))
+            thread_ts = _prompt_ts(db, time.time() + 30)
+        # Warm up: Bolt's first request looks the bot up with auth.test, and connections get opened.
+        asyncio.run(fire(url, [command(host, USERS[0], "help") for _ in range(20)], 10))
+
+        rng = random.Random(seed)
+        requests, replies = [], 0
+        for i in range(n):
+            roll = rng.random()
+            if roll < 0.2:
+                requests.append(command(host, USERS[i % len(USERS)], rng.choice(["dept Sales", "dept Support", "help"])))
+            elif roll < 0.24 and replies:
+                requests.append(reply_event(host, rng.randrange(replies), thread_ts, retry=True))
+            else:
+                requests.append(reply_event(host, replies, thread_ts))
+                replies += 1
+        latencies, statuses, seconds = asyncio.run(fire(url, requests, concurrency))
+        drained = _wait_for_replies(db, replies, seconds) if app == "ours" else None
+    finally:
+        server.send_signal(signal.SIGKILL)  # what is stored was committed before each ack; no drain needed
+        server.wait()
+        fake.terminate()
+        fake.wait()
+
+    stored = "n/a"
+    if app == "ours":
+        with sqlite3.connect(db) as conn:
+            count, distinct = conn.execute("SELECT count(*), count(DISTINCT ts) FROM reply").fetchone()
+        ok = count == distinct == replies
+        stored = f"exactly once, all in {drained:.1f} s" if ok else f"WRONG: {count} rows, {replies} replies"
+    q = statistics.quantiles(latencies, n=100, method="inclusive")
+    return Result(load, app, len(requests), statuses.count(200), seconds, q[49] * 1000, q[98] * 1000, stored)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="cmd")
+    f = sub.add_parser("serve-fake")
+    f.add_argument("--delay", type=float, default=0.0)
+    a = sub.add_parser("serve-app")
+    a.add_argument("kind", choices=["ours", "bare"])
+    a.add_argument("slack_url")
+    a.add_argument("db")
+    parser.add_argument("--requests", type=int, default=3000)
+    args = parser.parse_args()
+    if args.cmd == "serve-fake":
+        serve_fake(args.delay)
+        return 0
+    if args.cmd == "serve-app":
+        serve_app(args.kind, args.slack_url, args.db)
+        return 0
+
+    results = []
+    for load, delay, conc in (("fast Slack, 50 in flight", 0.0, 50), ("300 ms Slack, 200 in flight", 0.3, 200)):
+        for app in ("bare", "ours"):
+            results.append(run_one(load, app, delay=delay, concurrency=conc, n=args.requests))
+            r = results[-1]
+            print(f"  {r.load:<28} {r.app:<5} done", file=sys.stderr, flush=True)
+
+    print(f"\n{'load':<28} {'app':<5} {'requests':>8} {'acked':>6} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7}  replies stored")
+    for r in results:
+        print(f"{r.load:<28} {r.app:<5} {r.requests:>8} {r.ok:>6} {r.rps:>7.0f} {r.p50_ms:>7.1f} {r.p99_ms:>7.1f}  {r.stored}")
+    fast_bare, fast_ours, slow_bare, slow_ours = results
+    ratio = fast_ours.p99_ms / fast_bare.p99_ms
+    checks = [
+        (f"(1) our p99 / bare p99 = {ratio:.2f} (target <= 1.5)", ratio <= 1.5),
+        (f"(2) all {slow_ours.requests} acknowledged, p99 {slow_ours.p99_ms:.0f} ms (target < 300)",
+         slow_ours.ok == slow_ours.requests and slow_ours.p99_ms < 300),
+        ("replies stored exactly once in both loads", all(r.stored.startswith("exactly once") for r in (fast_ours, slow_ours))),
+    ]
+    print()
+    for text, ok in checks:
+        print(f"{'PASS' if ok else 'FAIL'}  {text}")
+    return 0 if all(ok for _, ok in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
