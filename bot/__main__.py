@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 
 from pydantic import ValidationError
@@ -38,31 +39,40 @@ def _build(settings: Settings):
 
 
 def serve(settings: Settings) -> None:
-    from bot.app import services_of
     from bot.server import create_server, make_wsgi
 
     require(settings, "slack_bot_token", "slack_signing_secret")
     app = _build(settings)
     server = create_server(make_wsgi(app), host=settings.host, port=settings.port, threads=settings.http_threads)
+    # A deploy stops the process with SIGTERM: stop taking requests, then finish the work already acknowledged.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     log.info("Journey Workshop Bot listening on http://%s:%s/slack/events", settings.host, server.effective_port)
     try:
         server.run()
     finally:
-        services_of(app).outbox.shutdown()
+        _drain(app)
+
+
+def _drain(app) -> None:
+    from bot.app import services_of
+
+    services = services_of(app)
+    log.info("Finishing queued work before stopping")
+    services.worker.shutdown()
+    services.outbox.shutdown()
 
 
 def socket(settings: Settings) -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.app import services_of
-
     require(settings, "slack_bot_token", "slack_app_token")
     app = _build(settings)
     log.info("Journey Workshop Bot connecting to Slack in Socket Mode")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         SocketModeHandler(app, settings.secret("slack_app_token")).start()
     finally:
-        services_of(app).outbox.shutdown()
+        _drain(app)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as e:
         print(f"journey-bot: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemExit):
         return 0
     return 0
 

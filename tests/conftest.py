@@ -114,13 +114,32 @@ def make_settings(fake: FakeSlack, tmp_path: Path, **kw) -> Settings:
     )
 
 
+class _Current:
+    """The WSGI app a shared server hands each request to: each test plugs in its own bot."""
+
+    def __init__(self) -> None:
+        self.app = None
+
+    def __call__(self, environ, start_response):
+        return self.app(environ, start_response)
+
+
+@pytest.fixture(scope="session")
+def http_server() -> Iterator[tuple[ServerThread, _Current]]:
+    current = _Current()
+    with ServerThread(current) as server:
+        yield server, current
+
+
 @pytest.fixture
-def bot(fake: FakeSlack, tmp_path: Path, clock: Clock) -> Iterator[Bot]:
-    """The real app over real HTTP, talking to the fake Slack. Its worker and outbox run inline, so each request's
-    effects are complete when its response arrives."""
+def bot(fake: FakeSlack, tmp_path: Path, clock: Clock, http_server) -> Iterator[Bot]:
+    """The real app behind the real waitress server, talking to the fake Slack over HTTP. Its worker and outbox
+    run inline, so each request's effects are complete when its response arrives."""
+    server, current = http_server
     app = build_app(make_settings(fake, tmp_path), worker=TaskQueue("work", 0, retry_delays=(0.01, 0.01)),
                     outbox=TaskQueue("slack", 0), clock=clock)
-    with ServerThread(make_wsgi(app)) as server:
-        ws = Workspace(fake, SlackSender(server.url + "/slack/events", SECRET))
-        yield Bot(app, fake, ws, server.url, clock)
+    current.app = make_wsgi(app)
+    ws = Workspace(fake, SlackSender(server.url + "/slack/events", SECRET))
+    yield Bot(app, fake, ws, server.url, clock)
+    current.app = None
     assert fake.invalid == [], f"the bot sent Block Kit that Slack would reject: {fake.invalid}"

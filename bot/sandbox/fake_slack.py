@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from slack_sdk.errors import SlackObjectFormationError
-from slack_sdk.models.blocks import Block
+from slack_sdk.models.blocks import Block, BlockElement
 from slack_sdk.models.views import View
 
 from bot.blocks import limits
@@ -101,6 +101,18 @@ def block_problems(blocks: Any, *, max_blocks: int = limits.MESSAGE_BLOCKS) -> l
                 problems.append(f"block {i}: unknown type {raw.get('type')!r}")
                 continue
             block.validate_json()
+            # slack_sdk validates a block's own fields, not its elements': check those one by one.
+            elements = list(raw.get("elements") or []) + ([raw["accessory"]] if raw.get("accessory") else [])
+            if raw.get("type") == "input" and raw.get("element"):
+                elements.append(raw["element"])
+            for element in elements:
+                if raw.get("type") == "context":
+                    continue  # text objects and images, validated with the block
+                parsed = BlockElement.parse(element)
+                if parsed is None:
+                    problems.append(f"block {i}: unknown element type {element.get('type')!r}")
+                else:
+                    parsed.validate_json()
         except (SlackObjectFormationError, KeyError, TypeError, AttributeError) as e:
             problems.append(f"block {i} ({raw.get('type')}): {e}")
             continue

@@ -1,0 +1,70 @@
+"""Starting the bot as people do: `python -m bot …` in a subprocess, with the environment they'd have."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from bot.sandbox.fake_slack import BOT_TOKEN, FakeSlack
+
+ROOT = Path(__file__).parent.parent
+
+
+def run_bot(args: list[str], env: dict, cwd: Path, **kw) -> subprocess.Popen:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "PORT"))}
+    base["PYTHONPATH"] = str(ROOT)
+    return subprocess.Popen([sys.executable, "-m", "bot", *args], env={**base, **env}, cwd=cwd,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "says"),
+    [
+        ([], {}, "Missing SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET"),
+        (["serve"], {"SLACK_BOT_TOKEN": "xoxb-1"}, "Missing SLACK_SIGNING_SECRET"),
+        (["socket"], {"SLACK_BOT_TOKEN": "xoxb-1"}, "Missing SLACK_APP_TOKEN"),
+        (["serve"], {"SLACK_BOT_TOKEN": "xapp-1", "SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN should start with xoxb-"),
+        ([], {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "PORT": "abc"}, "Setting PORT is invalid"),
+    ],
+)
+def test_a_missing_or_wrong_setting_is_one_clear_line(tmp_path, args, env, says):
+    proc = run_bot(args, env, tmp_path)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2
+    assert says in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_settings_come_from_a_dotenv_file(tmp_path):
+    (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=xoxb-from-file\n")
+    proc = run_bot(["serve"], {}, tmp_path)
+    _, err = proc.communicate(timeout=30)
+    assert "Missing SLACK_SIGNING_SECRET" in err  # the token was read from .env
+
+
+@pytest.mark.slow
+def test_serve_answers_health_checks_and_stops_cleanly_on_sigterm(tmp_path):
+    with FakeSlack() as fake:
+        env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": fake.api_url,
+               "PORT": "0", "HOST": "127.0.0.1"}
+        proc = run_bot(["serve"], env, tmp_path)
+        try:
+            port = None
+            deadline = time.time() + 30
+            while port is None and time.time() < deadline:
+                line = proc.stderr.readline()
+                if "listening on http://" in line:
+                    port = int(line.rsplit(":", 1)[1].split("/")[0])
+            assert port, "the bot never said where it listens"
+            assert urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).read() == b"ok"
+            assert (tmp_path / "data" / "journey.db").exists()  # the default database, created on start
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=30) == 0
+        finally:
+            proc.kill()
