@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -9,7 +10,9 @@ from pathlib import Path
 
 import pytest
 from slack_bolt import App
-from sqlmodel import Session
+from sqlalchemy import create_engine, make_url
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel
 
 from bot.app import build_app, services_of
 from bot.config import Settings
@@ -43,10 +46,52 @@ def clock() -> Clock:
     return Clock()
 
 
-@pytest.fixture
-def session() -> Iterator[Session]:
-    engine = make_engine("sqlite://")
+# A PostgreSQL server the tests may create databases on, e.g. postgresql+psycopg://journey:journey@127.0.0.1/postgres
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+
+
+@pytest.fixture(scope="session")
+def postgres_engine(worker_id: str) -> Iterator[Engine]:
+    """A database of its own for this test process (xdist workers run side by side)."""
+    if not POSTGRES_URL:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the PostgreSQL tests, but TEST_POSTGRES_URL is not set (see .ci/run)")
+        pytest.skip("PostgreSQL tests need TEST_POSTGRES_URL (a server where tests may create databases)")
+    name = f"journey_test_{worker_id}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        c.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine = make_engine(make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False))
     init_db(engine)
+    yield engine
+    engine.dispose()
+    with admin.connect() as c:
+        c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request) -> Iterator[Engine]:
+    """Each database-level test runs on SQLite (the default) and on PostgreSQL (production)."""
+    if request.param == "sqlite":
+        engine = make_engine("sqlite://")
+        init_db(engine)
+        yield engine
+        return
+    yield emptied_postgres(request)
+
+
+def emptied_postgres(request) -> Engine:
+    engine = request.getfixturevalue("postgres_engine")
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as c:
+        c.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    return engine
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as s:
         yield s
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
+import pytest
 from sqlmodel import func, select
+
+from tests.conftest import emptied_postgres
 
 from bot import workshop as w
 from bot.storage.db import init_db, make_engine, session_scope
@@ -14,9 +17,18 @@ from bot.storage.models import Item, Reply
 NOW = datetime(2026, 11, 2, 9, tzinfo=UTC)
 
 
-def test_parallel_and_duplicated_deliveries_store_each_reply_once(tmp_path):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def file_engine(request, tmp_path):
+    """SQLite on a file (threads share it as they do in production) or PostgreSQL."""
+    if request.param == "postgresql":
+        return emptied_postgres(request)
     engine = make_engine(f"sqlite:///{tmp_path}/db.sqlite")
     init_db(engine)
+    return engine
+
+
+def test_parallel_and_duplicated_deliveries_store_each_reply_once(file_engine):
+    engine = file_engine
     with session_scope(engine) as s:
         p = w.start_workshop(session=s, team_id="T", channel_id="C", user_id="UF", title="Load", now=NOW)
         w.record_prompt_posted(session=s, team_id="T", step_id=p.step_id, ts="1.0")
