@@ -27,6 +27,7 @@ TEAM_ID = "T0TEAM"
 BOT_USER_ID = "U0BOT"
 BOT_ID = "B0BOT"
 BOT_TOKEN = "xoxb-fake-token"
+APP_TOKEN = "xapp-fake-token"
 
 
 @dataclass
@@ -159,6 +160,10 @@ class FakeSlack:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.url = ""
+        # Socket Mode: a WebSocket endpoint that apps.connections.open hands out (started on first use).
+        self._ws_server = None
+        self._ws_connections: list = []
+        self.socket_acks: dict[str, dict] = {}
         self.add_user(BOT_USER_ID, "journey-bot", is_bot=True)
 
     # --- Setting up the workspace ---------------------------------------------------------------------
@@ -261,6 +266,8 @@ class FakeSlack:
         return f"{self.url}/respond/{channel}/{user}"
 
     def stop(self) -> None:
+        if self._ws_server is not None:
+            self._ws_server.shutdown()
         if self._server:
             self._server.shutdown()
             self._server.server_close()
@@ -299,7 +306,8 @@ class FakeSlack:
             if fault.retry_after is not None:
                 hdrs["Retry-After"] = str(fault.retry_after)
             return fault.status, hdrs, json.dumps({"ok": False, "error": fault.error}).encode()
-        if method != "apps.connections.open" and token != self.token:
+        expected = APP_TOKEN if method == "apps.connections.open" else self.token
+        if token != expected:
             return self._json({"ok": False, "error": "invalid_auth" if token else "not_authed"})
         fn = getattr(self, "m_" + method.replace(".", "_"), None)
         if fn is None:
@@ -350,6 +358,55 @@ class FakeSlack:
     def m_auth_test(self, args: dict) -> dict:
         return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "journey-bot",
                 "team_id": self.team_id, "user_id": BOT_USER_ID, "bot_id": BOT_ID}
+
+    # --- Socket Mode --------------------------------------------------------------------------------
+
+    def m_apps_connections_open(self, args: dict) -> dict:
+        if self._ws_server is None:
+            self._start_socket_mode()
+        host, port = self._ws_server.socket.getsockname()[:2]
+        return {"ok": True, "url": f"ws://{host}:{port}/link/?ticket={next(self._ids)}"}
+
+    def _start_socket_mode(self) -> None:
+        from websockets.sync.server import serve
+
+        def session(ws) -> None:
+            ws.send(json.dumps({"type": "hello", "num_connections": 1,
+                                "connection_info": {"app_id": "A0JOURNEY"}}))
+            with self._lock:
+                self._ws_connections.append(ws)
+            try:
+                for raw in ws:
+                    msg = json.loads(raw)
+                    if "envelope_id" in msg:
+                        with self._lock:
+                            self.socket_acks[msg["envelope_id"]] = msg
+            except Exception:  # the app went away
+                pass
+            finally:
+                with self._lock:
+                    self._ws_connections.remove(ws)
+
+        self._ws_server = serve(session, "127.0.0.1", 0)
+        threading.Thread(target=self._ws_server.serve_forever, name="fake-socket-mode", daemon=True).start()
+
+    def socket_connected(self) -> bool:
+        with self._lock:
+            return bool(self._ws_connections)
+
+    def socket_send(self, kind: str, payload: dict, *, accepts_response_payload: bool = False) -> str:
+        """Deliver an envelope (slash_commands, events_api, interactive) to the connected app; returns its id."""
+        envelope_id = f"env-{next(self._ids)}"
+        envelope = {"envelope_id": envelope_id, "type": kind, "payload": payload,
+                    "accepts_response_payload": accepts_response_payload}
+        if kind == "events_api":
+            envelope.update(retry_attempt=0, retry_reason="")
+        with self._lock:
+            ws = self._ws_connections[-1]
+        ws.send(json.dumps(envelope))
+        return envelope_id
+
+    # --- Messages -------------------------------------------------------------------------------------
 
     def m_chat_postMessage(self, args: dict) -> dict:
         channel = args.get("channel")

@@ -1,0 +1,48 @@
+"""Socket Mode: the same app object, driven over a WebSocket by the fake Slack instead of signed HTTP."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+from bot.app import build_app
+from bot.sandbox.fake_slack import APP_TOKEN
+from bot.sandbox.sender import command_fields, event_payload
+from bot.tasks import TaskQueue
+from tests.conftest import ANA, CHANNEL, FACILITATOR, make_settings
+
+pytestmark = pytest.mark.slow
+
+
+def eventually(check: Callable[[], object], timeout: float = 10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(0.02)
+    raise AssertionError("condition not met in time")
+
+
+def test_a_workshop_runs_over_socket_mode(fake, tmp_path, clock):
+    app = build_app(make_settings(fake, tmp_path), worker=TaskQueue("work", 1), outbox=TaskQueue("slack", 2),
+                    clock=clock)
+    handler = SocketModeHandler(app, APP_TOKEN)
+    handler.connect()
+    try:
+        eventually(fake.socket_connected)
+        fields = command_fields(team_id=fake.team_id, channel=CHANNEL, user=FACILITATOR, text="new Over the socket",
+                                response_url=fake.response_url(CHANNEL, FACILITATOR))
+        env = fake.socket_send("slash_commands", fields, accepts_response_payload=True)
+        eventually(lambda: env in fake.socket_acks)  # acknowledged over the socket
+        prompt = eventually(lambda: [m for m in fake.channel_messages(CHANNEL, bot_only=True) if m.blocks])[-1]
+        assert "Over the socket: objectives" in prompt.blocks[0]["text"]["text"]
+        eventually(lambda: app.journey.worker.join(1) and app.journey.outbox.join(1))
+
+        reply = fake.post_user_message(CHANNEL, ANA, "learn why carts are abandoned", thread_ts=prompt.ts)
+        fake.socket_send("events_api", event_payload(team_id=fake.team_id, event=reply.as_event(), event_id="EvS1"))
+        eventually(lambda: fake.message(CHANNEL, reply.ts).reactions)
+    finally:
+        handler.close()
