@@ -224,7 +224,8 @@ def start_workshop(
         for no, line in t.split_lines(objective):
             session.add(
                 Item(
-                    team_id=team_id, workshop_id=ws.id, step_id=step.id, line_no=no, kind=ItemKind.OBJECTIVE,
+                    team_id=team_id, workshop_id=ws.id, channel_id=channel_id, step_id=step.id, line_no=no,
+                    kind=ItemKind.OBJECTIVE,
                     text=line, author=user_id, department=dept, created_at=now, updated_at=now,
                 )
             )
@@ -557,8 +558,8 @@ def _sync_items(
         item = existing.get(line.line_no)
         if item is None:
             item = Item(
-                team_id=ws.team_id, workshop_id=ws.id, step_id=step.id, stage_id=step.stage_id, reply_id=reply.id,
-                line_no=line.line_no, kind=line.kind, text=line.text, detail=line.detail, author=reply.user_id,
+                team_id=ws.team_id, workshop_id=ws.id, channel_id=reply.channel_id, step_id=step.id,
+                stage_id=step.stage_id, reply_id=reply.id, ts=reply.ts, line_no=line.line_no, kind=line.kind, text=line.text, detail=line.detail, author=reply.user_id,
                 department=dept, created_at=now, updated_at=now,
             )
             fresh.append(item)

@@ -335,3 +335,31 @@ def test_export_upload_failure_is_explained(bot):
     bot.fake.fail("files.completeUploadExternal", "not_allowed_token_type")
     bot.ws.command(FACILITATOR, CHANNEL, "export json")
     assert "couldn't upload the export (`not_allowed_token_type`)" in bot.last_said_to(FACILITATOR)
+
+
+def test_logs_never_carry_tokens_or_what_people_wrote(bot, caplog, monkeypatch):
+    import logging
+
+    import sqlalchemy
+
+    from bot import workshop
+
+    caplog.set_level(logging.INFO)
+    secret_text = "pain: our biggest customer is Globex and they are unhappy"
+    bot.ws.command(FACILITATOR, CHANNEL, "new Confidential roadmap")
+    step_to(bot, 3)
+    prompt = bot.last_prompt()
+    bot.ws.reply(ANA, CHANNEL, prompt.ts, secret_text)
+    bot.fake.fail("reactions.add", "internal_error")
+    bot.ws.reply(BEN, CHANNEL, prompt.ts, secret_text + " again")
+
+    def broken(**kw):  # a database error (NOT NULL) whose statement parameters hold the text
+        with bot.services.session() as s:
+            s.exec(sqlalchemy.text("INSERT INTO workshop (id) VALUES (:t)"), params={"t": kw["text"]})
+
+    monkeypatch.setattr(workshop, "record_reply", broken)
+    bot.ws.reply(CAT, CHANNEL, prompt.ts, secret_text + " thrice")
+    logged = "\n".join(r.getMessage() + (str(r.exc_info[1]) if r.exc_info else "") for r in caplog.records)
+    assert logged, "expected the failures to be logged"
+    for needle in ("Globex", "Confidential", "xoxb-", "test-signing-secret"):
+        assert needle not in logged

@@ -17,18 +17,20 @@ from bot.storage import models  # noqa: F401  (registers the tables on SQLModel.
 def make_engine(url: str) -> Engine:
     """Build an engine for `url`. SQLite gets WAL and a busy timeout so request threads can write side by side."""
     parsed = make_url(url)
+    # hide_parameters: a database error must not carry people's answers (or anything else) into the logs.
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
     database = parsed.database
     if not database or database == ":memory:":
         # One shared in-memory database for every thread (tests).
-        engine = create_engine(url, connect_args={"check_same_thread": False}, poolclass=StaticPool)
+        engine = create_engine(url, connect_args={"check_same_thread": False}, poolclass=StaticPool,
+                               hide_parameters=True)
     else:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
         # Request threads and outbox threads each hold a connection now and then.
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20,
-                               max_overflow=20)
+                               max_overflow=20, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _sqlite_connect(dbapi_conn, _record) -> None:

@@ -136,9 +136,11 @@ class Item(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(index=True)
     workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    channel_id: str
     step_id: int | None = Field(default=None, foreign_key="step.id")
     stage_id: int | None = Field(default=None, foreign_key="stage.id")
     reply_id: int | None = Field(default=None, foreign_key="reply.id")
+    ts: str | None = None  # the Slack message it came from (none for answers typed into a form)
     line_no: int = 0
     kind: str  # ItemKind
     text: str
