@@ -376,7 +376,9 @@ def set_department(*, session: Session, team_id: str, user_id: str, department: 
         raise Refusal(f"Keep the department name under {MAX_DEPARTMENT} characters.")
     if "<" in name or ">" in name:
         raise Refusal("A department is a plain name, e.g. `/journey dept Sales`; mentions and links can't be one.")
-    # Reuse the spelling the workspace already has, so "sales" and "Sales" count as one department.
+    if name.islower():
+        name = name.title()  # "customer support" reads better as "Customer Support"; "R&D" or "iOS" stay as typed
+    # Reuse the spelling the workspace already has, so "Sales" and "SALES" count as one department.
     for known in repo.departments(session=session, team_id=team_id):
         if known.lower() == name.lower():
             name = known

@@ -168,7 +168,8 @@ def test_department_is_the_one_at_the_time(session, clock):
 def test_department_spelling_is_reused_and_validated(session, clock):
     assert w.set_department(session=session, team_id=T, user_id="U1", department="Customer  Support", now=clock()) == "Customer Support"
     assert w.set_department(session=session, team_id=T, user_id="U2", department="customer support", now=clock()) == "Customer Support"
-    assert w.set_department(session=session, team_id="T2", user_id="U3", department="customer support", now=clock()) == "customer support"
+    assert w.set_department(session=session, team_id="T2", user_id="U3", department="customer SUPPORT", now=clock()) == "customer SUPPORT"
+    assert w.set_department(session=session, team_id="T2", user_id="U5", department="product", now=clock()) == "Product"
     for bad in ("", "x" * 41, "<!channel>"):
         with pytest.raises(w.Refusal):
             w.set_department(session=session, team_id=T, user_id="U4", department=bad, now=clock())

@@ -297,10 +297,11 @@ def build_status(s: StatusView) -> dict:
     blocks.append(_section("*Answers per step*\n" + (step_lines or "_No steps yet._")))
     stage_lines = []
     for st in s.stages:
-        emo = f"{st.emotion_average:.1f}/5 from {st.ratings}" if st.emotion_average is not None else "no ratings"
+        emo = (f"emotion {st.emotion_average:.1f}/5 ({plural(st.ratings, 'rating')})" if st.emotion_average is not None
+               else "no emotion ratings yet")
         line = (
             f"• *{t.show(st.name, 60)}*: {plural(st.touchpoints, 'touchpoint')} · {plural(st.pain_points, 'pain point')} · "
-            f"{plural(st.opportunities, 'opportunity', 'opportunities')} · emotion {emo}"
+            f"{plural(st.opportunities, 'opportunity', 'opportunities')} · {emo}"
         )
         if st.unsorted:
             line += f" · {st.unsorted} unsorted"
@@ -333,7 +334,7 @@ def build_status(s: StatusView) -> dict:
         blocks.append(
             _section(
                 f"⚠️ *{t.show(d, 40)}* gave {share:.0%} of the answers. A journey map is about the cross-department view: "
-                "invite Marketing, Sales, Support and Product voices before moving on."
+                "ask people from the other teams (marketing, sales, support, product…) to add theirs before moving on."
             )
         )
     if any(d is None for d, _ in s.departments):
