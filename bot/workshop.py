@@ -157,10 +157,6 @@ def _department(session: Session, team_id: str, user_id: str) -> str | None:
     return p.department if p else None
 
 
-def is_facilitator(*, session: Session, team_id: str, workshop_id: int, user_id: str) -> bool:
-    return user_id in repo.facilitators(session=session, team_id=team_id, workshop_id=workshop_id)
-
-
 # --- Starting, moving on, closing ------------------------------------------------------------------------
 
 
@@ -246,14 +242,6 @@ def record_prompt_posted(*, session: Session, team_id: str, step_id: int, ts: st
     if step is not None:
         step.prompt_ts = ts
         session.add(step)
-
-
-def current_prompt(*, session: Session, team_id: str, channel_id: str) -> PromptView | None:
-    ws = repo.open_workshop(session=session, team_id=team_id, channel_id=channel_id)
-    if ws is None:
-        return None
-    step = repo.current_step(session=session, team_id=team_id, workshop_id=ws.id)
-    return _prompt_view(session, ws, step) if step else None
 
 
 def open_next_step(*, session: Session, team_id: str, channel_id: str, user_id: str, now: datetime) -> NextOutcome:
