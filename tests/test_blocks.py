@@ -66,6 +66,7 @@ def test_reply_follow_ups():
     assert_ok(m.build_closed(Closed(LONG, 10, 3, 2)))
     assert_ok(m.build_stages_set([LONG[:60]] * 12))
     assert_ok(m.build_help())
+    assert_ok(m.build_slack_failed("post the prompt", LONG, retry="run `/journey next`"))
     assert_ok(m.build_unknown("I don't know `/journey x`."))
     assert_ok(m.build_dept_set(LONG))
 

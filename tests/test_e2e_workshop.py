@@ -334,7 +334,9 @@ def test_export_upload_failure_is_explained(bot):
     bot.ws.command(FACILITATOR, CHANNEL, "new Exports")
     bot.fake.fail("files.completeUploadExternal", "not_allowed_token_type")
     bot.ws.command(FACILITATOR, CHANNEL, "export json")
-    assert "couldn't upload the export (`not_allowed_token_type`)" in bot.last_said_to(FACILITATOR)
+    said = bot.last_said_to(FACILITATOR)
+    assert "couldn't upload the export (`not_allowed_token_type`); nothing is lost" in said
+    assert "Run `/journey export json` again" in said
 
 
 def test_logs_never_carry_tokens_or_what_people_wrote(bot, caplog, monkeypatch):

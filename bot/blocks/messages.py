@@ -165,14 +165,15 @@ def build_reposted(p: PromptView) -> dict:
     return note(f"The prompt for step {p.number} hadn't reached the channel, so I posted it now instead of moving on.")
 
 
-def build_prompt_failed(error: str) -> dict:
+def build_slack_failed(what: str, error: str, *, retry: str) -> dict:
+    """Slack refused a call the person is waiting for: what failed, that nothing is lost, and what to do."""
     hint = {
-        "not_in_channel": "Invite me with `/invite @Journey Workshop`, then run `/journey next` to post it.",
-        "channel_not_found": "I can't see this channel. Invite me with `/invite @Journey Workshop`, then `/journey next`.",
+        "not_in_channel": f"Invite me with `/invite @Journey Workshop`, then {retry}.",
+        "channel_not_found": f"I can't see this channel. Invite me with `/invite @Journey Workshop`, then {retry}.",
         "is_archived": "This channel is archived.",
-        "ratelimited": "Slack is rate-limiting me; run `/journey next` in a minute to post it.",
-    }.get(error, "Run `/journey next` to try again.")
-    return note(f"⚠️ I couldn't post the prompt in this channel (`{t.show(error, 60)}`); nothing is lost. {hint}")
+        "ratelimited": f"Slack is rate-limiting me; {retry} in a minute.",
+    }.get(error, retry[0].upper() + retry[1:] + ".")
+    return note(f"⚠️ I couldn't {what} (`{t.show(error, 60)}`); nothing is lost. {hint}")
 
 
 def build_closed(c: Closed) -> dict:

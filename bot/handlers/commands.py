@@ -12,10 +12,9 @@ from bot import workshop
 from bot.blocks import messages as m
 from bot.blocks.modals import build_new_workshop_modal
 from bot.handlers.common import ephemeral
-from bot.render.export import build_export, export_filename, export_json
+from bot.render.export import build_channel_export, export_filename, export_json
 from bot.services import Services
 from bot.slack import error_code, post_message, upload_file
-from bot.storage import repo
 from bot.templates import load_templates
 
 
@@ -27,7 +26,7 @@ def post_prompt(
     try:
         ts = post_message(svc.client, channel=prompt.channel_id, **m.build_prompt(prompt))
     except SlackApiError as e:
-        tell(m.build_prompt_failed(error_code(e)))
+        tell(m.build_slack_failed("post the prompt in this channel", error_code(e), retry="run `/journey next` to post it"))
         return
     with svc.session() as s:
         workshop.record_prompt_posted(session=s, team_id=team_id, step_id=prompt.step_id, ts=ts)
@@ -148,21 +147,16 @@ def _stages(r: _Request, cmd: c.Stages) -> None:
 
 def _export(r: _Request, cmd: c.Export) -> None:
     with r.svc.session() as s:
-        ws = repo.latest_workshop(session=s, team_id=r.team_id, channel_id=r.channel_id)
-        if ws is None:
-            raise workshop.Refusal(workshop.NO_WORKSHOP)
-        workshop_id = ws.id
+        data = build_channel_export(session=s, team_id=r.team_id, channel_id=r.channel_id)
+    title = data["workshop"]["title"]
 
     def task() -> None:
-        with r.svc.session() as s:
-            data = build_export(session=s, team_id=r.team_id, workshop_id=workshop_id)
         try:
-            upload_file(r.svc.client, channel=r.channel_id, content=export_json(data), filename=export_filename(data, "json"),
-                        title=f"Journey map: {data['workshop']['title']}",
-                        comment=m.build_export_comment(data["workshop"]["title"], cmd.format))
+            upload_file(r.svc.client, channel=r.channel_id, content=export_json(data),
+                        filename=export_filename(data, "json"), title=f"Journey map: {title}",
+                        comment=m.build_export_comment(title, cmd.format))
         except SlackApiError as e:
-            r.tell(m.note(f"⚠️ I couldn't upload the export (`{error_code(e)}`). "
-                          "Invite me to this channel with `/invite @Journey Workshop` and try again."))
+            r.tell(m.build_slack_failed("upload the export", error_code(e), retry="run `/journey export json` again"))
 
     r.svc.outbox.submit(task)
 

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from bot.storage import repo
 from bot.storage.models import Item, ItemKind
-from bot.workshop import Refusal
+from bot.workshop import NO_WORKSHOP, Refusal
 
 SCHEMA = "journey-map/1"
 
@@ -91,6 +91,14 @@ def build_export(*, session: Session, team_id: str, workshop_id: int) -> dict:
         "action_items": [],
         "participants": participants,
     }
+
+
+def build_channel_export(*, session: Session, team_id: str, channel_id: str) -> dict:
+    """The export of a channel's open workshop, else of its latest one."""
+    ws = repo.latest_workshop(session=session, team_id=team_id, channel_id=channel_id)
+    if ws is None:
+        raise Refusal(NO_WORKSHOP)
+    return build_export(session=session, team_id=team_id, workshop_id=ws.id)
 
 
 def export_json(data: dict) -> bytes:
