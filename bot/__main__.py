@@ -3,6 +3,7 @@
     python -m bot            Socket Mode when SLACK_APP_TOKEN is set, else HTTP mode
     python -m bot serve      HTTP mode: POST /slack/events on $PORT (waitress)
     python -m bot socket     Socket Mode
+    python -m bot export <workshop> --format json|csv|md [-o FILE]
 """
 
 from __future__ import annotations
@@ -75,16 +76,52 @@ def socket(settings: Settings) -> None:
         _drain(app)
 
 
+def export(settings: Settings, workshop_id: int, fmt: str, output: str | None) -> None:
+    """Write a workshop's export from the database (no Slack needed)."""
+    from bot.render.export import EXPORTERS, build_export
+    from bot.storage.db import init_db, make_engine, session_scope
+    from bot.storage.repo import workshop_any_team
+    from bot.workshop import Refusal
+
+    engine = make_engine(settings.database_url)
+    init_db(engine)
+    with session_scope(engine) as s:
+        ws = workshop_any_team(session=s, workshop_id=workshop_id)
+        if ws is None:
+            raise ConfigError(f"There's no workshop {workshop_id} in {settings.database_url}.")
+        try:
+            data = build_export(session=s, team_id=ws.team_id, workshop_id=ws.id)  # that workshop's team only
+        except Refusal as r:
+            raise ConfigError(str(r)) from None
+    content = EXPORTERS[fmt](data)
+    if output in (None, "-"):
+        sys.stdout.buffer.write(content)
+    else:
+        with open(output, "wb") as f:
+            f.write(content)
+        print(f"Wrote {output} ({len(content)} bytes)", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Journey Workshop Bot")
-    parser.add_argument("mode", nargs="?", choices=["run", "serve", "socket"], default="run")
+    sub = parser.add_subparsers(dest="mode")
+    sub.add_parser("run", help="Socket Mode when SLACK_APP_TOKEN is set, else HTTP mode (the default)")
+    sub.add_parser("serve", help="HTTP mode: POST /slack/events on $PORT")
+    sub.add_parser("socket", help="Socket Mode")
+    ex = sub.add_parser("export", help="write a workshop's export to a file or stdout")
+    ex.add_argument("workshop", type=int, help="the workshop number (`/journey status` shows it)")
+    ex.add_argument("--format", choices=["json", "csv", "md"], default="json")
+    ex.add_argument("-o", "--output", help="file to write (default: standard output)")
     args = parser.parse_args(argv)
     try:
         settings = _settings()
+        if args.mode == "export":
+            export(settings, args.workshop, args.format, args.output)
+            return 0
         logging.basicConfig(
             level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
         )
-        mode = args.mode
+        mode = args.mode or "run"
         if mode == "run":
             mode = "socket" if settings.secret("slack_app_token") else "serve"
         {"serve": serve, "socket": socket}[mode](settings)

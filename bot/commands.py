@@ -18,6 +18,8 @@ class Help:
 class New:
     title: str  # empty: open the form
     template: str | None = None
+    map_type: str | None = None
+    future_of: int | None = None
 
 
 @dataclass(frozen=True)
@@ -51,27 +53,86 @@ class Close:
 
 
 @dataclass(frozen=True)
+class Templates:
+    pass
+
+
+@dataclass(frozen=True)
+class Vote:
+    votes: int = 3
+
+
+@dataclass(frozen=True)
+class Map:
+    format: str = "png"
+
+
+@dataclass(frozen=True)
 class Invalid:
     message: str
 
 
-Command = Help | New | Status | Next | Dept | Stages | Export | Close | Invalid
+Command = Help | New | Status | Next | Dept | Stages | Export | Close | Templates | Vote | Map | Invalid
 
-EXPORT_FORMATS = ("json",)
+EXPORT_FORMATS = ("json", "csv", "md")
+MAP_TYPES = ("current", "future", "blueprint")
+MAX_VOTES = 20
 _FLAG = re.compile(r"(?:^|\s)--([A-Za-z-]+)(?:[=\s]+(\S+))?")
 
 
-def _new(args: str) -> Command:
-    template = None
+def _flags(args: str, allowed: dict[str, str]) -> tuple[dict[str, str], str] | Invalid:
+    """Split `--name value` options out of `args`; `allowed` maps each option to an example for error messages."""
+    found: dict[str, str] = {}
     for m in _FLAG.finditer(args):
         flag, value = m.group(1).lower(), m.group(2)
-        if flag != "template":
-            return Invalid(f"`/journey new` has no option `--{flag}`. Try `/journey new Checkout redesign --template buyer`.")
+        if flag not in allowed:
+            options = ", ".join(f"`--{f}`" for f in allowed) or "no options"
+            return Invalid(f"There's no option `--{flag}` here (this command takes {options}).")
         if not value or value.startswith("--"):
-            return Invalid("`--template` needs a name, e.g. `--template buyer`.")
-        template = value
-    title = _FLAG.sub(" ", args).strip()
-    return New(title=title, template=template)
+            return Invalid(f"`--{flag}` needs a value, e.g. `--{flag} {allowed[flag]}`.")
+        found[flag] = value
+    return found, _FLAG.sub(" ", args).strip()
+
+
+def _new(args: str) -> Command:
+    parsed = _flags(args, {"template": "buyer", "type": "blueprint", "future-of": "12"})
+    if isinstance(parsed, Invalid):
+        return parsed
+    flags, title = parsed
+    map_type = flags.get("type", "").lower() or None
+    if map_type is not None and map_type not in MAP_TYPES:
+        return Invalid(f"Map types are {', '.join(f'`{t}`' for t in MAP_TYPES)}, e.g. `--type blueprint`.")
+    future_of = None
+    if "future-of" in flags:
+        ref = flags["future-of"].lstrip("#")
+        if not ref.isdigit():
+            return Invalid("`--future-of` takes the number of a current-state workshop (`/journey status` shows it), "
+                           "e.g. `--future-of 12`.")
+        future_of = int(ref)
+        if map_type not in (None, "future"):
+            return Invalid("A map made with `--future-of` is a future-state map; leave out `--type`.")
+        map_type = "future"
+    return New(title=title, template=flags.get("template"), map_type=map_type, future_of=future_of)
+
+
+def _vote(args: str) -> Command:
+    parsed = _flags(args, {"votes": "3"})
+    if isinstance(parsed, Invalid):
+        return parsed
+    flags, rest = parsed
+    if rest:
+        return Invalid("Use `/journey vote` or `/journey vote --votes 5`.")
+    raw = flags.get("votes", "3")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_VOTES:
+        return Invalid(f"`--votes` is how many dots each person gets: a number from 1 to {MAX_VOTES}.")
+    return Vote(votes=int(raw))
+
+
+def _map(args: str) -> Command:
+    fmt = (args.strip().split() or ["png"])[0].lower()
+    if fmt not in ("png", "svg"):
+        return Invalid("`/journey map` posts a picture; `/journey map svg` posts an editable SVG.")
+    return Map(format=fmt)
 
 
 def _export(args: str) -> Command:
@@ -98,6 +159,9 @@ SUBCOMMANDS: dict[str, Callable[[str], Command]] = {
     "stages": lambda args: Stages(raw=args),
     "export": _export,
     "close": _no_args(Close(), "close"),
+    "templates": _no_args(Templates(), "templates"),
+    "vote": _vote,
+    "map": _map,
 }
 
 

@@ -16,3 +16,6 @@ NEW_OBJECTIVE_BLOCK = "objective"
 NEW_OBJECTIVE_INPUT = "objective_input"
 NEW_TEMPLATE_BLOCK = "template"
 NEW_TEMPLATE_INPUT = "template_input"
+
+# A ballot's Vote button (the value is the pain point's item id).
+VOTE = "vote_pain_point"

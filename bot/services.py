@@ -14,7 +14,7 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.slack import Directory
 from bot.storage.db import session_scope
-from bot.tasks import TaskQueue
+from bot.tasks import Coalescing, TaskQueue
 
 
 def utc_clock() -> datetime:
@@ -30,6 +30,11 @@ class Services:
     outbox: TaskQueue  # Slack calls, in parallel
     directory: Directory
     clock: Callable[[], datetime] = utc_clock
+    refreshes: Coalescing | None = None  # live message updates (ballots), coalesced on the outbox
+
+    def __post_init__(self) -> None:
+        if self.refreshes is None:
+            self.refreshes = Coalescing(self.outbox)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -105,3 +105,29 @@ class TaskQueue:
             self._queue.put(None)
         for t in self._threads:
             t.join(timeout=1)
+
+
+class Coalescing:
+    """Runs `fn` for a key on a queue so that a burst of requests makes at most one queued run per key, and runs
+    for one key never overlap. Each run reads the state when it starts, so the last one shows the final state:
+    fifty people voting in a second cost a couple of message updates, not fifty."""
+
+    def __init__(self, tasks: TaskQueue):
+        self._tasks = tasks
+        self._guard = threading.Lock()
+        self._queued: set = set()
+        self._locks: dict = {}
+
+    def submit(self, key: Any, fn: Callable[..., Any], *args: Any) -> None:
+        with self._guard:
+            if key in self._queued:
+                return
+            self._queued.add(key)
+            lock = self._locks.setdefault(key, threading.Lock())
+        self._tasks.submit(self._run, key, lock, fn, args)
+
+    def _run(self, key: Any, lock: threading.Lock, fn: Callable[..., Any], args: tuple) -> None:
+        with lock:
+            with self._guard:
+                self._queued.discard(key)
+            fn(*args)

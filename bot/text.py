@@ -36,7 +36,11 @@ _PREFIXES: list[tuple[str, str]] = [
     ("opportunity", ItemKind.OPPORTUNITY),
     ("idea", ItemKind.OPPORTUNITY),
     ("emotion", "emotion"),
+    ("frontstage", ItemKind.FRONTSTAGE),
+    ("backstage", ItemKind.BACKSTAGE),
+    ("support", ItemKind.BACKSTAGE),
 ]
+_BLUEPRINT_ONLY = {ItemKind.FRONTSTAGE, ItemKind.BACKSTAGE}
 _PREFIX_RE = re.compile(
     r"^\*?(" + "|".join(re.escape(p) for p, _ in _PREFIXES) + r")\s*:\*?\s*(.*)$", re.IGNORECASE | re.DOTALL
 )
@@ -54,11 +58,14 @@ class StageLine:
     problem: str | None = None
 
 
-def parse_stage_line(line: str) -> StageLine:
+def parse_stage_line(line: str, *, blueprint: bool = False) -> StageLine:
+    """Type a stage-walk line by its prefix; `frontstage:`, `backstage:` and `support:` only count on blueprints."""
     m = _PREFIX_RE.match(line)
     if not m:
         return StageLine(ItemKind.UNSORTED, line)
     kind = _PREFIX_KIND[m.group(1).lower()]
+    if kind in _BLUEPRINT_ONLY and not blueprint:
+        return StageLine(ItemKind.UNSORTED, line)
     rest = m.group(2).strip()
     if kind != "emotion":
         if not rest:

@@ -6,6 +6,8 @@ person; a refusal is raised before anything is written, so it changes nothing.
 
 from __future__ import annotations
 
+import json
+import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,7 +17,22 @@ from sqlmodel import Session
 
 from bot import text as t
 from bot.storage import repo
-from bot.storage.models import Emotion, Facilitator, Item, ItemKind, Reply, Stage, Step, StepKind, UserProfile, Workshop
+from bot.storage.models import (
+    Emotion,
+    Facilitator,
+    Item,
+    ItemKind,
+    MapType,
+    Reply,
+    Stage,
+    Step,
+    StepKind,
+    UserProfile,
+    Vote,
+    VoteMessage,
+    VoteRound,
+    Workshop,
+)
 from bot.templates import DEFAULT_TEMPLATE, load_templates
 
 MAX_TITLE = 120
@@ -48,6 +65,7 @@ class PromptView:
     stage_name: str | None = None
     stage_hint: str | None = None
     stage_names: tuple[str, ...] = ()
+    map_type: str = MapType.CURRENT
 
 
 @dataclass(frozen=True)
@@ -84,10 +102,13 @@ class StageCount:
     unsorted: int
     ratings: int
     emotion_average: float | None
+    emotion_spread: float | None = None
 
 
 @dataclass(frozen=True)
 class StatusView:
+    workshop_id: int
+    map_type: str
     title: str
     status: str
     template_name: str
@@ -104,6 +125,16 @@ class StatusView:
 
 
 # --- Helpers ---------------------------------------------------------------------------------------------
+
+
+def emotion_average(scores: list[int]) -> float | None:
+    return round(statistics.fmean(scores), 2) if scores else None
+
+
+def emotion_spread(scores: list[int]) -> float | None:
+    """How far people's ratings of a stage are apart: the population standard deviation (0 when they agree)."""
+    return round(statistics.pstdev(scores), 2) if scores else None
+
 
 
 def _template_name(key: str) -> str:
@@ -135,6 +166,7 @@ def _prompt_view(session: Session, ws: Workshop, step: Step) -> PromptView:
         stage_name=stage.name if stage else None,
         stage_hint=stage.hint if stage else None,
         stage_names=tuple(s.name for s in stages),
+        map_type=ws.map_type,
     )
 
 
@@ -187,15 +219,26 @@ def start_workshop(
     title: str,
     template: str | None = None,
     objective: str | None = None,
+    map_type: str | None = None,
+    future_of: int | None = None,
     now: datetime,
 ) -> PromptView:
     title = validate_title(title)
     key = validate_template(template)
+    map_type = MapType(map_type or (MapType.FUTURE if future_of else MapType.CURRENT))
+    source = None
+    if future_of is not None:
+        source = repo.workshop(session=session, team_id=team_id, workshop_id=future_of)
+        if source is None:
+            raise Refusal(f"There's no workshop #{future_of} in this workspace to start a future-state map from.")
+        if template is None:
+            key = source.template
     existing = repo.open_workshop(session=session, team_id=team_id, channel_id=channel_id)
     if existing is not None:
         raise Refusal(_already_open(existing))
 
-    ws = Workshop(team_id=team_id, channel_id=channel_id, title=title, template=key, created_by=user_id, created_at=now)
+    ws = Workshop(team_id=team_id, channel_id=channel_id, title=title, template=key, map_type=map_type,
+                  future_of=source.id if source else None, created_by=user_id, created_at=now)
     session.add(ws)
     try:
         session.flush()
@@ -204,11 +247,13 @@ def start_workshop(
         existing = repo.open_workshop(session=session, team_id=team_id, channel_id=channel_id)
         raise Refusal(_already_open(existing)) from None
     session.add(Facilitator(team_id=team_id, workshop_id=ws.id, user_id=user_id))
-    tpl = load_templates()[key]
-    session.add_all(
-        Stage(team_id=team_id, workshop_id=ws.id, name=s.name, hint=s.hint, position=i)
-        for i, s in enumerate(tpl.stages)
-    )
+    if source is not None:
+        _seed_from(session, ws, source, now)
+    else:
+        session.add_all(
+            Stage(team_id=team_id, workshop_id=ws.id, name=s.name, hint=s.hint, position=i)
+            for i, s in enumerate(load_templates()[key].stages)
+        )
     step = Step(
         team_id=team_id, workshop_id=ws.id, channel_id=channel_id, kind=StepKind.OBJECTIVES, position=0, opened_at=now
     )
@@ -221,11 +266,29 @@ def start_workshop(
             session.add(
                 Item(
                     team_id=team_id, workshop_id=ws.id, channel_id=channel_id, step_id=step.id, line_no=no,
-                    kind=ItemKind.OBJECTIVE,
-                    text=line, author=user_id, department=dept, created_at=now, updated_at=now,
+                    kind=ItemKind.OBJECTIVE, text=line, author=user_id, department=dept, created_at=now, updated_at=now,
                 )
             )
     return _prompt_view(session, ws, step)
+
+
+def _seed_from(session: Session, ws: Workshop, source: Workshop, now: datetime) -> None:
+    """A future-state map starts from the current map's stages and pain points (linked back to them)."""
+    new_stage = {}
+    for old in repo.stages(session=session, team_id=source.team_id, workshop_id=source.id):
+        stage = Stage(team_id=ws.team_id, workshop_id=ws.id, name=old.name, hint=old.hint, position=old.position)
+        session.add(stage)
+        session.flush()
+        new_stage[old.id] = stage.id
+    for old in repo.items(session=session, team_id=source.team_id, workshop_id=source.id):
+        if old.kind == ItemKind.PAIN_POINT and old.stage_id in new_stage:
+            session.add(
+                Item(
+                    team_id=ws.team_id, workshop_id=ws.id, channel_id=ws.channel_id, stage_id=new_stage[old.stage_id],
+                    kind=ItemKind.PAIN_POINT, text=old.text, author=old.author, department=old.department,
+                    source_item_id=old.id, ts=old.ts, created_at=now, updated_at=now,
+                )
+            )
 
 
 def _already_open(ws: Workshop | None) -> str:
@@ -396,7 +459,7 @@ class _Line:
     score: int | None = None
 
 
-def _parse_reply(step: Step, text: str) -> tuple[list[_Line], list[tuple[str, str]]]:
+def _parse_reply(step: Step, text: str, *, blueprint: bool) -> tuple[list[_Line], list[tuple[str, str]]]:
     lines: list[_Line] = []
     problems: list[tuple[str, str]] = []
     if step.kind == StepKind.PERSONAS:
@@ -411,7 +474,7 @@ def _parse_reply(step: Step, text: str) -> tuple[list[_Line], list[tuple[str, st
         if kind is not None:
             lines.append(_Line(no, kind, line))
             continue
-        parsed = t.parse_stage_line(line)
+        parsed = t.parse_stage_line(line, blueprint=blueprint)
         if parsed.kind == "invalid":
             problems.append((line, parsed.problem))
         elif parsed.kind == "emotion":
@@ -533,7 +596,7 @@ def _sync_items(
     *, new: bool = False,
 ) -> ReplyOutcome:
     """Make the reply's items match its text, line by line, keeping ids (and chosen kinds) of unchanged lines."""
-    lines, problems = _parse_reply(step, text)
+    lines, problems = _parse_reply(step, text, blueprint=ws.map_type == MapType.BLUEPRINT)
     existing = {} if new else {
         i.line_no: i for i in repo.items_of_reply(session=session, team_id=ws.team_id, reply_id=reply.id)
     }
@@ -680,7 +743,8 @@ def status(*, session: Session, team_id: str, channel_id: str, members: list[str
                 opportunities=kinds.get(ItemKind.OPPORTUNITY, 0),
                 unsorted=kinds.get(ItemKind.UNSORTED, 0),
                 ratings=ratings_per_stage.get(s.id, 0),
-                emotion_average=round(sum(scores) / len(scores), 2) if scores else None,
+                emotion_average=emotion_average(scores),
+                emotion_spread=emotion_spread(scores),
             )
         )
 
@@ -700,6 +764,8 @@ def status(*, session: Session, team_id: str, channel_id: str, members: list[str
         dominant = (named[0][0], named[0][1] / total)
 
     return StatusView(
+        workshop_id=ws.id,
+        map_type=ws.map_type,
         title=ws.title,
         status=ws.status,
         template_name=_template_name(ws.template),
@@ -714,3 +780,124 @@ def status(*, session: Session, team_id: str, channel_id: str, members: list[str
         dominant=dominant,
         total_answers=total,
     )
+
+
+# --- Dot voting ------------------------------------------------------------------------------------------
+
+BALLOT_PAGE = 40  # pain points per ballot message (each is one block; Slack allows 50 per message)
+
+
+def vote_counts(*, session: Session, team_id: str, workshop_id: int) -> Counter:
+    return Counter(v.item_id for v in repo.votes(session=session, team_id=team_id, workshop_id=workshop_id))
+
+
+def rank_pain_points(items: list[Item], votes: Counter) -> list[Item]:
+    """Pain points by votes, most first; ties keep the order people gave them in."""
+    return sorted((i for i in items if i.kind == ItemKind.PAIN_POINT), key=lambda i: (-votes.get(i.id, 0), i.id))
+
+
+@dataclass(frozen=True)
+class BallotLine:
+    item_id: int
+    text: str
+    stage: str
+    votes: int
+
+
+@dataclass(frozen=True)
+class BallotPage:
+    vote_message_id: int
+    channel_id: str
+    ts: str | None
+    title: str
+    page: int
+    pages: int
+    votes_per_person: int
+    lines: list[BallotLine]
+    voters: int
+
+
+def open_vote(*, session: Session, team_id: str, channel_id: str, user_id: str, votes: int, now: datetime) -> list[BallotPage]:
+    ws = _require_open(session, team_id, channel_id)
+    _require_facilitator(session, ws, user_id, "start dot voting")
+    items = repo.items(session=session, team_id=team_id, workshop_id=ws.id)
+    ranked = rank_pain_points(items, vote_counts(session=session, team_id=team_id, workshop_id=ws.id))
+    if not ranked:
+        raise Refusal("There are no pain points to vote on yet: people add them in the stage threads with `pain:`.")
+    round_ = session.get(VoteRound, (team_id, ws.id)) or VoteRound(team_id=team_id, workshop_id=ws.id,
+                                                                      votes_per_person=votes, opened_by=user_id)
+    round_.votes_per_person, round_.opened_by, round_.opened_at = votes, user_id, now
+    session.add(round_)
+    pages = []
+    chunks = [ranked[start:start + BALLOT_PAGE] for start in range(0, len(ranked), BALLOT_PAGE)]
+    for n, chunk in enumerate(chunks):
+        msg = VoteMessage(team_id=team_id, workshop_id=ws.id, channel_id=channel_id, page=n, pages=len(chunks),
+                          item_ids=json.dumps([i.id for i in chunk]))
+        session.add(msg)
+        pages.append(msg)
+    session.flush()
+    return [ballot_page(session=session, team_id=team_id, vote_message_id=m.id) for m in pages]
+
+
+def record_ballot_posted(*, session: Session, team_id: str, vote_message_id: int, ts: str) -> None:
+    msg = repo.vote_message(session=session, team_id=team_id, vote_message_id=vote_message_id)
+    if msg is not None:
+        msg.ts = ts
+        session.add(msg)
+
+
+def ballot_page(*, session: Session, team_id: str, vote_message_id: int) -> BallotPage:
+    msg = repo.vote_message(session=session, team_id=team_id, vote_message_id=vote_message_id)
+    ws = repo.workshop(session=session, team_id=team_id, workshop_id=msg.workshop_id)
+    round_ = session.get(VoteRound, (team_id, ws.id))
+    stages = {s.id: s.name for s in repo.stages(session=session, team_id=team_id, workshop_id=ws.id)}
+    items = {i.id: i for i in repo.items(session=session, team_id=team_id, workshop_id=ws.id)}
+    all_votes = repo.votes(session=session, team_id=team_id, workshop_id=ws.id)
+    counts = Counter(v.item_id for v in all_votes)
+    ids = [i for i in json.loads(msg.item_ids) if i in items]  # a pain point deleted since drops out
+    return BallotPage(
+        vote_message_id=msg.id, channel_id=msg.channel_id, ts=msg.ts, title=ws.title, page=msg.page, pages=msg.pages,
+        votes_per_person=round_.votes_per_person,
+        lines=[BallotLine(i, items[i].text, stages.get(items[i].stage_id, ""), counts.get(i, 0)) for i in ids],
+        voters=len({v.user_id for v in all_votes}),
+    )
+
+
+@dataclass(frozen=True)
+class VoteOutcome:
+    action: str  # added | removed | none_left
+    text: str
+    used: int
+    allowed: int
+    mine: list[str]  # the pain points this person has dots on
+    pages_to_refresh: list[int]  # ballot messages showing this pain point
+
+
+def cast_vote(*, session: Session, team_id: str, user_id: str, item_id: int, now: datetime) -> VoteOutcome:
+    """A click on a pain point: puts the person's dot on it, or takes it back if it is already there."""
+    item = repo.item(session=session, team_id=team_id, item_id=item_id)
+    if item is None or item.kind != ItemKind.PAIN_POINT:
+        raise Refusal("That pain point is gone (its reply was deleted or edited). Nothing was changed.")
+    ws = repo.workshop(session=session, team_id=team_id, workshop_id=item.workshop_id)
+    round_ = session.get(VoteRound, (team_id, ws.id))
+    if round_ is None or ws.status != "open":
+        raise Refusal("Voting on this workshop is closed. Nothing was changed.")
+    votes = [v for v in repo.votes(session=session, team_id=team_id, workshop_id=ws.id) if v.user_id == user_id]
+    existing = next((v for v in votes if v.item_id == item_id), None)
+    if existing is not None:
+        session.delete(existing)
+        action = "removed"
+        votes.remove(existing)
+    elif len(votes) >= round_.votes_per_person:
+        action = "none_left"
+    else:
+        vote = Vote(team_id=team_id, workshop_id=ws.id, item_id=item_id, user_id=user_id, created_at=now)
+        session.add(vote)
+        votes.append(vote)
+        action = "added"
+    session.flush()
+    texts = {i.id: i.text for i in repo.items(session=session, team_id=team_id, workshop_id=ws.id)}
+    pages = [m.id for m in repo.vote_messages(session=session, team_id=team_id, workshop_id=ws.id)
+             if item_id in json.loads(m.item_ids) and m.ts]
+    return VoteOutcome(action=action, text=item.text, used=len(votes), allowed=round_.votes_per_person,
+                       mine=[texts[v.item_id] for v in votes if v.item_id in texts], pages_to_refresh=pages)

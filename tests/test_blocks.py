@@ -48,7 +48,7 @@ def test_prompts_with_extreme_titles_and_stages():
 def test_status_with_many_people_and_long_names_stays_in_limits():
     stages = [StageCount(LONG, 1, 2, 3, 4, 5, 2.5) for _ in range(12)]
     view = StatusView(
-        title=LONG, status="open", template_name=LONG, facilitators=["UFAC"], current_label=LONG, prompt_posted=False,
+        workshop_id=7, map_type="blueprint", title=LONG, status="open", template_name=LONG, facilitators=["UFAC"], current_label=LONG, prompt_posted=False,
         steps=[(LONG, 3, i == 0) for i in range(15)], stages=stages,
         contributors=[(f"U{i:05d}", LONG, i) for i in range(300)], not_contributed=[f"U{i:05d}" for i in range(500)],
         departments=[(f"Dept {i} " + LONG[:30], i) for i in range(60)] + [(None, 3)], dominant=(LONG, 0.9),

@@ -16,6 +16,15 @@ def test_subcommands():
     assert c.parse("export json") == c.Export("json")
     assert c.parse("export") == c.Export("json")
     assert c.parse("close") == c.Close()
+    assert c.parse("export csv") == c.Export("csv")
+    assert c.parse("export MD") == c.Export("md")
+    assert c.parse("templates") == c.Templates()
+    assert c.parse("vote") == c.Vote(3)
+    assert c.parse("vote --votes 5") == c.Vote(5)
+    assert c.parse("map") == c.Map("png")
+    assert c.parse("map svg") == c.Map("svg")
+    assert c.parse("new Blue --type blueprint") == c.New("Blue", map_type="blueprint")
+    assert c.parse("new Tomorrow --future-of #12") == c.New("Tomorrow", map_type="future", future_of=12)
 
 
 def test_titles_keep_apostrophes_and_decoded_entities():
@@ -25,8 +34,14 @@ def test_titles_keep_apostrophes_and_decoded_entities():
 def test_bad_input_is_invalid_with_a_reason():
     assert "don't know `/journey frobnicate`" in c.parse("frobnicate now").message
     assert "no option `--colour`" in c.parse("new X --colour red").message
-    assert "needs a name" in c.parse("new X --template").message
-    assert "`json`" in c.parse("export pdf").message
+    assert "`--template` needs a value" in c.parse("new X --template").message
+    assert "`json`, `csv`, `md`" in c.parse("export pdf").message
+    assert "Map types are" in c.parse("new X --type dream").message
+    assert "number of a current-state workshop" in c.parse("new X --future-of abc").message
+    assert "leave out `--type`" in c.parse("new X --future-of 3 --type blueprint").message
+    assert "from 1 to 20" in c.parse("vote --votes 0").message
+    assert "from 1 to 20" in c.parse("vote --votes many").message
+    assert "picture" in c.parse("map pdf").message
     assert "takes no arguments" in c.parse("next please").message
     assert "takes no arguments" in c.parse("close now").message
 

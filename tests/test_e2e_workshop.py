@@ -83,7 +83,7 @@ def test_a_whole_workshop_with_three_departments(bot):
     status = bot.last_said_to(FACILITATOR)
     assert "Current step: *Stage 2 of 4: Consideration*" in status
     assert "Stage 1 of 4: Awareness: 7 answers" in status
-    assert "*Awareness*: 2 touchpoints · 2 pain points · 1 opportunity · emotion 2.5/5 (2 ratings)" in status
+    assert "*Awareness*: 2 touchpoints · 2 pain points · 1 opportunity · emotion 2.5/5 ±0.5 (2 ratings)" in status
     assert "Not yet contributed (1)*\n<@UDAN>" in status  # not the other bot, nor the facilitator
     assert "Departments represented (3)" in status and "Marketing: 7" in status
 
@@ -171,7 +171,7 @@ def test_unknown_commands_get_usage(bot):
     said = bot.last_said_to(ANA)
     assert "I don't know `/journey dance`" in said and "Usage: `/journey new <title>`" in said
     bot.ws.command(ANA, CHANNEL, "help")
-    assert "`/journey export json`" in bot.last_said_to(ANA)
+    assert "`/journey export json|csv|md`" in bot.last_said_to(ANA)
 
 
 def test_replies_to_closed_steps_are_not_stored_and_get_a_note(bot):

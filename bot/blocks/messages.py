@@ -11,15 +11,22 @@ from bot.blocks import limits
 from bot.storage.models import ItemKind, StepKind
 from bot.workshop import Closed, PromptView, Rated, ReplyOutcome, StatusView
 
-USAGE = "Usage: `/journey new <title>` · `status` · `next` · `dept <department>` · `stages A, B, C` · `export json` · `close` · `help`"
+USAGE = (
+    "Usage: `/journey new <title>` · `status` · `next` · `dept <department>` · `stages A, B, C` · `vote` · `map` · "
+    "`export json|csv|md` · `templates` · `close` · `help`"
+)
 
 HELP_LINES = [
-    ("`/journey new <title> [--template buyer]`", "Start a workshop in this channel; you become its facilitator. No title opens a form."),
+    ("`/journey new <title> [--template buyer] [--type current|future|blueprint] [--future-of <#>]`",
+     "Start a workshop in this channel; you become its facilitator. No title opens a form."),
+    ("`/journey templates`", "The journey templates and their stages."),
     ("`/journey status`", "Where the workshop is, answers per step and stage, who has joined in, which departments."),
     ("`/journey next`", "Facilitator: close the current step and post the next prompt."),
     ("`/journey dept <department>`", "Set your department (Marketing, Sales, Support, Product…), kept for this workspace."),
     ("`/journey stages A, B, C`", "Facilitator: replace the stage list, before the stage walk starts."),
-    ("`/journey export json`", "Post the whole map as a JSON file in this channel."),
+    ("`/journey vote [--votes 3]`", "Facilitator: dot voting on the pain points; the tally updates live."),
+    ("`/journey map [svg]`", "Post the journey map as a picture (or an editable SVG) with a summary."),
+    ("`/journey export json|csv|md`", "Post the whole map as a file: data, a spreadsheet, or a report with a Mermaid diagram."),
     ("`/journey close`", "Facilitator: end the workshop."),
     ("`/journey help`", "This help."),
 ]
@@ -92,12 +99,19 @@ _STAGE_HOWTO = (
     "• `idea:` an opportunity to make it better\n"
     "• `emotion: 1-5 [note]` how customers feel here (1 = very negative, 5 = very positive), or use the buttons"
 )
+_BLUEPRINT_HOWTO = (
+    "\n• `frontstage:` what our people and systems do in front of the customer here\n"
+    "• `backstage:` (or `support:`) what happens behind the scenes to make it work"
+)
+MAP_TYPE_LABELS = {"current": "current state", "future": "future state", "blueprint": "service blueprint"}
 
 
 def build_prompt(p: PromptView) -> dict:
     title = t.show_plain(p.title, 80)
     step = f"Step {p.number} of {p.total}"
-    footer = f"*{t.show(p.title, 100)}* · {step} · {t.show(p.template_name, 60)} · the facilitator moves on with `/journey next`"
+    kind = "" if p.map_type == "current" else f" · {MAP_TYPE_LABELS.get(p.map_type, p.map_type)}"
+    footer = (f"*{t.show(p.title, 100)}* · {step} · {t.show(p.template_name, 60)}{kind} · "
+              "the facilitator moves on with `/journey next`")
     if p.kind == StepKind.OBJECTIVES:
         head = f"🧭 {title}: objectives"
         body = (
@@ -116,19 +130,25 @@ def build_prompt(p: PromptView) -> dict:
         blocks = [_header(head), _section(body)]
     elif p.kind == StepKind.STAGES:
         head = f"🗺️ {title}: stages"
-        listing = "\n".join(f"{i}. {t.show(n, 60)}" for i, n in enumerate(p.stage_names, 1)) or "_No stages yet._"
-        body = (
-            f"We'll walk through the customer's journey in these stages ({t.show(p.template_name, 60)}):\n{listing}\n\n"
-            "Missing one, or one that doesn't fit our customers? *Suggest stages in this thread*, one per line. "
-            "The facilitator confirms the list with `/journey stages A, B, C`."
-        )
+        if p.stage_names:
+            listing = "\n".join(f"{i}. {t.show(n, 60)}" for i, n in enumerate(p.stage_names, 1))
+            body = (
+                f"We'll walk through the customer's journey in these stages ({t.show(p.template_name, 60)}):\n"
+                f"{listing}\n\nMissing one, or one that doesn't fit our customers? *Suggest stages in this thread*, "
+                "one per line. The facilitator confirms the list with `/journey stages A, B, C`."
+            )
+        else:
+            body = (
+                "*Which stages does our customer go through?* Suggest them in this thread, one per line, in order. "
+                "The facilitator then sets the list with `/journey stages A, B, C`."
+            )
         blocks = [_header(head), _section(body)]
     else:
         head = f"📍 Stage {p.number - 3} of {p.total - 3}: {t.show_plain(p.stage_name or '', 60)}"
         blocks = [_header(head)]
         if p.stage_hint:
             blocks.append(_section(f"_{t.show(p.stage_hint, 300)}_"))
-        blocks.append(_section(_STAGE_HOWTO))
+        blocks.append(_section(_STAGE_HOWTO + (_BLUEPRINT_HOWTO if p.map_type == "blueprint" else "")))
         blocks.append(
             {
                 "type": "actions",
@@ -195,8 +215,11 @@ def build_dept_current(name: str | None) -> dict:
     return note("You haven't set a department yet. Say which with `/journey dept <department>`, e.g. `/journey dept Sales`.")
 
 
+EXPORT_KINDS = {"json": "data (JSON)", "csv": "a spreadsheet (CSV)", "md": "a report (Markdown, with a Mermaid diagram)"}
+
+
 def build_export_comment(title: str, fmt: str) -> str:
-    return f"🗂️ The journey map of *{t.show(title, 100)}* as {fmt.upper()}."
+    return f"🗂️ The journey map of *{t.show(title, 100)}* as {EXPORT_KINDS.get(fmt, fmt)}."
 
 
 # --- Replies in threads ----------------------------------------------------------------------------------
@@ -289,7 +312,10 @@ def build_status(s: StatusView) -> dict:
         state += " (its prompt isn't in the channel yet: `/journey next` posts it)"
     blocks = [
         _header(f"📋 {t.show_plain(s.title, 120)}"),
-        _section(f"{state}\nTemplate: {t.show(s.template_name, 60)} · Facilitator: {_people(s.facilitators)}"),
+        _section(
+            f"{state}\nWorkshop #{s.workshop_id} · {MAP_TYPE_LABELS.get(s.map_type, s.map_type)} · "
+            f"Template: {t.show(s.template_name, 60)} · Facilitator: {_people(s.facilitators)}"
+        ),
         {"type": "divider"},
     ]
     step_lines = "\n".join(
@@ -298,8 +324,8 @@ def build_status(s: StatusView) -> dict:
     blocks.append(_section("*Answers per step*\n" + (step_lines or "_No steps yet._")))
     stage_lines = []
     for st in s.stages:
-        emo = (f"emotion {st.emotion_average:.1f}/5 ({plural(st.ratings, 'rating')})" if st.emotion_average is not None
-               else "no emotion ratings yet")
+        emo = (f"emotion {st.emotion_average:.1f}/5 ±{st.emotion_spread:.1f} ({plural(st.ratings, 'rating')})"
+               if st.emotion_average is not None else "no emotion ratings yet")
         line = (
             f"• *{t.show(st.name, 60)}*: {plural(st.touchpoints, 'touchpoint')} · {plural(st.pain_points, 'pain point')} · "
             f"{plural(st.opportunities, 'opportunity', 'opportunities')} · {emo}"
@@ -346,3 +372,65 @@ def build_status(s: StatusView) -> dict:
 def plain_error(message: str) -> str:
     """A refusal shown under a modal input: plain text, no mrkdwn, within Slack's limit for field errors."""
     return t.shorten(t.plain(message).replace("*", "").replace("`", ""), 150)
+
+
+# --- Templates -------------------------------------------------------------------------------------------
+
+
+def build_templates(templates: dict[str, Template]) -> dict:
+    lines = []
+    for key, tpl in templates.items():
+        stages = " → ".join(t.show(s.name, 40) for s in tpl.stages) or "_you name the stages_"
+        lines.append(f"*`{key}`* {t.show(tpl.name, 60)}: {t.show(tpl.description, 200)}\n      {stages}")
+    return _message(
+        "Journey templates",
+        [
+            _header("Journey templates"),
+            _section("\n".join(lines)),
+            _context("Use one with `/journey new <title> --template <name>`. Map types: `--type current` (default), "
+                     "`future`, `blueprint` (adds frontstage and backstage lanes)."),
+        ],
+    )
+
+
+# --- Dot voting ------------------------------------------------------------------------------------------
+
+
+def build_ballot(b: BallotPage) -> dict:
+    blocks = []
+    if b.page == 0:
+        blocks.append(_header(f"🗳️ Dot voting: {t.show_plain(b.title, 100)}"))
+        blocks.append(
+            _section(
+                f"Which pain points matter most? You have *{plural(b.votes_per_person, 'dot')}*: click *Vote* on a "
+                "pain point to give it one, click again to take it back and move it elsewhere."
+            )
+        )
+    for line in b.lines:
+        stage = f" _({t.show(line.stage, 40)})_" if line.stage else ""
+        dots = "●" * min(line.votes, 10) + (f" +{line.votes - 10}" if line.votes > 10 else "")
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": t.fit(f"*{line.votes}* {dots}  {t.show(line.text, 300)}{stage}")},
+                "accessory": {
+                    "type": "button",
+                    "action_id": ids.VOTE,
+                    "text": {"type": "plain_text", "text": "Vote"},
+                    "value": str(line.item_id),
+                },
+            }
+        )
+    pages = f" · page {b.page + 1} of {b.pages}" if b.pages > 1 else ""
+    blocks.append(_context(f"{plural(b.voters, 'person', 'people')} voted so far{pages}"))
+    return _message(f"Dot voting on the pain points of {t.show_plain(b.title, 100)}", blocks)
+
+
+def build_voted(v: VoteOutcome) -> dict:
+    left = v.allowed - v.used
+    if v.action == "none_left":
+        mine = "\n".join(f"• {t.show(x, 100)}" for x in v.mine)
+        return note(f"You've used all {plural(v.allowed, 'dot')}. To move one, click *Vote* again on a pain point "
+                    f"you voted for:\n{mine}")
+    done = "Your dot is on" if v.action == "added" else "Took your dot back from"
+    return note(f"{done} “{t.show(v.text, 150)}”. {plural(left, 'dot')} left of {v.allowed}.")

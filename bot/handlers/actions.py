@@ -15,6 +15,7 @@ from bot.services import Services
 def register(app: App, svc: Services) -> None:
     app.action(re.compile(ids.EMOTION_RATE_PATTERN))(_acking(svc, _rate))
     app.action(re.compile(ids.CLASSIFY_PATTERN))(_acking(svc, _classify))
+    app.action(ids.VOTE)(_acking(svc, _vote))
 
 
 def _acking(svc: Services, task):
@@ -57,6 +58,27 @@ def _classify(svc: Services, body: dict, action: dict, respond: Respond) -> None
     if done.still_unsorted:
         filed = {"text": filed["text"], "blocks": filed["blocks"] + m.build_classify(done.still_unsorted)["blocks"]}
     svc.outbox.submit(ephemeral, respond, filed, replace=True)
+
+
+def _vote(svc: Services, body: dict, action: dict, respond: Respond) -> None:
+    team_id = _team(body)
+    try:
+        with svc.session() as s:
+            outcome = workshop.cast_vote(session=s, team_id=team_id, user_id=body["user"]["id"],
+                                         item_id=int(action.get("value", 0)), now=svc.clock())
+    except workshop.Refusal as r:
+        svc.outbox.submit(ephemeral, respond, m.note(str(r)))
+        return
+    svc.outbox.submit(ephemeral, respond, m.build_voted(outcome))
+    for page_id in outcome.pages_to_refresh:
+        svc.refreshes.submit(("ballot", page_id), refresh_ballot, svc, team_id, page_id)
+
+
+def refresh_ballot(svc: Services, team_id: str, vote_message_id: int) -> None:
+    """Show a ballot message's current tally (read now, so the last refresh shows the final count)."""
+    with svc.session() as s:
+        page = workshop.ballot_page(session=s, team_id=team_id, vote_message_id=vote_message_id)
+    svc.client.chat_update(channel=page.channel_id, ts=page.ts, **m.build_ballot(page))
 
 
 def _team(body: dict) -> str:

@@ -12,7 +12,7 @@ from bot import workshop
 from bot.blocks import messages as m
 from bot.blocks.modals import build_new_workshop_modal
 from bot.handlers.common import ephemeral
-from bot.render.export import build_channel_export, export_filename, export_json
+from bot.render.export import EXPORTERS, build_channel_export, export_filename
 from bot.services import Services
 from bot.slack import error_code, post_message, upload_file
 from bot.templates import load_templates
@@ -92,7 +92,7 @@ def _new(r: _Request, cmd: c.New) -> None:
     with r.svc.session() as s:
         prompt = workshop.start_workshop(
             session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, title=cmd.title,
-            template=cmd.template, now=r.svc.clock(),
+            template=cmd.template, map_type=cmd.map_type, future_of=cmd.future_of, now=r.svc.clock(),
         )
     r.post_prompt(prompt, then=m.build_started(prompt))
 
@@ -152,11 +152,34 @@ def _export(r: _Request, cmd: c.Export) -> None:
 
     def task() -> None:
         try:
-            upload_file(r.svc.client, channel=r.channel_id, content=export_json(data),
-                        filename=export_filename(data, "json"), title=f"Journey map: {title}",
+            upload_file(r.svc.client, channel=r.channel_id, content=EXPORTERS[cmd.format](data),
+                        filename=export_filename(data, cmd.format), title=f"Journey map: {title}",
                         comment=m.build_export_comment(title, cmd.format))
         except SlackApiError as e:
-            r.tell(m.build_slack_failed("upload the export", error_code(e), retry="run `/journey export json` again"))
+            r.tell(m.build_slack_failed("upload the export", error_code(e),
+                                        retry=f"run `/journey export {cmd.format}` again"))
+
+    r.svc.outbox.submit(task)
+
+
+def _templates(r: _Request, cmd: c.Templates) -> None:
+    r.reply(m.build_templates(load_templates()))
+
+
+def _vote(r: _Request, cmd: c.Vote) -> None:
+    with r.svc.session() as s:
+        pages = workshop.open_vote(session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
+                                   votes=cmd.votes, now=r.svc.clock())
+
+    def task() -> None:
+        for page in pages:
+            try:
+                ts = post_message(r.svc.client, channel=r.channel_id, **m.build_ballot(page))
+            except SlackApiError as e:
+                r.tell(m.build_slack_failed("post the ballot", error_code(e), retry="run `/journey vote` again"))
+                return
+            with r.svc.session() as s:
+                workshop.record_ballot_posted(session=s, team_id=r.team_id, vote_message_id=page.vote_message_id, ts=ts)
 
     r.svc.outbox.submit(task)
 
@@ -187,4 +210,6 @@ HANDLERS: dict[type, Callable[[_Request, object], None]] = {
     c.Stages: _stages,
     c.Export: _export,
     c.Close: _close,
+    c.Templates: _templates,
+    c.Vote: _vote,
 }

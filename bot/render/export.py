@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from collections import Counter
@@ -11,7 +13,7 @@ from sqlmodel import Session
 
 from bot.storage import repo
 from bot.storage.models import Item, ItemKind
-from bot.workshop import NO_WORKSHOP, Refusal
+from bot.workshop import NO_WORKSHOP, Refusal, emotion_average, emotion_spread, rank_pain_points, vote_counts
 
 SCHEMA = "journey-map/1"
 
@@ -30,6 +32,7 @@ def build_export(*, session: Session, team_id: str, workshop_id: int) -> dict:
         raise Refusal(f"There's no workshop {workshop_id} in this workspace.")
     items = repo.items(session=session, team_id=team_id, workshop_id=ws.id)
     emotions = repo.emotions(session=session, team_id=team_id, workshop_id=ws.id)
+    votes = vote_counts(session=session, team_id=team_id, workshop_id=ws.id)
 
     def of(kind: str, stage_id: int | None = None) -> list[dict]:
         return [_item(i) for i in items if i.kind == kind and (stage_id is None or i.stage_id == stage_id)]
@@ -37,18 +40,24 @@ def build_export(*, session: Session, team_id: str, workshop_id: int) -> dict:
     stages = []
     for s in repo.stages(session=session, team_id=team_id, workshop_id=ws.id):
         rated = [e for e in emotions if e.stage_id == s.id]
+        scores = [e.score for e in rated]
+        pains = rank_pain_points([i for i in items if i.stage_id == s.id], votes)
         stages.append(
             {
                 "name": s.name,
                 "position": s.position,
                 "touchpoints": of(ItemKind.TOUCHPOINT, s.id),
-                "pain_points": of(ItemKind.PAIN_POINT, s.id),
+                "pain_points": [{**_item(i), "votes": votes.get(i.id, 0), "source_item_id": i.source_item_id}
+                                for i in pains],
                 "opportunities": of(ItemKind.OPPORTUNITY, s.id),
+                "frontstage": of(ItemKind.FRONTSTAGE, s.id),
+                "backstage": of(ItemKind.BACKSTAGE, s.id),
                 "unsorted": of(ItemKind.UNSORTED, s.id),
                 "emotions": [
                     {"user": e.user_id, "department": e.department, "score": e.score, "note": e.note} for e in rated
                 ],
-                "emotion_average": round(sum(e.score for e in rated) / len(rated), 2) if rated else None,
+                "emotion_average": emotion_average(scores),
+                "emotion_spread": emotion_spread(scores),
             }
         )
 
@@ -80,6 +89,9 @@ def build_export(*, session: Session, team_id: str, workshop_id: int) -> dict:
             "created_at": _iso(ws.created_at),
             "closed_at": _iso(ws.closed_at),
         },
+        "map_type": ws.map_type,
+        "template": ws.template,
+        "future_of": ws.future_of,
         "objectives": of(ItemKind.OBJECTIVE),
         "personas": [
             {"id": i.id, "name": i.text, "description": i.detail or "", "author": i.author, "department": i.department}
@@ -108,3 +120,118 @@ def export_json(data: dict) -> bytes:
 def export_filename(data: dict, ext: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", data["workshop"]["title"].lower()).strip("-")[:40] or "workshop"
     return f"journey-map-{data['workshop']['id']}-{slug}.{ext}"
+
+
+# --- CSV: one row per item, for spreadsheets ----------------------------------------------------------------
+
+CSV_COLUMNS = ["id", "stage", "lane", "text", "author", "department", "votes", "score", "created_at"]
+_LANES = [("touchpoints", "touchpoint"), ("pain_points", "pain point"), ("opportunities", "opportunity"),
+          ("frontstage", "frontstage"), ("backstage", "backstage"), ("unsorted", "unsorted")]
+
+
+def _cell(value: object) -> object:
+    """Spreadsheets run a cell that starts with = + - @ as a formula: quote such text (OWASP's CSV advice)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def export_csv(data: dict) -> bytes:
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(CSV_COLUMNS)
+
+    def row(item: dict | None, stage: str, lane: str, **extra) -> None:
+        base = {"stage": stage, "lane": lane, **(item or {}), **extra}
+        w.writerow([_cell(base.get(c, "")) if base.get(c) is not None else "" for c in CSV_COLUMNS])
+
+    for o in data["objectives"]:
+        row(o, "", "objective")
+    for p in data["personas"]:
+        text = p["name"] + (f": {p['description']}" if p["description"] else "")
+        row({**p, "text": text, "created_at": ""}, "", "persona")
+    for st in data["stages"]:
+        for key, lane in _LANES:
+            for i in st.get(key, []):
+                row(i, st["name"], lane)
+        for e in st["emotions"]:
+            row({"text": e["note"] or "", "author": e["user"], "department": e["department"]}, st["name"], "emotion",
+                score=e["score"])
+    # utf-8-sig: Excel then opens accented and non-Latin text correctly.
+    return out.getvalue().encode("utf-8-sig")
+
+
+# --- Markdown: a readable report with a Mermaid journey diagram -------------------------------------------------
+
+_MERMAID_KEYWORDS = ("journey", "title", "section", "acctitle", "accdescr")
+
+
+def _mermaid_text(text: str, limit: int = 60) -> str:
+    """Text safe inside Mermaid's journey syntax: no # : ; % or line breaks, and not starting with a keyword."""
+    from bot.text import plain, shorten
+
+    clean = re.sub(r"[#:;%\n\r]+", " ", plain(text))
+    clean = shorten(clean, limit) or "(untitled)"
+    if clean.lower().startswith(_MERMAID_KEYWORDS):
+        clean = "– " + clean
+    return clean
+
+
+def mermaid_journey(data: dict) -> str:
+    """Sections are stages, tasks are touchpoints, scores come from the stage's emotion ratings (3 when unrated)."""
+    lines = ["journey", f"    title {_mermaid_text(data['workshop']['title'], 100)}"]
+    for st in data["stages"]:
+        score = round(st["emotion_average"]) if st["emotion_average"] is not None else 3
+        lines.append(f"    section {_mermaid_text(st['name'])}")
+        tasks = st["touchpoints"] or [{"text": "no touchpoints yet", "department": None}]
+        for tp in tasks:
+            actor = _mermaid_text(tp.get("department") or "Customer", 30).replace(",", " ")
+            lines.append(f"        {_mermaid_text(tp['text'])}: {score}: {actor}")
+    return "\n".join(lines)
+
+
+def _md(text: str | None, limit: int = 500) -> str:
+    """A table cell: inert mentions, no raw HTML, no pipes or line breaks that would break the table."""
+    from bot.text import plain, shorten
+
+    t = shorten(plain(text or ""), limit)
+    return t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+
+
+def export_markdown(data: dict) -> bytes:
+    ws = data["workshop"]
+    kind = {"current": "Current-state journey map", "future": "Future-state journey map",
+            "blueprint": "Service blueprint"}.get(data["map_type"], "Journey map")
+    future = f" · improves on workshop #{data['future_of']}" if data.get("future_of") else ""
+    out = [f"# {_md(ws['title'], 150)}", "",
+           f"*{kind} · template `{ws['template']}` · workshop #{ws['id']} · {ws['status']}{future}*", ""]
+    if data["objectives"]:
+        out += ["## Objectives", ""] + [f"- {_md(o['text'])}" for o in data["objectives"]] + [""]
+    if data["personas"]:
+        out += ["## Personas", ""]
+        out += [f"- **{_md(p['name'], 100)}**" + (f": {_md(p['description'])}" if p["description"] else "")
+                for p in data["personas"]] + [""]
+    out += ["## The journey at a glance", "", "```mermaid", mermaid_journey(data), "```", ""]
+    out += ["## Stages", ""]
+    for n, st in enumerate(data["stages"], 1):
+        emo = (f"emotion {st['emotion_average']:.1f}/5, spread ±{st['emotion_spread']:.1f} "
+               f"({len(st['emotions'])} ratings)" if st["emotion_average"] is not None else "no emotion ratings")
+        out += [f"### {n}. {_md(st['name'], 100)}", "", f"*{emo}*", ""]
+        rows = [(lane, i) for key, lane in _LANES for i in st.get(key, [])]
+        if not rows:
+            out += ["*Nothing was said about this stage.*", ""]
+            continue
+        out += ["| Lane | Item | Votes | Department |", "| --- | --- | ---: | --- |"]
+        for lane, i in rows:
+            votes = str(i["votes"]) if "votes" in i else ""
+            out.append(f"| {lane} | {_md(i['text'])} | {votes} | {_md(i['department'] or '—', 60)} |")
+        out.append("")
+    if data["participants"]:
+        out += ["## Participants", "", "| Person | Department | Contributions |", "| --- | --- | ---: |"]
+        out += [f"| {p['user']} | {_md(p['department'] or '—', 60)} | {p['contributions']} |"
+                for p in data["participants"]]
+        out.append("")
+    return "\n".join(out).encode("utf-8")
+
+
+EXPORTERS = {"json": export_json, "csv": export_csv, "md": export_markdown}

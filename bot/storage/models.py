@@ -38,6 +38,12 @@ def _ts_column(**kw) -> Column:
     return Column(UTCDateTime(), **kw)
 
 
+class MapType(StrEnum):
+    CURRENT = "current"  # the journey as it is today
+    FUTURE = "future"  # the journey as we want it to be
+    BLUEPRINT = "blueprint"  # a service blueprint: adds frontstage and backstage lanes
+
+
 class StepKind(StrEnum):
     OBJECTIVES = "objectives"
     PERSONAS = "personas"
@@ -52,6 +58,8 @@ class ItemKind(StrEnum):
     TOUCHPOINT = "touchpoint"
     PAIN_POINT = "pain_point"
     OPPORTUNITY = "opportunity"
+    FRONTSTAGE = "frontstage"  # service blueprints: what the company does in front of the customer
+    BACKSTAGE = "backstage"  # ...and behind the scenes (support processes)
     UNSORTED = "unsorted"  # a stage-walk line with no known prefix, waiting for its author to pick a kind
 
 
@@ -73,6 +81,8 @@ class Workshop(SQLModel, table=True):
     channel_id: str
     title: str
     template: str
+    map_type: str = MapType.CURRENT
+    future_of: int | None = Field(default=None, foreign_key="workshop.id")  # the current-state map it improves on
     status: str = "open"  # open | closed
     created_by: str
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
@@ -141,6 +151,8 @@ class Item(SQLModel, table=True):
     stage_id: int | None = Field(default=None, foreign_key="stage.id")
     reply_id: int | None = Field(default=None, foreign_key="reply.id")
     ts: str | None = None  # the Slack message it came from (none for answers typed into a form)
+    # Seeded from this item of a current-state map; the link goes (not the item) if that one is deleted.
+    source_item_id: int | None = Field(default=None, foreign_key="item.id", ondelete="SET NULL")
     line_no: int = 0
     kind: str  # ItemKind
     text: str
@@ -176,3 +188,39 @@ class UserProfile(SQLModel, table=True):
     user_id: str = Field(primary_key=True)
     department: str | None = None
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
+
+
+class VoteRound(SQLModel, table=True):
+    """Dot voting on a workshop's pain points: how many votes each person has."""
+
+    team_id: str = Field(primary_key=True)
+    workshop_id: int = Field(primary_key=True, foreign_key="workshop.id")
+    votes_per_person: int
+    opened_by: str
+    opened_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
+
+
+class VoteMessage(SQLModel, table=True):
+    """One posted ballot message (long lists of pain points take several), updated live with the tally."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    channel_id: str
+    page: int
+    pages: int  # how many messages this ballot took
+    item_ids: str  # JSON list of the pain point ids on this message, in order
+    ts: str | None = None
+
+
+class Vote(SQLModel, table=True):
+    """One person's dot on one pain point."""
+
+    __table_args__ = (UniqueConstraint("item_id", "user_id", name="uq_vote_person_item"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    item_id: int = Field(foreign_key="item.id", ondelete="CASCADE")  # a deleted pain point takes its dots with it
+    user_id: str
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))

@@ -6,7 +6,18 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, delete, func, select
 
-from bot.storage.models import Emotion, Facilitator, Item, Reply, Stage, Step, UserProfile, Workshop
+from bot.storage.models import (
+    Emotion,
+    Facilitator,
+    Item,
+    Reply,
+    Stage,
+    Step,
+    UserProfile,
+    Vote,
+    VoteMessage,
+    Workshop,
+)
 
 
 def open_workshop(*, session: Session, team_id: str, channel_id: str) -> Workshop | None:
@@ -28,6 +39,11 @@ def latest_workshop(*, session: Session, team_id: str, channel_id: str) -> Works
 
 def workshop(*, session: Session, team_id: str, workshop_id: int) -> Workshop | None:
     return session.exec(select(Workshop).where(Workshop.team_id == team_id, Workshop.id == workshop_id)).first()
+
+
+def workshop_any_team(*, session: Session, workshop_id: int) -> Workshop | None:
+    """For the operator's command line only (it reads one database, every workspace's): never from Slack."""
+    return session.get(Workshop, workshop_id)
 
 
 def facilitators(*, session: Session, team_id: str, workshop_id: int) -> list[str]:
@@ -157,3 +173,26 @@ def departments(*, session: Session, team_id: str) -> list[str]:
 
 def delete_emotions_of_reply(*, session: Session, team_id: str, reply_id: int) -> None:
     session.exec(delete(Emotion).where(Emotion.team_id == team_id, Emotion.reply_id == reply_id))
+
+
+def votes(*, session: Session, team_id: str, workshop_id: int) -> list[Vote]:
+    return list(
+        session.exec(select(Vote).where(Vote.team_id == team_id, Vote.workshop_id == workshop_id).order_by(Vote.id))
+    )
+
+
+def vote_message(*, session: Session, team_id: str, vote_message_id: int) -> VoteMessage | None:
+    return session.exec(
+        select(VoteMessage).where(VoteMessage.team_id == team_id, VoteMessage.id == vote_message_id)
+    ).first()
+
+
+def vote_messages(*, session: Session, team_id: str, workshop_id: int) -> list[VoteMessage]:
+    return list(
+        session.exec(
+            select(VoteMessage)
+            .where(VoteMessage.team_id == team_id, VoteMessage.workshop_id == workshop_id)
+            .order_by(VoteMessage.id)
+        )
+    )
+
