@@ -324,7 +324,8 @@ def build_status(s: StatusView) -> dict:
     blocks.append(_section("*Answers per step*\n" + (step_lines or "_No steps yet._")))
     stage_lines = []
     for st in s.stages:
-        emo = (f"emotion {st.emotion_average:.1f}/5 ±{st.emotion_spread:.1f} ({plural(st.ratings, 'rating')})"
+        spread = f" ±{st.emotion_spread:.1f}" if st.emotion_spread is not None else ""
+        emo = (f"emotion {st.emotion_average:.1f}/5{spread} ({plural(st.ratings, 'rating')})"
                if st.emotion_average is not None else "no emotion ratings yet")
         line = (
             f"• *{t.show(st.name, 60)}*: {plural(st.touchpoints, 'touchpoint')} · {plural(st.pain_points, 'pain point')} · "
