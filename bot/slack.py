@@ -63,15 +63,31 @@ def post_message(client: WebClient, *, channel: str, **message: Any) -> str:
     return in_channel(client, channel, lambda: client.chat_postMessage(channel=channel, **message)["ts"])
 
 
-def upload_file(client: WebClient, *, channel: str, content: bytes, filename: str, title: str, comment: str) -> None:
-    """Slack's files upload v2 flow (getUploadURLExternal, upload, completeUploadExternal) into a channel."""
-    in_channel(
+def upload_file(client: WebClient, *, channel: str, content: bytes, filename: str, title: str, comment: str) -> str:
+    """Slack's files upload v2 flow (getUploadURLExternal, upload, completeUploadExternal) into a channel;
+    returns the file id."""
+    done = in_channel(
         client,
         channel,
         lambda: client.files_upload_v2(
             channel=channel, content=content, filename=filename, title=title, initial_comment=comment
         ),
     )
+    return done["files"][0]["id"]
+
+
+def share_ts(client: WebClient, *, file_id: str, channel: str, attempts: int = 4, delay: float = 0.5) -> str | None:
+    """The ts of the message that shared a file in a channel. Slack shares uploads asynchronously, so the
+    file may show no share for a moment: ask a few times, then give up (None)."""
+    for attempt in range(attempts):
+        shares = client.files_info(file=file_id)["file"].get("shares") or {}
+        for scope in ("public", "private"):
+            found = (shares.get(scope) or {}).get(channel)
+            if found:
+                return found[0]["ts"]
+        if attempt + 1 < attempts:
+            time.sleep(delay * (attempt + 1))
+    return None
 
 
 class Directory:

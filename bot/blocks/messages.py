@@ -435,3 +435,44 @@ def build_voted(v: VoteOutcome) -> dict:
                     f"you voted for:\n{mine}")
     done = "Your dot is on" if v.action == "added" else "Took your dot back from"
     return note(f"{done} “{t.show(v.text, 150)}”. {plural(left, 'dot')} left of {v.allowed}.")
+
+
+# --- The map picture's summary ---------------------------------------------------------------------------
+
+MAX_SUMMARY_STAGES = 20
+MAX_SUMMARY_PAINS = 3
+
+
+def emotion_face(avg: float | None) -> str:
+    return EMOTION_FACES[min(5, max(1, round(avg)))] if avg is not None else "·"
+
+
+def build_map_summary(data: dict, fmt: str = "png") -> dict:
+    """The objective, persona(s) and, per stage, its top pain points and emotion: beside the uploaded picture."""
+    title = data["workshop"]["title"]
+    objectives = "; ".join(t.show(o["text"], 150) for o in data["objectives"][:3]) or "_not set_"
+    personas = "; ".join(
+        f"*{t.show(p['name'], 60)}*" + (f" ({t.show(p['description'], 100)})" if p["description"] else "")
+        for p in data["personas"][:3]
+    ) or "_not named_"
+    blocks = [
+        _header(f"🗺️ {t.show_plain(title, 120)}"),
+        _section(f"*Objective:* {objectives}\n*Persona:* {personas}"),
+        {"type": "divider"},
+    ]
+    for st in data["stages"][:MAX_SUMMARY_STAGES]:
+        avg = st["emotion_average"]
+        emo = f"{emotion_face(avg)} {avg:.1f}/5" if avg is not None else "no emotion ratings"
+        pains = [
+            (f"●{p['votes']} " if p.get("votes") else "") + t.show(p["text"], 120)
+            for p in st["pain_points"][:MAX_SUMMARY_PAINS]
+        ]
+        more = len(st["pain_points"]) - MAX_SUMMARY_PAINS
+        pain_text = "; ".join(pains) + (f" (+{more} more)" if more > 0 else "") if pains else "no pain points"
+        blocks.append(_section(f"*{t.show(st['name'], 60)}* · {emo}\n{pain_text}"))
+    extra = len(data["stages"]) - MAX_SUMMARY_STAGES
+    if extra > 0:
+        blocks.append(_context(f"+{extra} more stages in the picture"))
+    what = "The picture" if fmt == "png" else "The SVG (open it in a browser, Figma or Illustrator to edit)"
+    blocks.append(_context(f"{what} has every lane; `/journey export md` makes a report, `/journey map svg` an editable copy."))
+    return _message(f"Journey map of {t.show_plain(title, 100)}", blocks)

@@ -14,7 +14,7 @@ from bot.blocks.modals import build_new_workshop_modal
 from bot.handlers.common import ephemeral
 from bot.render.export import EXPORTERS, build_channel_export, export_filename
 from bot.services import Services
-from bot.slack import error_code, post_message, upload_file
+from bot.slack import error_code, post_message, share_ts, upload_file
 from bot.templates import load_templates
 
 
@@ -184,6 +184,29 @@ def _vote(r: _Request, cmd: c.Vote) -> None:
     r.svc.outbox.submit(task)
 
 
+def _map(r: _Request, cmd: c.Map) -> None:
+    with r.svc.session() as s:
+        data = build_channel_export(session=s, team_id=r.team_id, channel_id=r.channel_id)
+
+    def task() -> None:
+        from bot.render.picture import render_map  # matplotlib loads on the first map, not at start-up
+
+        picture = render_map(data, cmd.format)
+        summary = m.build_map_summary(data, cmd.format)
+        title = data["workshop"]["title"]
+        try:
+            file_id = upload_file(r.svc.client, channel=r.channel_id, content=picture,
+                                  filename=export_filename(data, cmd.format), title=f"Journey map: {title}",
+                                  comment=summary["text"])
+            # The summary goes in the picture's thread; if Slack hasn't shared the file yet, beside it.
+            thread = share_ts(r.svc.client, file_id=file_id, channel=r.channel_id)
+            post_message(r.svc.client, channel=r.channel_id, **({"thread_ts": thread} if thread else {}), **summary)
+        except SlackApiError as e:
+            r.tell(m.build_slack_failed("post the map", error_code(e), retry=f"run `/journey map {cmd.format}` again"))
+
+    r.svc.outbox.submit(task)
+
+
 def _close(r: _Request, cmd: c.Close) -> None:
     with r.svc.session() as s:
         closed = workshop.close_workshop(
@@ -212,4 +235,5 @@ HANDLERS: dict[type, Callable[[_Request, object], None]] = {
     c.Close: _close,
     c.Templates: _templates,
     c.Vote: _vote,
+    c.Map: _map,
 }

@@ -547,6 +547,9 @@ class FakeSlack:
                 msg = Message(channel=channel, ts=self.next_ts(), text=args.get("initial_comment") or "",
                               bot_id=BOT_ID, user=BOT_USER_ID, thread_ts=args.get("thread_ts"), files=done)
                 self.messages[channel].append(msg)
+                scope = "private" if self.channels[channel]["is_private"] else "public"
+                for spec in done:
+                    self.files[spec["id"]]["shares"] = {scope: {channel: [{"ts": msg.ts}]}}
         return {"ok": True, "files": done}
 
     def m_files_info(self, args: dict) -> dict:
