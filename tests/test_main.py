@@ -68,3 +68,32 @@ def test_serve_answers_health_checks_and_stops_cleanly_on_sigterm(tmp_path):
             assert proc.wait(timeout=30) == 0
         finally:
             proc.kill()
+
+
+def test_export_from_the_command_line(tmp_path):
+    from datetime import UTC, datetime
+
+    from bot import workshop as w
+    from bot.storage.db import init_db, make_engine, session_scope
+
+    db = f"sqlite:///{tmp_path}/journey.db"
+    engine = make_engine(db)
+    init_db(engine)
+    now = datetime(2026, 11, 2, tzinfo=UTC)
+    with session_scope(engine) as s:
+        p = w.start_workshop(session=s, team_id="T1", channel_id="C1", user_id="UF", title="CLI map",
+                             objective="Know why", now=now)
+        w.start_workshop(session=s, team_id="T2", channel_id="C1", user_id="UX", title="Other team", now=now)
+    engine.dispose()
+    out = tmp_path / "map.md"
+    proc = run_bot(["export", str(p.workshop_id), "--format", "md", "-o", str(out)], {"DATABASE_URL": db}, tmp_path)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    md = out.read_text()
+    assert md.startswith("# CLI map") and "Know why" in md and "Other team" not in md
+    proc = run_bot(["export", str(p.workshop_id), "--format", "csv"], {"DATABASE_URL": db}, tmp_path)
+    stdout, _ = proc.communicate(timeout=60)
+    assert stdout.lstrip("\ufeff").startswith("id,stage,lane,text")
+    proc = run_bot(["export", "999"], {"DATABASE_URL": db}, tmp_path)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and "There's no workshop 999" in err and err.count("\n") == 1

@@ -95,6 +95,7 @@ def test_hostile_input_still_renders_and_cuts_only_with_a_count():
     assert "$x^2$ is not math" in text.replace("&amp;", "&")  # no mathtext
 
 
+@pytest.mark.filterwarnings("ignore:Glyph .* missing")
 def test_every_cell_text_stays_inside_its_cell():
     for data in (NORMAL, HOSTILE, journey(HOSTILE["stages"], "blueprint")):
         fig = build_figure(data)

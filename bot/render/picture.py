@@ -67,19 +67,31 @@ def _size_in(data: dict) -> tuple[float, float]:
 
 
 class Measure:
-    """Width in pixels of a line of text in the picture's font, by matplotlib's own font engine, so wrapping
-    follows what will be drawn (a line of w's is much wider than a line of i's)."""
+    """Width in pixels of a line of text in the picture's font, from matplotlib's own font engine, so wrapping
+    follows what will be drawn (a line of w's is much wider than a line of i's).
+
+    Shaping a whole string costs about a third of a millisecond, so each character's advance is measured once
+    and lines are summed, with a small margin for kerning and shaping."""
+
+    SAFETY = 1.04
 
     def __init__(self, size: float = ITEM_FONT):
         from matplotlib.font_manager import FontProperties, findfont, get_font
 
         self._font = get_font(findfont(FontProperties(family="DejaVu Sans")))
         self._size = size
+        self._advance: dict[str, float] = {}
+
+    def _char(self, ch: str) -> float:
+        width = self._advance.get(ch)
+        if width is None:
+            self._font.set_size(self._size, DPI)
+            self._font.set_text(ch, 0.0)
+            width = self._advance[ch] = self._font.get_width_height()[0] / 64  # FreeType's 26.6 fixed point
+        return width
 
     def __call__(self, text: str) -> float:
-        self._font.set_size(self._size, DPI)
-        self._font.set_text(text, 0.0)
-        return self._font.get_width_height()[0] / 64  # FreeType's 26.6 fixed point
+        return sum(self._char(ch) for ch in text) * self.SAFETY
 
 
 def wrap(text: str, max_px: float, measure) -> list[str]:
@@ -142,7 +154,9 @@ def render_map(data: dict, fmt: str = "png") -> bytes:
     with _lock, _quiet_glyphs():
         fig = build_figure(data)
         buf = io.BytesIO()
-        fig.savefig(buf, format=fmt, dpi=DPI, facecolor="white")
+        # zlib level 3 instead of 6: about a tenth of a second less per map for a slightly larger file.
+        extra = {"pil_kwargs": {"compress_level": 3}} if fmt == "png" else {}
+        fig.savefig(buf, format=fmt, dpi=DPI, facecolor="white", **extra)
         return buf.getvalue()
 
 
