@@ -26,7 +26,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(BIN)/python -m bench.ack_latency $(BENCH_ARGS)
+	$(BIN)/python -m bench.ack_latency
+	$(BIN)/python -m bench.render_map
 
 clean:
 	rm -rf $(VENV) .pytest_cache
