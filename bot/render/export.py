@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from bot.storage import repo
 from bot.storage.models import Item, ItemKind
+from bot.templates import load_templates
 from bot.workshop import NO_WORKSHOP, Refusal, emotion_average, emotion_spread, rank_pain_points, vote_counts
 
 SCHEMA = "journey-map/1"
@@ -203,8 +204,10 @@ def export_markdown(data: dict) -> bytes:
     kind = {"current": "Current-state journey map", "future": "Future-state journey map",
             "blueprint": "Service blueprint"}.get(data["map_type"], "Journey map")
     future = f" · improves on workshop #{data['future_of']}" if data.get("future_of") else ""
+    template = load_templates().get(ws["template"])
+    template_name = template.name if template else ws["template"]
     out = [f"# {_md(ws['title'], 150)}", "",
-           f"*{kind} · template `{ws['template']}` · workshop #{ws['id']} · {ws['status']}{future}*", ""]
+           f"*{kind} · {_md(template_name, 60)} · workshop #{ws['id']} · {ws['status']}{future}*", ""]
     if data["objectives"]:
         out += ["## Objectives", ""] + [f"- {_md(o['text'])}" for o in data["objectives"]] + [""]
     if data["personas"]:

@@ -219,8 +219,11 @@ def _build_figure(data: dict):
     ws = data["workshop"]
     text(MARGIN, MARGIN + 0.05, textwrap.shorten(plain(ws["title"]), 110), fontsize=22, fontweight="bold",
          va="top", color="#102a43")
+    from bot.templates import load_templates
+
     participants = len(data["participants"])
-    subtitle = (f"{MAP_TYPE_LABELS.get(data['map_type'], 'Journey map')} · template {data['template']} · "
+    template = load_templates().get(data["template"])
+    subtitle = (f"{MAP_TYPE_LABELS.get(data['map_type'], 'Journey map')} · {template.name if template else data['template']} · "
                 f"workshop #{ws['id']} · {participants} participant{'s' if participants != 1 else ''}")
     if data.get("future_of"):
         subtitle += f" · improves on workshop #{data['future_of']}"
