@@ -4,6 +4,7 @@
     python -m bot serve      HTTP mode: POST /slack/events on $PORT (waitress)
     python -m bot socket     Socket Mode
     python -m bot export <workshop> --format json|csv|md [-o FILE]
+    python -m bot migration "what changed"   (developers: write the migration for a change to the models)
 """
 
 from __future__ import annotations
@@ -102,6 +103,24 @@ def export(settings: Settings, workshop_id: int, fmt: str, output: str | None) -
         print(f"Wrote {output} ({len(content)} bytes)", file=sys.stderr)
 
 
+def migration(message: str) -> None:
+    """Autogenerate the next migration by comparing the models with a scratch database at the latest version."""
+    import tempfile
+
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from bot.storage.db import alembic_config
+
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = create_engine(f"sqlite:///{tmp}/scratch.db")
+        with engine.begin() as connection:
+            cfg = alembic_config(connection)
+            command.upgrade(cfg, "head")
+            command.revision(cfg, message=message, autogenerate=True)
+        engine.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Journey Workshop Bot")
     sub = parser.add_subparsers(dest="mode")
@@ -112,7 +131,12 @@ def main(argv: list[str] | None = None) -> int:
     ex.add_argument("workshop", type=int, help="the workshop number (`/journey status` shows it)")
     ex.add_argument("--format", choices=["json", "csv", "md"], default="json")
     ex.add_argument("-o", "--output", help="file to write (default: standard output)")
+    mig = sub.add_parser("migration", help="developers: write the migration for a change to the models")
+    mig.add_argument("message")
     args = parser.parse_args(argv)
+    if args.mode == "migration":
+        migration(args.message)
+        return 0
     try:
         settings = _settings()
         if args.mode == "export":

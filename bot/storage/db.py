@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import StaticPool
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 from bot.storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
@@ -53,8 +53,27 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def alembic_config(connection) -> "Config":
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
 def init_db(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine)
+    """Bring the database's schema to the current version with the migrations in storage/migrations.
+
+    Several processes may start at once (web and clock): on PostgreSQL they take turns on an advisory lock;
+    on SQLite the migration's write transaction serialises them.
+    """
+    from alembic import command
+
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(727274)")  # "JWB" on a phone keypad
+        command.upgrade(alembic_config(connection), "head")
 
 
 @contextmanager
