@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, DateTime, Index, UniqueConstraint, text
@@ -83,6 +83,8 @@ class Workshop(SQLModel, table=True):
     template: str
     map_type: str = MapType.CURRENT
     future_of: int | None = Field(default=None, foreign_key="workshop.id")  # the current-state map it improves on
+    nudge_after_minutes: int | None = None  # nudge people who haven't answered a step this long after it opens
+    review_after_days: int = 90  # remind the facilitators to check the map against reality after closing
     status: str = "open"  # open | closed
     created_by: str
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
@@ -188,6 +190,10 @@ class UserProfile(SQLModel, table=True):
     user_id: str = Field(primary_key=True)
     department: str | None = None
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
+    # From Slack's users.info, cached: reminders go out in the person's own morning.
+    tz: str | None = None
+    tz_checked_at: datetime | None = Field(default=None, sa_column=_ts_column(nullable=True))
+    dm_channel: str | None = None  # the bot's DM with this person (conversations.open)
 
 
 class VoteRound(SQLModel, table=True):
@@ -223,4 +229,104 @@ class Vote(SQLModel, table=True):
     workshop_id: int = Field(foreign_key="workshop.id", index=True)
     item_id: int = Field(foreign_key="item.id", ondelete="CASCADE")  # a deleted pain point takes its dots with it
     user_id: str
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
+
+
+class ActionStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+class ActionItem(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    text: str
+    owner: str
+    due: date | None = None
+    snoozed_until: date | None = None  # reminders wait until this day
+    status: str = ActionStatus.OPEN
+    pain_point_id: int | None = Field(default=None, foreign_key="item.id", ondelete="SET NULL")
+    channel_id: str | None = None  # where it was announced, so the announcement can show its status
+    message_ts: str | None = None
+    created_by: str
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
+
+
+class ActionEvent(SQLModel, table=True):
+    """An action item's history: every change, who made it and when."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str
+    action_item_id: int = Field(foreign_key="actionitem.id", index=True, ondelete="CASCADE")
+    at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
+    by: str
+    change: str  # created | done | dropped | snoozed | reopened
+    detail: str | None = None
+
+
+class ValidationTask(SQLModel, table=True):
+    """Talk to `customers` customers about a pain point by `due`; the outcome is recorded on the task."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    pain_point_id: int = Field(foreign_key="item.id", ondelete="CASCADE")
+    owner: str
+    due: date
+    customers: int
+    status: str = "pending"  # pending | confirmed | partly | not_confirmed
+    evidence_customers: int | None = None
+    note: str | None = None
+    answered_by: str | None = None
+    answered_at: datetime | None = Field(default=None, sa_column=_ts_column(nullable=True))
+    created_by: str
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
+
+
+class ReminderKind(StrEnum):
+    ACTION_DUE_SOON = "action_due_soon"
+    ACTION_OVERDUE = "action_overdue"
+    VALIDATION_DUE = "validation_due"
+    NUDGE = "nudge"
+    MAP_REVIEW = "map_review"
+
+
+class Reminder(SQLModel, table=True):
+    """One reminder to one person: the source of truth. The clock only wakes the dispatcher, which claims due
+    rows with a lease before sending, so no reminder is lost or sent twice."""
+
+    __table_args__ = (
+        Index("ix_reminder_due", "status", "due_at"),
+        UniqueConstraint("kind", "subject_id", "recipient", "due_at", name="uq_reminder_once"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    kind: str  # ReminderKind
+    subject_id: int  # the action item, validation task, step or workshop it is about
+    recipient: str
+    due_at: datetime = Field(sa_column=_ts_column(nullable=False))
+    status: str = "pending"  # pending | claimed | sent | undeliverable | cancelled
+    claimed_by: str | None = None
+    claim_expires_at: datetime | None = Field(default=None, sa_column=_ts_column(nullable=True))
+    attempts: int = 0
+    last_error: str | None = None
+    late: bool = False
+    channel_id: str | None = None
+    message_ts: str | None = None
+    sent_at: datetime | None = Field(default=None, sa_column=_ts_column(nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
+
+
+class DigestSubscription(SQLModel, table=True):
+    team_id: str = Field(primary_key=True)
+    user_id: str = Field(primary_key=True)
+    frequency: str = "weekly"  # daily | weekly
+    channels: str = "[]"  # JSON list of followed channel ids; empty: every workshop in the workspace
+    last_sent_at: datetime | None = Field(default=None, sa_column=_ts_column(nullable=True))
+    last_snapshot: str | None = None  # JSON of what the last digest showed, to tell what changed
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
