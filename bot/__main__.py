@@ -3,6 +3,7 @@
     python -m bot            Socket Mode when SLACK_APP_TOKEN is set, else HTTP mode
     python -m bot serve      HTTP mode: POST /slack/events on $PORT (waitress)
     python -m bot socket     Socket Mode
+    python -m bot clock      only the reminder clock (beside a `serve` process; both may run the clock safely)
     python -m bot export <workshop> --format json|csv|md [-o FILE]
     python -m bot migration "what changed"   (developers: write the migration for a change to the models)
 """
@@ -46,22 +47,51 @@ def serve(settings: Settings) -> None:
     require(settings, "slack_bot_token", "slack_signing_secret")
     app = _build(settings)
     server = create_server(make_wsgi(app), host=settings.host, port=settings.port, threads=settings.http_threads)
+    clock = _start_clock(settings, app)
     # A deploy stops the process with SIGTERM: stop taking requests, then finish the work already acknowledged.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     log.info("Journey Workshop Bot listening on http://%s:%s/slack/events", settings.host, server.effective_port)
     try:
         server.run()
     finally:
-        _drain(app)
+        _drain(app, clock)
 
 
-def _drain(app) -> None:
+def _start_clock(settings: Settings, app):
+    if not settings.clock_in_process:
+        return None
+    from bot.app import services_of
+    from bot.clock import start_in_background
+    from bot.delivery import make_dispatcher
+
+    return start_in_background(make_dispatcher(services_of(app)), settings.clock_interval_seconds)
+
+
+def _drain(app, clock=None) -> None:
     from bot.app import services_of
 
     services = services_of(app)
     log.info("Finishing queued work before stopping")
+    if clock is not None:
+        clock.shutdown(wait=True)  # a reminder being sent is finished, not cut off
     services.worker.shutdown()
     services.outbox.shutdown()
+
+
+def clock(settings: Settings) -> None:
+    """The reminder clock alone (the Procfile's `clock:` process)."""
+    from bot.clock import run_forever
+    from bot.delivery import make_dispatcher
+
+    require(settings, "slack_bot_token")
+    app = _build(settings)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    from bot.app import services_of
+
+    try:
+        run_forever(make_dispatcher(services_of(app)), settings.clock_interval_seconds)
+    finally:
+        _drain(app)
 
 
 def socket(settings: Settings) -> None:
@@ -71,10 +101,11 @@ def socket(settings: Settings) -> None:
     app = _build(settings)
     log.info("Journey Workshop Bot connecting to Slack in Socket Mode")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    clock = _start_clock(settings, app)
     try:
         SocketModeHandler(app, settings.secret("slack_app_token")).start()
     finally:
-        _drain(app)
+        _drain(app, clock)
 
 
 def export(settings: Settings, workshop_id: int, fmt: str, output: str | None) -> None:
@@ -127,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("run", help="Socket Mode when SLACK_APP_TOKEN is set, else HTTP mode (the default)")
     sub.add_parser("serve", help="HTTP mode: POST /slack/events on $PORT")
     sub.add_parser("socket", help="Socket Mode")
+    sub.add_parser("clock", help="only the reminder clock")
     ex = sub.add_parser("export", help="write a workshop's export to a file or stdout")
     ex.add_argument("workshop", type=int, help="the workshop number (`/journey status` shows it)")
     ex.add_argument("--format", choices=["json", "csv", "md"], default="json")
@@ -148,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         mode = args.mode or "run"
         if mode == "run":
             mode = "socket" if settings.secret("slack_app_token") else "serve"
-        {"serve": serve, "socket": socket}[mode](settings)
+        {"serve": serve, "socket": socket, "clock": clock}[mode](settings)
     except ConfigError as e:
         print(f"journey-bot: {e}", file=sys.stderr)
         return 2

@@ -68,11 +68,25 @@ class Map:
 
 
 @dataclass(frozen=True)
+class Action:
+    owner: str | None  # None (and no text): open the form
+    text: str = ""
+    due: str | None = None  # as typed; read in the person's time zone
+    pain_point: int | None = None
+
+
+@dataclass(frozen=True)
+class Actions:
+    scope: str = "mine"
+
+
+@dataclass(frozen=True)
 class Invalid:
     message: str
 
 
-Command = Help | New | Status | Next | Dept | Stages | Export | Close | Templates | Vote | Map | Invalid
+Command = (Help | New | Status | Next | Dept | Stages | Export | Close | Templates | Vote | Map | Action | Actions
+           | Invalid)
 
 EXPORT_FORMATS = ("json", "csv", "md")
 MAP_TYPES = ("current", "future", "blueprint")
@@ -135,6 +149,40 @@ def _map(args: str) -> Command:
     return Map(format=fmt)
 
 
+_OWNER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s*(.*)$", re.DOTALL)
+_FOR_PAIN = re.compile(r"\s+for\s+pain(?:\s+point)?\s+#?(\d+)\s*$", re.IGNORECASE)
+_DUE = re.compile(r"^(.*)\s+due\s+(.+)$", re.IGNORECASE | re.DOTALL)  # the last "due" starts the date
+
+
+def _action(args: str) -> Command:
+    args = args.strip()
+    if not args:
+        return Action(owner=None)
+    m = _OWNER.match(args)
+    if not m:
+        return Invalid("Start with the owner: `/journey action @ana Put prices on the landing page due next friday "
+                       "for pain 12` (or just `/journey action` for a form).")
+    owner, rest = m.group(1), " " + m.group(2)
+    due = None
+    if d := _DUE.match(rest):
+        rest, due = d.group(1), " " + d.group(2)
+    pain = None
+    for part in ("due", "rest"):  # "… due <date> for pain <n>" or "… for pain <n> due <date>"
+        text = due if part == "due" else rest
+        if text and (p := _FOR_PAIN.search(text)):
+            pain, text = int(p.group(1)), text[: p.start()]
+            due, rest = (text, rest) if part == "due" else (due, text)
+    due = due.strip() if due else None
+    return Action(owner=owner, text=rest.strip(), due=due, pain_point=pain)
+
+
+def _actions(args: str) -> Command:
+    scope = args.strip().lower() or "mine"
+    if scope not in ("mine", "all"):
+        return Invalid("Use `/journey actions` (yours) or `/journey actions all` (this channel's).")
+    return Actions(scope=scope)
+
+
 def _export(args: str) -> Command:
     fmt = (args.strip().split() or ["json"])[0].lower()
     if fmt not in EXPORT_FORMATS:
@@ -162,6 +210,8 @@ SUBCOMMANDS: dict[str, Callable[[str], Command]] = {
     "templates": _no_args(Templates(), "templates"),
     "vote": _vote,
     "map": _map,
+    "action": _action,
+    "actions": _actions,
 }
 
 

@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     slash_command: str = "/journey"
     http_threads: int = Field(default=8, ge=1, le=256, description="Request threads of the HTTP server")
     slack_workers: int = Field(default=16, ge=1, le=256, description="Threads making outbound Slack calls")
+    clock_in_process: bool = Field(default=True, description="Run the reminder clock inside the web/socket process")
+    clock_interval_seconds: int = Field(default=20, ge=1, le=3600)
     log_level: str = "INFO"
 
     @field_validator("slack_api_url")

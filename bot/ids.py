@@ -19,3 +19,14 @@ NEW_TEMPLATE_INPUT = "template_input"
 
 # A ballot's Vote button (the value is the pain point's item id).
 VOTE = "vote_pain_point"
+
+# Buttons on any message showing an action item (the value is the action item's id).
+ACTION_CHANGE = "action_change"
+ACTION_CHANGE_PATTERN = r"^action_change_(done|drop|snooze_day|snooze_week|reopen)$"
+
+# The `/journey action` modal.
+NEW_ACTION_VIEW = "new_action"
+ACTION_OWNER_BLOCK, ACTION_OWNER_INPUT = "owner", "owner_input"
+ACTION_TEXT_BLOCK, ACTION_TEXT_INPUT = "text", "text_input"
+ACTION_DUE_BLOCK, ACTION_DUE_INPUT = "due", "due_input"
+ACTION_PAIN_BLOCK, ACTION_PAIN_INPUT = "pain", "pain_input"

@@ -184,6 +184,10 @@ def _require_facilitator(session: Session, ws: Workshop, user_id: str, what: str
         raise Refusal(f"Only the facilitator ({names}) can {what}. Nothing was changed.")
 
 
+def is_facilitator_of(*, session: Session, team_id: str, workshop_id: int, user_id: str) -> bool:
+    return user_id in repo.facilitators(session=session, team_id=team_id, workshop_id=workshop_id)
+
+
 def _department(session: Session, team_id: str, user_id: str) -> str | None:
     p = repo.profile(session=session, team_id=team_id, user_id=user_id)
     return p.department if p else None
@@ -901,3 +905,13 @@ def cast_vote(*, session: Session, team_id: str, user_id: str, item_id: int, now
              if item_id in json.loads(m.item_ids) and m.ts]
     return VoteOutcome(action=action, text=item.text, used=len(votes), allowed=round_.votes_per_person,
                        mine=[texts[v.item_id] for v in votes if v.item_id in texts], pages_to_refresh=pages)
+
+
+def pain_point_choices(*, session: Session, team_id: str, channel_id: str) -> list[tuple[int, str]]:
+    """(id, text) of the pain points of the channel's open (else latest) workshop, most votes first."""
+    ws = repo.latest_workshop(session=session, team_id=team_id, channel_id=channel_id)
+    if ws is None:
+        return []
+    items = repo.items(session=session, team_id=team_id, workshop_id=ws.id)
+    ranked = rank_pain_points(items, vote_counts(session=session, team_id=team_id, workshop_id=ws.id))
+    return [(i.id, i.text) for i in ranked]

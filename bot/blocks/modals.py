@@ -58,3 +58,31 @@ def build_new_workshop_modal(*, channel_id: str, templates: dict[str, Template])
             },
         ],
     }
+
+
+def build_action_modal(*, channel_id: str, owner: str | None, pain_points: list[tuple[int, str]]) -> dict:
+    owner_element = {"type": "users_select", "action_id": ids.ACTION_OWNER_INPUT,
+                     "placeholder": {"type": "plain_text", "text": "Who owns it?"}}
+    if owner:
+        owner_element["initial_user"] = owner
+    blocks = [
+        {"type": "input", "block_id": ids.ACTION_OWNER_BLOCK, "label": {"type": "plain_text", "text": "Owner"},
+         "element": owner_element},
+        {"type": "input", "block_id": ids.ACTION_TEXT_BLOCK, "label": {"type": "plain_text", "text": "What needs doing"},
+         "element": {"type": "plain_text_input", "action_id": ids.ACTION_TEXT_INPUT, "multiline": True,
+                     "max_length": 500}},
+        {"type": "input", "block_id": ids.ACTION_DUE_BLOCK, "optional": True,
+         "label": {"type": "plain_text", "text": "Due"},
+         "element": {"type": "datepicker", "action_id": ids.ACTION_DUE_INPUT}},
+    ]
+    if pain_points:
+        options = [{"text": {"type": "plain_text", "text": t.shorten(f"#{pid} {t.plain(text)}", 75)}, "value": str(pid)}
+                   for pid, text in pain_points[:100]]
+        blocks.append({"type": "input", "block_id": ids.ACTION_PAIN_BLOCK, "optional": True,
+                       "label": {"type": "plain_text", "text": "For pain point"},
+                       "element": {"type": "static_select", "action_id": ids.ACTION_PAIN_INPUT, "options": options}})
+    return {
+        "type": "modal", "callback_id": ids.NEW_ACTION_VIEW, "private_metadata": json.dumps({"channel_id": channel_id}),
+        "title": {"type": "plain_text", "text": "New action item"}, "submit": {"type": "plain_text", "text": "Add"},
+        "close": {"type": "plain_text", "text": "Cancel"}, "blocks": blocks,
+    }

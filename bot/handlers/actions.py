@@ -6,7 +6,8 @@ import re
 
 from slack_bolt import Ack, App, Respond
 
-from bot import ids, workshop
+from bot import followups, ids, reminders, workshop
+from bot.blocks.followups import build_action, build_action_changed
 from bot.blocks import messages as m
 from bot.handlers.common import ephemeral
 from bot.services import Services
@@ -16,6 +17,7 @@ def register(app: App, svc: Services) -> None:
     app.action(re.compile(ids.EMOTION_RATE_PATTERN))(_acking(svc, _rate))
     app.action(re.compile(ids.CLASSIFY_PATTERN))(_acking(svc, _classify))
     app.action(ids.VOTE)(_acking(svc, _vote))
+    app.action(re.compile(ids.ACTION_CHANGE_PATTERN))(_acking(svc, _change_action))
 
 
 def _acking(svc: Services, task):
@@ -79,6 +81,36 @@ def refresh_ballot(svc: Services, team_id: str, vote_message_id: int) -> None:
     with svc.session() as s:
         page = workshop.ballot_page(session=s, team_id=team_id, vote_message_id=vote_message_id)
     svc.client.chat_update(channel=page.channel_id, ts=page.ts, **m.build_ballot(page))
+
+
+def _change_action(svc: Services, body: dict, action: dict, respond: Respond) -> None:
+    team_id, user_id = _team(body), body["user"]["id"]
+    change = action["action_id"].removeprefix(ids.ACTION_CHANGE + "_")
+    try:
+        with svc.session() as s:
+            zone_of = lambda user: reminders.user_zone(session=s, team_id=team_id, user_id=user,  # noqa: E731
+                                                       directory=svc.directory, now=svc.clock())
+            item = followups.change_action(session=s, team_id=team_id, user_id=user_id,
+                                           action_id=int(action.get("value", 0)), change=change, zone_of=zone_of,
+                                           now=svc.clock())
+            today = svc.clock().astimezone(zone_of(item.owner)).date()
+            view = followups.action_view(session=s, action=item, today=today)
+            announced = bool(item.channel_id and item.message_ts)
+    except workshop.Refusal as r:
+        svc.outbox.submit(ephemeral, respond, m.note(str(r)))
+        return
+    svc.outbox.submit(ephemeral, respond, build_action_changed(view, today))
+    if announced:  # the channel's announcement shows the new status
+        svc.refreshes.submit(("action", view.id), _refresh_announcement, svc, team_id, view.id, today)
+
+
+def _refresh_announcement(svc: Services, team_id: str, action_id: int, today) -> None:
+    """Read now, not when clicked: a coalesced refresh must show the latest state."""
+    with svc.session() as s:
+        item = followups.get_action(session=s, team_id=team_id, action_id=action_id)
+        view = followups.action_view(session=s, action=item, today=today)
+        where = (item.channel_id, item.message_ts)
+    svc.client.chat_update(channel=where[0], ts=where[1], **build_action(view, today, headline="📌 *Action item*"))
 
 
 def _team(body: dict) -> str:

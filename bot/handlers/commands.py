@@ -8,9 +8,13 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError
 
 from bot import commands as c
-from bot import workshop
+from bot import followups, reminders, workshop
+from bot.blocks.followups import build_action, build_actions_list
+from bot.blocks.modals import build_action_modal
+from bot.dates import BadDate, parse_due
 from bot.blocks import messages as m
 from bot.blocks.modals import build_new_workshop_modal
+from bot.workshop import pain_point_choices
 from bot.handlers.common import ephemeral
 from bot.render.export import EXPORTERS, build_channel_export, export_filename
 from bot.services import Services
@@ -207,6 +211,58 @@ def _map(r: _Request, cmd: c.Map) -> None:
     r.svc.outbox.submit(task)
 
 
+def _zone_of(r: _Request, session):
+    """user id → time zone, through the profile cache (users.info when it is older than a week)."""
+    return lambda user: reminders.user_zone(session=session, team_id=r.team_id, user_id=user,
+                                            directory=r.svc.directory, now=r.svc.clock())
+
+
+def _action(r: _Request, cmd: c.Action) -> None:
+    if cmd.owner is None or not cmd.text:
+        with r.svc.session() as s:
+            pains = pain_point_choices(session=s, team_id=r.team_id, channel_id=r.channel_id)
+        view = build_action_modal(channel_id=r.channel_id, owner=cmd.owner, pain_points=pains)
+        r.svc.outbox.submit(r.svc.client.views_open, trigger_id=r.trigger_id, view=view, on_error=r.sorry)
+        return
+    with r.svc.session() as s:
+        zone_of = _zone_of(r, s)
+        today = r.svc.clock().astimezone(zone_of(r.user_id)).date()
+        try:
+            due = parse_due(cmd.due, today=today) if cmd.due is not None else None
+        except BadDate as e:
+            raise workshop.Refusal(f"{e} Nothing was stored.") from None
+        action = followups.create_action(
+            session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, owner=cmd.owner, text=cmd.text,
+            due=due, pain_point_id=cmd.pain_point, zone_of=zone_of, now=r.svc.clock(),
+        )
+        view = followups.action_view(session=s, action=action, today=today)
+    announce_action(r.svc, team_id=r.team_id, channel_id=r.channel_id, view=view, today=today, tell=r.tell)
+
+
+def announce_action(svc: Services, *, team_id: str, channel_id: str, view, today, tell: Callable[[dict], None]) -> None:
+    """Post a new action item in its channel (with its buttons) and remember where, to show changes there."""
+
+    def task() -> None:
+        message = build_action(view, today, headline="📌 *New action item*")
+        try:
+            ts = post_message(svc.client, channel=channel_id, **message)
+        except SlackApiError:
+            tell(message)  # stored all the same; the creator at least sees it
+            return
+        with svc.session() as s:
+            followups.record_announcement(session=s, team_id=team_id, action_id=view.id, channel_id=channel_id, ts=ts)
+
+    svc.outbox.submit(task)
+
+
+def _actions(r: _Request, cmd: c.Actions) -> None:
+    with r.svc.session() as s:
+        today = r.svc.clock().astimezone(_zone_of(r, s)(r.user_id)).date()
+        items = followups.list_actions(session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
+                                       scope=cmd.scope, today=today)
+    r.reply(build_actions_list(items, today, cmd.scope))
+
+
 def _close(r: _Request, cmd: c.Close) -> None:
     with r.svc.session() as s:
         closed = workshop.close_workshop(
@@ -236,4 +292,6 @@ HANDLERS: dict[type, Callable[[_Request, object], None]] = {
     c.Templates: _templates,
     c.Vote: _vote,
     c.Map: _map,
+    c.Action: _action,
+    c.Actions: _actions,
 }

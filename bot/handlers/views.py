@@ -7,9 +7,11 @@ import json
 from slack_bolt import Ack, App
 from slack_sdk.errors import SlackApiError
 
-from bot import ids, workshop
+from datetime import date
+
+from bot import followups, ids, reminders, workshop
 from bot.blocks import messages as m
-from bot.handlers.commands import post_prompt
+from bot.handlers.commands import announce_action, post_prompt
 from bot.handlers.common import whisper
 from bot.services import Services
 
@@ -18,10 +20,15 @@ def _value(view: dict, block: str, action: str) -> str | None:
     field = view["state"]["values"].get(block, {}).get(action, {})
     if "selected_option" in field:
         return (field["selected_option"] or {}).get("value")
+    for key in ("selected_user", "selected_date"):
+        if key in field:
+            return field[key]
     return field.get("value")
 
 
 def register(app: App, svc: Services) -> None:
+    register_action_form(app, svc)
+
     @app.view(ids.NEW_WORKSHOP_VIEW)
     def new_workshop(ack: Ack, body: dict, view: dict) -> None:
         team_id = (body.get("team") or {}).get("id") or view.get("team_id")
@@ -48,3 +55,39 @@ def register(app: App, svc: Services) -> None:
                 svc.client.chat_postMessage(channel=user_id, **message)
 
         svc.outbox.submit(post_prompt, svc, team_id=team_id, prompt=prompt, tell=tell, then=m.build_started(prompt))
+
+
+def register_action_form(app: App, svc: Services) -> None:
+    @app.view(ids.NEW_ACTION_VIEW)
+    def new_action(ack: Ack, body: dict, view: dict) -> None:
+        team_id = (body.get("team") or {}).get("id") or view.get("team_id")
+        user_id = body["user"]["id"]
+        channel_id = json.loads(view.get("private_metadata") or "{}").get("channel_id")
+        due_raw = _value(view, ids.ACTION_DUE_BLOCK, ids.ACTION_DUE_INPUT)
+        pain_raw = _value(view, ids.ACTION_PAIN_BLOCK, ids.ACTION_PAIN_INPUT)
+        now = svc.clock()
+        try:
+            with svc.session() as s:
+                zone_of = lambda user: reminders.user_zone(session=s, team_id=team_id, user_id=user,  # noqa: E731
+                                                           directory=svc.directory, now=now)
+                today = now.astimezone(zone_of(user_id)).date()
+                due = date.fromisoformat(due_raw) if due_raw else None
+                if due is not None and due < today:
+                    ack(response_action="errors", errors={ids.ACTION_DUE_BLOCK: "That date has passed."})
+                    return
+                action = followups.create_action(
+                    session=s, team_id=team_id, channel_id=channel_id, user_id=user_id,
+                    owner=_value(view, ids.ACTION_OWNER_BLOCK, ids.ACTION_OWNER_INPUT) or user_id,
+                    text=_value(view, ids.ACTION_TEXT_BLOCK, ids.ACTION_TEXT_INPUT) or "", due=due,
+                    pain_point_id=int(pain_raw) if pain_raw else None, zone_of=zone_of, now=now,
+                )
+                item = followups.action_view(session=s, action=action, today=today)
+        except workshop.Refusal as r:
+            ack(response_action="errors", errors={ids.ACTION_TEXT_BLOCK: m.plain_error(str(r))})
+            return
+        ack()
+
+        def tell(message: dict) -> None:
+            svc.client.chat_postMessage(channel=user_id, **message)
+
+        announce_action(svc, team_id=team_id, channel_id=channel_id, view=item, today=today, tell=tell)

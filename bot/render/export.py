@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.followups import action_items_export
 from bot.storage import repo
 from bot.storage.models import Item, ItemKind
 from bot.templates import load_templates
@@ -101,7 +102,7 @@ def build_export(*, session: Session, team_id: str, workshop_id: int) -> dict:
         ],
         "stage_suggestions": of(ItemKind.STAGE_SUGGESTION),
         "stages": stages,
-        "action_items": [],
+        "action_items": action_items_export(session=session, team_id=team_id, workshop_id=ws.id),
         "participants": participants,
     }
 

@@ -41,6 +41,14 @@ def workshop(*, session: Session, team_id: str, workshop_id: int) -> Workshop | 
     return session.exec(select(Workshop).where(Workshop.team_id == team_id, Workshop.id == workshop_id)).first()
 
 
+def workshops_in_channel(*, session: Session, team_id: str, channel_id: str) -> list[Workshop]:
+    return list(
+        session.exec(
+            select(Workshop).where(Workshop.team_id == team_id, Workshop.channel_id == channel_id).order_by(Workshop.id)
+        )
+    )
+
+
 def workshop_any_team(*, session: Session, workshop_id: int) -> Workshop | None:
     """For the operator's command line only (it reads one database, every workspace's): never from Slack."""
     return session.get(Workshop, workshop_id)

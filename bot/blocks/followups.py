@@ -1,0 +1,111 @@
+"""Pure builders for action items and reminders."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot import ids
+from bot import text as t
+from bot.blocks import limits
+from bot.blocks.messages import _context, _header, _message, _section, note, plural
+from bot.followups import ActionView
+
+STATUS_ICONS = {"open": "🟡", "done": "✅", "dropped": "⚪"}
+MAX_LISTED = 20  # each listed item takes two blocks
+
+
+def due_text(due: date | None, today: date) -> str:
+    if due is None:
+        return "no due date"
+    days = (due - today).days
+    when = due.strftime("%a %-d %b %Y")
+    if days < 0:
+        return f"*overdue* since {when}"
+    if days == 0:
+        return f"due *today* ({when})"
+    if days == 1:
+        return f"due *tomorrow* ({when})"
+    return f"due {when}"
+
+
+def _line(a: ActionView, today: date) -> str:
+    pain = f"\n_for pain point #{a.pain_point[0]}: {t.show(a.pain_point[1], 100)}_" if a.pain_point else ""
+    snooze = f" · snoozed until {a.snoozed_until.strftime('%-d %b')}" if a.snoozed_until and a.status == "open" else ""
+    state = due_text(a.due, today) if a.status == "open" else a.status
+    return (f"{STATUS_ICONS.get(a.status, '•')} *{t.show(a.text, 300)}*\n<@{a.owner}> · {state}{snooze} · "
+            f"{t.show(a.workshop_title, 60)}{pain}")
+
+
+def action_buttons(a: ActionView) -> dict:
+    if a.status == "open":
+        choices = [("done", "Done", "primary"), ("snooze_day", "Snooze 1 day", None),
+                   ("snooze_week", "Snooze 1 week", None), ("drop", "Drop", "danger")]
+    else:
+        choices = [("reopen", "Reopen", None)]
+    elements = []
+    for change, label, style in choices:
+        button = {"type": "button", "action_id": f"{ids.ACTION_CHANGE}_{change}",
+                  "text": {"type": "plain_text", "text": label}, "value": str(a.id)}
+        if style:
+            button["style"] = style
+        elements.append(button)
+    return {"type": "actions", "block_id": f"action:{a.id}", "elements": elements}
+
+
+def build_action(a: ActionView, today: date, *, headline: str | None = None) -> dict:
+    blocks = [_section(f"{headline}\n{_line(a, today)}" if headline else _line(a, today)), action_buttons(a)]
+    if a.history:
+        at, by, change, detail = a.history[-1]
+        blocks.append(_context(f"Last change: {change}{' ' + t.show(detail, 60) if detail else ''} by <@{by}>, "
+                               f"{at.strftime('%-d %b %H:%M UTC')}"))
+    return _message(f"Action item: {t.show_plain(a.text, 200)}", blocks)
+
+
+def build_actions_list(items: list[ActionView], today: date, scope: str) -> dict:
+    if not items:
+        return note("You have no action items." if scope == "mine" else "This channel has no action items yet. "
+                    "Add one with `/journey action @owner <what> due <date>`.")
+    overdue = sum(1 for a in items if a.overdue)
+    title = "Your action items" if scope == "mine" else "Action items in this channel"
+    blocks = [_header(title), _context(f"{plural(len(items), 'item')} · {overdue} overdue")]
+    for a in items[:MAX_LISTED]:
+        blocks += [_section(_line(a, today)), action_buttons(a)]
+    if len(items) > MAX_LISTED:
+        blocks.append(_context(f"+{len(items) - MAX_LISTED} more: `/journey export json` has them all."))
+    return _message(title, blocks[: limits.MESSAGE_BLOCKS])
+
+
+REMINDER_HEADLINES = {
+    "action_due_soon": "⏰ Due soon",
+    "action_overdue": "⚠️ Overdue",
+}
+
+
+def build_reminders(entries: list[tuple[str, ActionView, bool]], today: date) -> dict:
+    """One DM for everything due for a person at once: (kind, item, late) entries, each with its buttons."""
+    blocks = []
+    if len(entries) > 1:
+        blocks.append(_header(f"{plural(len(entries), 'reminder')} for you"))
+    shown = entries[: (limits.MESSAGE_BLOCKS - 2) // 2]
+    for kind, view, late in shown:
+        headline = REMINDER_HEADLINES.get(kind, "Reminder")
+        if late:
+            headline += " _(sent late: the bot was offline when this fell due)_"
+        blocks += [_section(f"{headline}\n{_line(view, today)}"), action_buttons(view)]
+    if len(entries) > len(shown):
+        blocks.append(_context(f"+{len(entries) - len(shown)} more: `/journey actions` lists them all."))
+    first = entries[0][1]
+    fallback = f"Reminder: {t.show_plain(first.text, 150)}" + (f" and {len(entries) - 1} more" if len(entries) > 1 else "")
+    return _message(fallback, blocks)
+
+
+def build_action_changed(a: ActionView, today: date) -> dict:
+    verb = {"done": "Marked done", "dropped": "Dropped", "open": "Updated"}.get(a.status, "Updated")
+    if a.status == "open" and a.snoozed_until:
+        verb = f"Snoozed until {a.snoozed_until.strftime('%a %-d %b')}"
+    return note(f"{verb}: *{t.show(a.text, 200)}*")
+
+
+def build_undeliverable(owner: str, what: str, error: str) -> dict:
+    return note(f"⚠️ I couldn't deliver a reminder to <@{owner}> about *{t.show(what, 150)}* (`{t.show(error, 40)}`). "
+                "Could you pass it on, or reassign the item?")

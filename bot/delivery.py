@@ -1,0 +1,55 @@
+"""Wires the reminder dispatcher to the app: what a reminder says, what follows once it is sent, and who hears
+about one that can't be delivered."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from bot import followups, reminders
+from bot.blocks.followups import build_reminders, build_undeliverable
+from bot.reminders import LATE_AFTER, Claimed, Dispatcher
+from bot.services import Services
+from bot.storage import repo
+from bot.storage.models import ActionItem, ReminderKind
+
+log = logging.getLogger(__name__)
+
+
+def make_dispatcher(svc: Services, *, name: str | None = None, lease: timedelta = timedelta(minutes=2)) -> Dispatcher:
+    def zone(session: Session, team_id: str, user_id: str):
+        return reminders.user_zone(session=session, team_id=team_id, user_id=user_id, directory=svc.directory,
+                                   now=svc.clock())
+
+    def render(session: Session, group: list[Claimed], now: datetime) -> dict | None:
+        tz = zone(session, group[0].team_id, group[0].recipient)
+        today = now.astimezone(tz).date()
+        entries = []
+        for c in group:
+            if c.kind in followups.ACTION_KINDS:
+                action = session.get(ActionItem, c.subject_id)
+                if action is None or action.status != "open":
+                    continue
+                view = followups.action_view(session=session, action=action, today=today)
+                entries.append((c.kind, view, now - c.due_at > LATE_AFTER))
+        return build_reminders(entries, today) if entries else None
+
+    def after_sent(session: Session, c: Claimed, now: datetime) -> None:
+        if c.kind == ReminderKind.ACTION_OVERDUE:
+            followups.overdue_reminder_sent(session=session, team_id=c.team_id, action_id=c.subject_id,
+                                            tz=zone(session, c.team_id, c.recipient), sent_at=now)
+
+    def undeliverable(c: Claimed, error: str) -> None:
+        with svc.session() as s:
+            facilitators = repo.facilitators(session=s, team_id=c.team_id, workshop_id=c.workshop_id)
+            action = s.get(ActionItem, c.subject_id) if c.kind in followups.ACTION_KINDS else None
+            what = action.text if action else c.kind.replace("_", " ")
+        for user in facilitators:
+            if user != c.recipient:
+                svc.outbox.submit(svc.client.chat_postMessage, channel=user,
+                                  **build_undeliverable(c.recipient, what, error))
+
+    return Dispatcher(engine=svc.engine, client=svc.client, clock=svc.clock, render=render, after_sent=after_sent,
+                      undeliverable=undeliverable, name=name, lease=lease)

@@ -1,0 +1,175 @@
+"""Follow-up rules: action items (with their history) and the reminders they plan. Services take a session
+and `now`, never talk to Slack, and refuse (`Refusal`) before changing anything."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from bot import reminders
+from bot import text as t
+from bot.storage import repo
+from bot.storage.models import ActionEvent, ActionItem, ActionStatus, ItemKind, ReminderKind
+from bot.workshop import NO_WORKSHOP, Refusal, is_facilitator_of
+
+MAX_ACTION_TEXT = 500
+ZoneOf = Callable[[str], ZoneInfo]  # user id → their time zone
+
+
+@dataclass(frozen=True)
+class ActionView:
+    id: int
+    text: str
+    owner: str
+    due: date | None
+    status: str
+    snoozed_until: date | None
+    overdue: bool
+    workshop_title: str
+    pain_point: tuple[int, str] | None
+    history: list[tuple[datetime, str, str, str | None]]
+
+
+def action_view(*, session: Session, action: ActionItem, today: date) -> ActionView:
+    ws = repo.workshop(session=session, team_id=action.team_id, workshop_id=action.workshop_id)
+    pain = repo.item(session=session, team_id=action.team_id, item_id=action.pain_point_id) if action.pain_point_id else None
+    events = session.exec(
+        select(ActionEvent).where(ActionEvent.action_item_id == action.id).order_by(ActionEvent.id)
+    ).all()
+    return ActionView(
+        id=action.id, text=action.text, owner=action.owner, due=action.due, status=action.status,
+        snoozed_until=action.snoozed_until,
+        overdue=action.status == ActionStatus.OPEN and action.due is not None and action.due < today,
+        workshop_title=ws.title if ws else "", pain_point=(pain.id, pain.text) if pain else None,
+        history=[(e.at, e.by, e.change, e.detail) for e in events],
+    )
+
+
+def _log(session: Session, action: ActionItem, by: str, change: str, now: datetime, detail: str | None = None) -> None:
+    session.add(ActionEvent(team_id=action.team_id, action_item_id=action.id, at=now, by=by, change=change,
+                            detail=detail))
+
+
+def create_action(
+    *, session: Session, team_id: str, channel_id: str, user_id: str, owner: str, text: str, due: date | None,
+    pain_point_id: int | None, zone_of: ZoneOf, now: datetime,
+) -> ActionItem:
+    text = " ".join(text.split())
+    if not text:
+        raise Refusal("Say what needs doing, e.g. `/journey action @ana Put prices on the landing page due next friday`.")
+    if len(text) > MAX_ACTION_TEXT:
+        raise Refusal(f"Keep an action item under {MAX_ACTION_TEXT} characters; put the details in a thread.")
+    ws = repo.latest_workshop(session=session, team_id=team_id, channel_id=channel_id)
+    if ws is None:
+        raise Refusal(NO_WORKSHOP)
+    if pain_point_id is not None:
+        pain = repo.item(session=session, team_id=team_id, item_id=pain_point_id)
+        if pain is None or pain.workshop_id != ws.id or pain.kind != ItemKind.PAIN_POINT:
+            raise Refusal(f"There's no pain point #{pain_point_id} in *{t.show(ws.title, 80)}* "
+                          "(the ballot and `/journey map` show their numbers).")
+    action = ActionItem(team_id=team_id, workshop_id=ws.id, text=text, owner=owner, due=due,
+                        pain_point_id=pain_point_id, created_by=user_id, created_at=now, updated_at=now)
+    session.add(action)
+    session.flush()
+    _log(session, action, user_id, "created", now, f"due {due.isoformat()}" if due else None)
+    reminders.plan_action_item(session=session, action=action, tz=zone_of(owner), now=now)
+    return action
+
+
+def record_announcement(*, session: Session, team_id: str, action_id: int, channel_id: str, ts: str) -> None:
+    action = _action(session, team_id, action_id)
+    action.channel_id, action.message_ts = channel_id, ts
+    session.add(action)
+
+
+CHANGES = ("done", "drop", "snooze_day", "snooze_week", "reopen")
+
+
+def change_action(
+    *, session: Session, team_id: str, user_id: str, action_id: int, change: str, zone_of: ZoneOf, now: datetime,
+) -> ActionItem:
+    """Done, dropped, snoozed (1 day or 1 week from today in the owner's time zone) or reopened; by its owner
+    or a facilitator of its workshop. Every change goes into the item's history and re-plans its reminders."""
+    if change not in CHANGES:
+        raise Refusal("Unknown change.")
+    action = _action(session, team_id, action_id)
+    if user_id != action.owner and not is_facilitator_of(session=session, team_id=team_id,
+                                                         workshop_id=action.workshop_id, user_id=user_id):
+        raise Refusal(f"Only <@{action.owner}> (its owner) or a facilitator can change this action item. "
+                      "Nothing was changed.")
+    tz = zone_of(action.owner)
+    today = now.astimezone(tz).date()
+    detail = None
+    if change == "done":
+        action.status = ActionStatus.DONE
+    elif change == "drop":
+        action.status = ActionStatus.DROPPED
+    elif change == "reopen":
+        action.status = ActionStatus.OPEN
+    else:
+        if action.status != ActionStatus.OPEN:
+            raise Refusal(f"That action item is {action.status}; reopen it before snoozing.")
+        action.snoozed_until = today + timedelta(days=1 if change == "snooze_day" else 7)
+        detail = f"until {action.snoozed_until.isoformat()}"
+    action.updated_at = now
+    session.add(action)
+    _log(session, action, user_id, {"drop": "dropped", "snooze_day": "snoozed", "snooze_week": "snoozed",
+                                    "reopen": "reopened"}.get(change, change), now, detail)
+    reminders.plan_action_item(session=session, action=action, tz=tz, now=now)
+    return action
+
+
+def get_action(*, session: Session, team_id: str, action_id: int) -> ActionItem:
+    return _action(session, team_id, action_id)
+
+
+def _action(session: Session, team_id: str, action_id: int) -> ActionItem:
+    action = session.exec(select(ActionItem).where(ActionItem.team_id == team_id, ActionItem.id == action_id)).first()
+    if action is None:
+        raise Refusal("That action item doesn't exist (any more).")
+    return action
+
+
+def list_actions(*, session: Session, team_id: str, channel_id: str, user_id: str, scope: str,
+                 today: date) -> list[ActionView]:
+    """`mine`: everything the person owns in the workspace; `all`: every item of this channel's workshops.
+    Overdue first, then by due date (undated last), then newest."""
+    query = select(ActionItem).where(ActionItem.team_id == team_id)
+    if scope == "mine":
+        query = query.where(ActionItem.owner == user_id)
+    else:
+        workshop_ids = [w.id for w in repo.workshops_in_channel(session=session, team_id=team_id, channel_id=channel_id)]
+        query = query.where(col(ActionItem.workshop_id).in_(workshop_ids or [-1]))
+    views = [action_view(session=session, action=a, today=today) for a in session.exec(query)]
+    status_rank = {ActionStatus.OPEN: 0, ActionStatus.DONE: 1, ActionStatus.DROPPED: 2}
+    return sorted(views, key=lambda v: (not v.overdue, status_rank.get(v.status, 3), v.due or date.max, -v.id))
+
+
+def action_items_export(*, session: Session, team_id: str, workshop_id: int) -> list[dict]:
+    actions = session.exec(
+        select(ActionItem).where(ActionItem.team_id == team_id, ActionItem.workshop_id == workshop_id)
+        .order_by(ActionItem.id)
+    ).all()
+    out = []
+    for a in actions:
+        events = session.exec(select(ActionEvent).where(ActionEvent.action_item_id == a.id).order_by(ActionEvent.id))
+        out.append({
+            "id": a.id, "text": a.text, "owner": a.owner, "due": a.due.isoformat() if a.due else None,
+            "status": a.status, "pain_point": a.pain_point_id, "created_by": a.created_by,
+            "history": [{"at": e.at.isoformat().replace("+00:00", "Z"), "by": e.by, "change": e.change,
+                         "detail": e.detail} for e in events],
+        })
+    return out
+
+
+def overdue_reminder_sent(*, session: Session, team_id: str, action_id: int, tz: ZoneInfo, sent_at: datetime) -> None:
+    action = session.get(ActionItem, action_id)
+    if action is not None and action.team_id == team_id:
+        reminders.plan_next_overdue(session=session, action=action, tz=tz, sent_at=sent_at)
+
+
+ACTION_KINDS = (ReminderKind.ACTION_DUE_SOON, ReminderKind.ACTION_OVERDUE)

@@ -1,0 +1,313 @@
+"""Reminders: rows in the database are the source of truth; a clock (APScheduler) only wakes the dispatcher.
+
+Exactly once, across crashes and several processes:
+- A process *claims* due rows before sending (status `claimed`, its name, a lease). On PostgreSQL the claim
+  reads with `FOR UPDATE SKIP LOCKED`; on SQLite the claiming transaction holds the write lock (BEGIN IMMEDIATE).
+- The DM carries the reminder ids in Slack message metadata. A claim whose lease ran out (its process died
+  mid-send) is taken over only after looking in the DM for a message carrying its id: if Slack already has
+  it, the row is marked sent and nothing is posted again.
+- Reminders missed while every process was down are sent on the next tick, marked late.
+
+Slack calls happen outside database transactions; rows are updated only by the process that claimed them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import or_
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from bot.dates import add_working_days, is_working_day, next_working_day, previous_working_day
+from bot.slack import Directory, error_code
+from bot.storage.db import session_scope
+from bot.storage.models import Reminder, ReminderKind, UserProfile
+
+log = logging.getLogger(__name__)
+
+MORNING = time(9, 0)
+NIGHT_STARTS, NIGHT_ENDS = time(20, 0), time(8, 0)
+LATE_AFTER = timedelta(minutes=10)
+METADATA_EVENT = "journey_reminder"
+# Errors after which retrying can't help: the reminder is marked undeliverable and a facilitator is told.
+UNDELIVERABLE = {"user_not_found", "account_inactive", "channel_not_found", "is_archived", "cannot_dm_bot",
+                 "user_disabled", "not_in_channel"}
+RETRY_DELAYS = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(hours=1))
+TZ_FRESH_FOR = timedelta(days=7)
+
+
+# --- Time zones and when to send -----------------------------------------------------------------------
+
+
+def zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def user_zone(*, session: Session, team_id: str, user_id: str, directory: Directory | None, now: datetime) -> ZoneInfo:
+    """A person's Slack time zone (users.info `tz`), cached on their profile for a week; UTC if Slack won't say."""
+    profile = session.get(UserProfile, (team_id, user_id))
+    if profile and profile.tz and profile.tz_checked_at and now - profile.tz_checked_at < TZ_FRESH_FOR:
+        return zone(profile.tz)
+    info = directory.user(user_id) if directory is not None else None
+    if info is None:
+        return zone(profile.tz if profile else None)
+    profile = profile or UserProfile(team_id=team_id, user_id=user_id)
+    profile.tz, profile.tz_checked_at = info.get("tz") or "UTC", now
+    session.add(profile)
+    return zone(profile.tz)
+
+
+def morning_of(day: date, tz: ZoneInfo) -> datetime:
+    """9:00 on `day` in `tz`, in UTC (zoneinfo keeps 9:00 at 9:00 across daylight-saving changes)."""
+    return datetime.combine(day, MORNING, tzinfo=tz).astimezone(UTC)
+
+
+def not_at_night(when: datetime, tz: ZoneInfo, *, working_days: bool = False) -> datetime:
+    """`when`, or the next morning at 9:00 local if it falls at night (or on a weekend for working-day kinds)."""
+    local = when.astimezone(tz)
+    day = local.date()
+    if local.time() >= NIGHT_STARTS:
+        day = day + timedelta(days=1)
+    elif local.time() >= NIGHT_ENDS and not (working_days and not is_working_day(day)):
+        return when
+    if working_days and not is_working_day(day):
+        day = next_working_day(day)
+    return morning_of(day, tz)
+
+
+# --- Rows -----------------------------------------------------------------------------------------------
+
+
+def cancel_pending(*, session: Session, team_id: str, kinds: Iterable[str], subject_id: int) -> None:
+    for r in session.exec(
+        select(Reminder).where(
+            Reminder.team_id == team_id, col(Reminder.kind).in_(list(kinds)), Reminder.subject_id == subject_id,
+            Reminder.status == "pending",
+        )
+    ):
+        r.status = "cancelled"
+        session.add(r)
+
+
+def add(*, session: Session, team_id: str, workshop_id: int, kind: str, subject_id: int, recipient: str,
+        due_at: datetime, now: datetime) -> Reminder:
+    r = Reminder(team_id=team_id, workshop_id=workshop_id, kind=kind, subject_id=subject_id, recipient=recipient,
+                 due_at=due_at, created_at=now)
+    session.add(r)
+    return r
+
+
+def plan_action_item(*, session: Session, action, tz: ZoneInfo, now: datetime) -> list[Reminder]:
+    """(Re)plan an action item's reminders: due soon on the working day before, then overdue from the working
+    day after (or after a snooze), each at 9:00 in the owner's time zone."""
+    kinds = (ReminderKind.ACTION_DUE_SOON, ReminderKind.ACTION_OVERDUE)
+    cancel_pending(session=session, team_id=action.team_id, kinds=kinds, subject_id=action.id)
+    if action.status != "open" or action.due is None:
+        return []
+    out = []
+    common = dict(session=session, team_id=action.team_id, workshop_id=action.workshop_id, subject_id=action.id,
+                  recipient=action.owner, now=now)
+    soon_day = previous_working_day(action.due)
+    soon_at = morning_of(soon_day, tz)
+    if soon_at > now and not (action.snoozed_until and action.snoozed_until > soon_day):
+        out.append(add(kind=ReminderKind.ACTION_DUE_SOON, due_at=soon_at, **common))
+    start = next_working_day(action.due)
+    if action.snoozed_until and action.snoozed_until > action.due:
+        start = action.snoozed_until if is_working_day(action.snoozed_until) else next_working_day(action.snoozed_until)
+    overdue_at = morning_of(start, tz)
+    if overdue_at <= now:  # a snooze that ends today after 9:00: next working morning
+        overdue_at = morning_of(next_working_day(now.astimezone(tz).date()), tz)
+    out.append(add(kind=ReminderKind.ACTION_OVERDUE, due_at=overdue_at, **common))
+    return out
+
+
+def plan_next_overdue(*, session: Session, action, tz: ZoneInfo, sent_at: datetime) -> Reminder | None:
+    """After an overdue reminder: the next one two working days later, while the item is still open."""
+    if action.status != "open":
+        return None
+    day = add_working_days(sent_at.astimezone(tz).date(), 2)
+    return add(session=session, team_id=action.team_id, workshop_id=action.workshop_id,
+               kind=ReminderKind.ACTION_OVERDUE, subject_id=action.id, recipient=action.owner,
+               due_at=morning_of(day, tz), now=sent_at)
+
+
+# --- The dispatcher -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Claimed:
+    id: int
+    team_id: str
+    workshop_id: int
+    kind: str
+    subject_id: int
+    recipient: str
+    due_at: datetime
+    taken_over: bool  # a claim of another process whose lease ran out: look in Slack before sending again
+
+
+Render = Callable[[Session, list[Claimed], datetime], "dict | None"]
+AfterSent = Callable[[Session, Claimed, datetime], None]
+Undeliverable = Callable[[Claimed, str], None]
+
+
+class Dispatcher:
+    """Sends due reminders. `tick()` is what the clock calls; tests call it with a moved clock."""
+
+    def __init__(self, *, engine: Engine, client: WebClient, clock: Callable[[], datetime],
+                 render: Render, after_sent: AfterSent, undeliverable: Undeliverable,
+                 name: str | None = None, lease: timedelta = timedelta(minutes=2), batch: int = 500):
+        self.engine = engine
+        self.client = client
+        self.clock = clock
+        self.render = render
+        self.after_sent = after_sent
+        self.undeliverable = undeliverable
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.lease = lease
+        self.batch = batch
+
+    def tick(self) -> int:
+        """Claim what is due, deliver it grouped by person; returns how many reminders were delivered."""
+        delivered = 0
+        while claimed := self.claim(self.clock()):
+            for recipient_group in _by_recipient(claimed):
+                delivered += self._deliver(recipient_group)
+            if len(claimed) < self.batch:
+                break
+        return delivered
+
+    def claim(self, now: datetime) -> list[Claimed]:
+        with session_scope(self.engine) as s:
+            # A pending row's claim_expires_at, when set, is "not before" (a retry after a Slack failure).
+            due = or_(
+                (Reminder.status == "pending") & (Reminder.due_at <= now)
+                & (col(Reminder.claim_expires_at).is_(None) | (Reminder.claim_expires_at <= now)),
+                (Reminder.status == "claimed") & (Reminder.claim_expires_at <= now),
+            )
+            query = select(Reminder).where(due).order_by(Reminder.due_at, Reminder.id).limit(self.batch)
+            if self.engine.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            rows = list(s.exec(query))
+            out = []
+            for r in rows:
+                out.append(Claimed(r.id, r.team_id, r.workshop_id, r.kind, r.subject_id, r.recipient, r.due_at,
+                                   taken_over=r.status == "claimed"))
+                r.status, r.claimed_by, r.claim_expires_at = "claimed", self.name, now + self.lease
+                r.attempts += 1
+                s.add(r)
+        return out
+
+    def _deliver(self, group: list[Claimed]) -> int:
+        recipient, team_id = group[0].recipient, group[0].team_id
+        now = self.clock()
+        try:
+            channel = self._dm_channel(team_id, recipient)
+            already = self._already_sent(channel, [c for c in group if c.taken_over])
+            if already:
+                self._mark_sent([c for c in group if c.id in already], channel, already, now)
+                group = [c for c in group if c.id not in already]
+                if not group:
+                    return len(already)
+            with session_scope(self.engine) as s:
+                message = self.render(s, group, now)
+            if message is None:  # nothing left to say (the subjects were closed meanwhile)
+                self._finish(group, "cancelled", now)
+                return 0
+            metadata = {"event_type": METADATA_EVENT, "event_payload": {"reminder_ids": [c.id for c in group]}}
+            ts = self.client.chat_postMessage(channel=channel, metadata=metadata, **message)["ts"]
+        except SlackApiError as e:
+            code = error_code(e)
+            if code in UNDELIVERABLE:
+                log.warning("reminders %s to %s undeliverable: %s", [c.id for c in group], recipient, code)
+                self._finish(group, "undeliverable", now, error=code)
+                for c in group:
+                    self.undeliverable(c, code)
+            else:
+                self._release(group, now, code)
+            return 0
+        self._mark_sent(group, channel, dict.fromkeys((c.id for c in group), ts), now)
+        log.info("sent reminders %s to %s%s", [c.id for c in group], recipient,
+                 " (late)" if any(now - c.due_at > LATE_AFTER for c in group) else "")
+        return len(group)
+
+    def _dm_channel(self, team_id: str, user_id: str) -> str:
+        with session_scope(self.engine) as s:
+            profile = s.get(UserProfile, (team_id, user_id))
+            if profile and profile.dm_channel:
+                return profile.dm_channel
+        channel = self.client.conversations_open(users=user_id)["channel"]["id"]
+        with session_scope(self.engine) as s:
+            profile = s.get(UserProfile, (team_id, user_id)) or UserProfile(team_id=team_id, user_id=user_id)
+            profile.dm_channel = channel
+            s.add(profile)
+        return channel
+
+    def _already_sent(self, channel: str, taken_over: list[Claimed]) -> dict[int, str]:
+        """Reminder id → ts of a message in the DM that already carries it (posted before a crash)."""
+        if not taken_over:
+            return {}
+        wanted = {c.id for c in taken_over}
+        oldest = min(c.due_at for c in taken_over) - timedelta(minutes=1)
+        found: dict[int, str] = {}
+        history = self.client.conversations_history(channel=channel, oldest=f"{oldest.timestamp():.6f}", limit=200,
+                                                    include_all_metadata=True)
+        for msg in history.get("messages", []):
+            meta = msg.get("metadata") or {}
+            if meta.get("event_type") == METADATA_EVENT:
+                for rid in meta.get("event_payload", {}).get("reminder_ids", []):
+                    if rid in wanted:
+                        found[rid] = msg["ts"]
+        return found
+
+    def _mark_sent(self, group: list[Claimed], channel: str, ts_of: dict[int, str], now: datetime) -> None:
+        with session_scope(self.engine) as s:
+            for c in group:
+                r = s.get(Reminder, c.id)
+                if r is None or r.status != "claimed" or r.claimed_by != self.name:
+                    continue  # our lease ran out and another process took it over: it will find our message
+                r.status, r.sent_at, r.channel_id, r.message_ts = "sent", now, channel, ts_of[c.id]
+                r.late = now - c.due_at > LATE_AFTER
+                s.add(r)
+                self.after_sent(s, c, now)
+
+    def _finish(self, group: list[Claimed], status: str, now: datetime, *, error: str | None = None) -> None:
+        with session_scope(self.engine) as s:
+            for c in group:
+                r = s.get(Reminder, c.id)
+                if r is not None and r.claimed_by == self.name and r.status == "claimed":
+                    r.status, r.last_error = status, error
+                    s.add(r)
+
+    def _release(self, group: list[Claimed], now: datetime, error: str) -> None:
+        """Slack is busy or failing: give the rows back, to be tried again after a growing delay."""
+        with session_scope(self.engine) as s:
+            for c in group:
+                r = s.get(Reminder, c.id)
+                if r is None or r.claimed_by != self.name or r.status != "claimed":
+                    continue
+                delay = RETRY_DELAYS[min(r.attempts, len(RETRY_DELAYS)) - 1]
+                r.status, r.claimed_by, r.claim_expires_at, r.last_error = "pending", None, now + delay, error
+                s.add(r)
+        log.warning("reminders %s back in the queue after %s", [c.id for c in group], error)
+
+
+def _by_recipient(claimed: list[Claimed]) -> list[list[Claimed]]:
+    groups: dict[tuple[str, str], list[Claimed]] = defaultdict(list)
+    for c in claimed:
+        groups[(c.team_id, c.recipient)].append(c)
+    return list(groups.values())
