@@ -262,10 +262,10 @@ class Dispatcher:
         if not taken_over:
             return {}
         wanted = {c.id for c in taken_over}
-        oldest = min(c.due_at for c in taken_over) - timedelta(minutes=1)
         found: dict[int, str] = {}
-        history = self.client.conversations_history(channel=channel, oldest=f"{oldest.timestamp():.6f}", limit=200,
-                                                    include_all_metadata=True)
+        # The latest messages of the DM, whatever their ts: a taken-over claim is at most a lease old, and Slack's
+        # clock need not agree with ours.
+        history = self.client.conversations_history(channel=channel, limit=200, include_all_metadata=True)
         for msg in history.get("messages", []):
             meta = msg.get("metadata") or {}
             if meta.get("event_type") == METADATA_EVENT:

@@ -408,12 +408,44 @@ class FakeSlack:
 
     # --- Messages -------------------------------------------------------------------------------------
 
+    def _dm(self, user_id: str) -> dict:
+        user = self.users.get(user_id)
+        if user is None:
+            raise SlackError("user_not_found")
+        if user.get("deleted"):
+            raise SlackError("user_disabled")
+        with self._lock:
+            ch = self.channels.setdefault("D" + user_id, {"id": "D" + user_id, "name": user_id, "is_private": True,
+                                                          "is_im": True, "user": user_id,
+                                                          "members": {user_id, BOT_USER_ID}})
+            self.messages.setdefault(ch["id"], [])
+        return ch
+
+    def m_conversations_open(self, args: dict) -> dict:
+        users = (args.get("users") or "").split(",")
+        return {"ok": True, "channel": {"id": self._dm(users[0])["id"]}}
+
+    def m_conversations_history(self, args: dict) -> dict:
+        ch = self._channel(args.get("channel"))
+        self._require_bot_in(ch)
+        oldest = float(args.get("oldest") or 0)
+        include = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        msgs = [m for m in self.channel_messages(ch["id"]) if float(m.ts) > oldest and not m.thread_ts]
+        out = []
+        for m in reversed(msgs[-int(args.get("limit") or 100):]):
+            e = {**m.as_event(), "type": "message"}
+            if include and m.metadata:
+                e["metadata"] = m.metadata
+            out.append(e)
+        return {"ok": True, "messages": out, "has_more": False}
+
+    def dm_messages(self, user_id: str) -> list[Message]:
+        return self.channel_messages("D" + user_id)
+
     def m_chat_postMessage(self, args: dict) -> dict:
         channel = args.get("channel")
         if channel in self.users:  # a DM to a person: the app's messages tab
-            ch = self.channels.setdefault("D" + channel, {"id": "D" + channel, "name": channel, "is_private": True,
-                                                         "is_im": True, "members": {channel, BOT_USER_ID}})
-            channel = ch["id"]
+            channel = self._dm(channel)["id"]
         ch = self._channel(channel)
         self._require_bot_in(ch)
         blocks = self._check_blocks("chat.postMessage", args)

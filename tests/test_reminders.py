@@ -1,0 +1,266 @@
+"""Reminders: when they fall due (time zones, DST, weekends) and that each is delivered exactly once."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import select
+
+from bot import followups, reminders
+from bot.delivery import make_dispatcher
+from bot.reminders import morning_of, not_at_night
+from bot.sandbox.fake_slack import BOT_TOKEN
+from bot.services import Services
+from bot.slack import Directory, make_client
+from bot.storage.db import init_db, make_engine
+from bot.storage.models import ActionItem, Reminder, ReminderKind
+from bot.tasks import TaskQueue
+from bot.workshop import start_workshop
+from tests.conftest import Clock, emptied_postgres, make_settings
+
+TOKYO, LA = ZoneInfo("Asia/Tokyo"), ZoneInfo("America/Los_Angeles")
+
+
+def test_morning_is_nine_local_across_daylight_saving():
+    # US daylight saving ends 2026-11-01: 9:00 in Los Angeles is 16:00 UTC before, 17:00 UTC after.
+    assert morning_of(date(2026, 10, 30), LA) == datetime(2026, 10, 30, 16, tzinfo=UTC)
+    assert morning_of(date(2026, 11, 2), LA) == datetime(2026, 11, 2, 17, tzinfo=UTC)
+    assert morning_of(date(2026, 11, 2), TOKYO) == datetime(2026, 11, 2, 0, tzinfo=UTC)
+
+
+def test_never_at_night_and_working_days():
+    friday_late = datetime(2026, 11, 27, 22, tzinfo=TOKYO).astimezone(UTC)
+    assert not_at_night(friday_late, TOKYO) == morning_of(date(2026, 11, 28), TOKYO)
+    assert not_at_night(friday_late, TOKYO, working_days=True) == morning_of(date(2026, 11, 30), TOKYO)
+    early = datetime(2026, 11, 24, 6, tzinfo=LA).astimezone(UTC)
+    assert not_at_night(early, LA) == morning_of(date(2026, 11, 24), LA)
+    noon = datetime(2026, 11, 24, 12, tzinfo=LA).astimezone(UTC)
+    assert not_at_night(noon, LA) == noon
+
+
+# --- Planning action item reminders (the rules, on SQLite and PostgreSQL) ------------------------------------
+
+def new_action(session, clock, *, due: date | None, owner="UANA", tz=TOKYO):
+    p = start_workshop(session=session, team_id="T1", channel_id=f"C{owner}", user_id="UFAC", title="W",
+                       now=clock())
+    return followups.create_action(session=session, team_id="T1", channel_id=f"C{owner}", user_id="UFAC",
+                                   owner=owner, text="Fix pricing", due=due, pain_point_id=None,
+                                   zone_of=lambda _u: tz, now=clock()), p
+
+
+def pending(session, action_id):
+    return [(r.kind, r.due_at) for r in session.exec(
+        select(Reminder).where(Reminder.subject_id == action_id, Reminder.status == "pending").order_by(Reminder.due_at))]
+
+
+def test_due_soon_the_working_day_before_and_overdue_the_working_day_after(session, clock):
+    clock.now = datetime(2026, 11, 18, 12, tzinfo=UTC)  # a Wednesday
+    monday = date(2026, 11, 30)
+    action, _ = new_action(session, clock, due=monday, tz=LA)
+    assert pending(session, action.id) == [
+        ("action_due_soon", morning_of(date(2026, 11, 27), LA)),  # Friday, not Sunday
+        ("action_overdue", morning_of(date(2026, 12, 1), LA)),
+    ]
+
+
+def test_done_cancels_and_snooze_moves_reminders(session, clock):
+    clock.now = datetime(2026, 11, 18, 12, tzinfo=UTC)
+    action, _ = new_action(session, clock, due=date(2026, 11, 20))
+    clock.now = datetime(2026, 11, 23, 3, tzinfo=UTC)  # Monday noon in Tokyo, the item is overdue
+    followups.change_action(session=session, team_id="T1", user_id="UANA", action_id=action.id,
+                            change="snooze_week", zone_of=lambda _u: TOKYO, now=clock())
+    assert pending(session, action.id) == [("action_overdue", morning_of(date(2026, 11, 30), TOKYO))]
+    followups.change_action(session=session, team_id="T1", user_id="UFAC", action_id=action.id, change="done",
+                            zone_of=lambda _u: TOKYO, now=clock())
+    assert pending(session, action.id) == []
+    history = [e[2] for e in followups.action_view(session=session, action=action, today=date(2026, 11, 23)).history]
+    assert history == ["created", "snoozed", "done"]
+
+
+def test_only_the_owner_or_a_facilitator_changes_an_item(session, clock):
+    action, _ = new_action(session, clock, due=None)
+    with pytest.raises(followups.Refusal, match="Only <@UANA>"):
+        followups.change_action(session=session, team_id="T1", user_id="UBEN", action_id=action.id, change="done",
+                                zone_of=lambda _u: TOKYO, now=clock())
+
+
+# --- Delivery, with the fake Slack over HTTP ----------------------------------------------------------------
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request, tmp_path):
+    if request.param == "postgresql":
+        return emptied_postgres(request)
+    engine = make_engine(f"sqlite:///{tmp_path}/reminders.db")
+    init_db(engine)
+    return engine
+
+
+class Rig:
+    def __init__(self, fake, db, clock):
+        self.fake, self.engine, self.clock = fake, db, clock
+        self.client = make_client(token=BOT_TOKEN, base_url=fake.api_url)
+        self.svc = Services(settings=None, engine=db, client=self.client, worker=TaskQueue("w", 0),
+                            outbox=TaskQueue("o", 0), directory=Directory(self.client), clock=clock)
+
+    def dispatcher(self, name="one", **kw):
+        return make_dispatcher(self.svc, name=name, **kw)
+
+    def action(self, owner: str, due: date, text="Fix pricing") -> ActionItem:
+        with self.svc.session() as s:
+            ws = start_workshop(session=s, team_id="T0TEAM", channel_id=f"C-{owner}-{text[:8]}", user_id="UFACIL",
+                                title="W", now=self.clock())
+            zone_of = lambda u: reminders.user_zone(session=s, team_id="T0TEAM", user_id=u,  # noqa: E731
+                                                    directory=self.svc.directory, now=self.clock())
+            return followups.create_action(session=s, team_id="T0TEAM", channel_id=f"C-{owner}-{text[:8]}",
+                                           user_id="UFACIL", owner=owner, text=text, due=due, pain_point_id=None,
+                                           zone_of=zone_of, now=self.clock()), ws
+
+    def delivered_ids(self, user: str) -> list[int]:
+        return [rid for m in self.fake.dm_messages(user) if m.metadata
+                for rid in m.metadata["event_payload"]["reminder_ids"]]
+
+    def statuses(self) -> dict[int, str]:
+        with self.svc.session() as s:
+            return {r.id: r.status for r in s.exec(select(Reminder))}
+
+
+@pytest.fixture
+def rig(fake, db):
+    fake.users["UANA"]["tz"] = "Asia/Tokyo"
+    fake.users["UBEN"]["tz"] = "America/Los_Angeles"
+    return Rig(fake, db, Clock(datetime(2026, 11, 18, 12, tzinfo=UTC)))
+
+
+def test_reminders_go_out_once_at_the_owners_morning_grouped_per_person(rig):
+    monday = date(2026, 11, 30)
+    rig.action("UANA", monday, "Fix pricing")
+    rig.action("UANA", monday, "Call the bank")
+    rig.action("UBEN", monday, "Update deck")
+    d = rig.dispatcher()
+    assert d.tick() == 0  # nothing due yet
+    rig.clock.now = morning_of(date(2026, 11, 27), TOKYO) + timedelta(seconds=5)  # Friday 9:00 in Tokyo
+    assert d.tick() == 2
+    (dm,) = rig.fake.dm_messages("UANA")  # both of Ana's in one message
+    assert "2 reminders for you" in dm.blocks[0]["text"]["text"] and "Call the bank" in str(dm.blocks)
+    assert rig.fake.dm_messages("UBEN") == []  # still Thursday night in Los Angeles
+    assert d.tick() == 0 and len(rig.fake.dm_messages("UANA")) == 1  # never twice
+    rig.clock.now = morning_of(date(2026, 11, 27), LA) + timedelta(seconds=5)
+    assert d.tick() == 1 and len(rig.fake.dm_messages("UBEN")) == 1
+    assert rig.fake.invalid == []
+
+
+def test_missed_while_down_are_sent_once_on_start_marked_late(rig):
+    rig.action("UANA", date(2026, 11, 30))
+    rig.clock.now = datetime(2026, 12, 3, tzinfo=UTC)  # the bot was down for days
+    assert rig.dispatcher("after-restart").tick() == 2  # due soon and the first overdue, in one message
+    (dm,) = rig.fake.dm_messages("UANA")
+    assert "sent late" in str(dm.blocks)
+    with rig.svc.session() as s:
+        assert all(r.late for r in s.exec(select(Reminder).where(Reminder.status == "sent")))
+
+
+def test_a_claim_whose_process_died_after_slack_took_the_message_is_not_resent(rig, monkeypatch):
+    rig.action("UANA", date(2026, 11, 30))
+    rig.clock.now = morning_of(date(2026, 11, 27), TOKYO) + timedelta(seconds=5)
+    crashing = rig.dispatcher("crashes")
+
+    def die_after_posting(*a, **k):
+        raise SystemExit("killed between Slack's answer and marking the row")
+
+    monkeypatch.setattr(crashing, "_mark_sent", die_after_posting)
+    with pytest.raises(SystemExit):
+        crashing.tick()
+    assert len(rig.fake.dm_messages("UANA")) == 1  # Slack has it; the row still says "claimed"
+    survivor = rig.dispatcher("survivor")
+    assert survivor.tick() == 0  # the lease hasn't run out: hands off
+    rig.clock.advance(minutes=3)
+    survivor.tick()
+    assert len(rig.fake.dm_messages("UANA")) == 1  # found in the DM by its metadata: not sent again
+    assert "sent" in rig.statuses().values()
+
+
+def test_a_claim_whose_process_died_before_slack_took_it_is_sent_by_another(rig, monkeypatch):
+    rig.action("UANA", date(2026, 11, 30))
+    rig.clock.now = morning_of(date(2026, 11, 27), TOKYO) + timedelta(seconds=5)
+    crashing = rig.dispatcher("crashes")
+    monkeypatch.setattr(crashing, "_deliver", lambda group: (_ for _ in ()).throw(SystemExit("killed")))
+    with pytest.raises(SystemExit):
+        crashing.tick()
+    rig.clock.advance(minutes=3)
+    assert rig.dispatcher("survivor").tick() == 1
+    assert len(rig.fake.dm_messages("UANA")) == 1
+
+
+def test_three_dispatchers_sharing_a_database_deliver_each_reminder_once(rig):
+    people = [f"UP{i:03d}" for i in range(40)]
+    for p in people:
+        rig.fake.add_user(p, p.lower(), tz="UTC")
+        for n in range(3):
+            rig.action(p, date(2026, 11, 30), f"Task {n}")
+    rig.clock.now = datetime(2026, 12, 2, 10, tzinfo=UTC)
+    dispatchers = [rig.dispatcher(f"d{i}", ) for i in range(3)]
+    for d in dispatchers:
+        d.batch = 7  # small claims, so the three really interleave
+    errors = []
+
+    def run(d):
+        try:
+            while d.tick():
+                pass
+        except Exception as e:  # surfaced below
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(d,)) for d in dispatchers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    delivered = [rid for p in people for rid in rig.delivered_ids(p)]
+    assert len(delivered) == len(set(delivered)) == 40 * 3 * 2  # due soon + overdue for each item, once each
+    assert set(rig.statuses().values()) <= {"sent", "pending"}  # the next overdue ones wait for later
+
+
+def test_slack_429_waits_and_5xx_gives_the_row_back(rig):
+    rig.action("UANA", date(2026, 11, 30))
+    rig.clock.now = morning_of(date(2026, 11, 27), TOKYO) + timedelta(seconds=5)
+    rig.fake.rate_limit("chat.postMessage", retry_after=1)
+    assert rig.dispatcher().tick() == 1  # slack_sdk waited for Retry-After and tried again
+    rig.action("UANA", date(2026, 12, 1), "Second")
+    rig.clock.now = morning_of(date(2026, 11, 30), TOKYO) + timedelta(seconds=5)
+    rig.fake.fail("chat.postMessage", "internal_error", status=500, times=3)
+    d = rig.dispatcher()
+    assert d.tick() == 0
+    assert "pending" in rig.statuses().values()  # back in the queue, not lost
+    rig.clock.advance(minutes=1)
+    assert d.tick() == 1
+
+
+def test_undeliverable_reminders_are_marked_and_a_facilitator_is_told(rig):
+    rig.fake.add_user("UGONE", "gone")
+    rig.action("UGONE", date(2026, 11, 30))
+    rig.fake.users["UGONE"]["deleted"] = True
+    rig.clock.now = datetime(2026, 11, 27, 12, tzinfo=UTC)
+    assert rig.dispatcher().tick() == 0
+    assert "undeliverable" in rig.statuses().values()
+    (note,) = rig.fake.dm_messages("UFACIL")
+    assert "couldn't deliver a reminder to <@UGONE>" in note.text and "user_disabled" in note.text
+
+
+def test_overdue_reminders_repeat_every_two_working_days_until_done(rig):
+    action, _ = rig.action("UANA", date(2026, 11, 30))
+    d = rig.dispatcher()
+    sent_days = []
+    for day in range(1, 12):
+        rig.clock.now = datetime(2026, 11, 30, tzinfo=UTC) + timedelta(days=day, hours=1)  # 10:00 in Tokyo
+        if d.tick():
+            sent_days.append(rig.clock.now.astimezone(TOKYO).date())
+    assert sent_days == [date(2026, 12, 1), date(2026, 12, 3), date(2026, 12, 7), date(2026, 12, 9), date(2026, 12, 11)]
+    with rig.svc.session() as s:
+        followups.change_action(session=s, team_id="T0TEAM", user_id="UANA", action_id=action.id, change="done",
+                                zone_of=lambda _u: TOKYO, now=rig.clock())
+    rig.clock.advance(days=5)
+    assert d.tick() == 0
