@@ -81,12 +81,19 @@ class Actions:
 
 
 @dataclass(frozen=True)
+class Validate:
+    top: int = 3
+    by: str = "in 2 weeks"
+    customers: int = 5
+
+
+@dataclass(frozen=True)
 class Invalid:
     message: str
 
 
 Command = (Help | New | Status | Next | Dept | Stages | Export | Close | Templates | Vote | Map | Action | Actions
-           | Invalid)
+           | Validate | Invalid)
 
 EXPORT_FORMATS = ("json", "csv", "md")
 MAP_TYPES = ("current", "future", "blueprint")
@@ -183,6 +190,23 @@ def _actions(args: str) -> Command:
     return Actions(scope=scope)
 
 
+_VALIDATE = re.compile(r"(top|by|customers)\s+(.+?)(?=\s+(?:top|by|customers)\s|$)", re.IGNORECASE)
+
+
+def _validate(args: str) -> Command:
+    example = "`/journey validate top 3 by end of month customers 5`"
+    rest = args.strip()
+    found = {m.group(1).lower(): m.group(2).strip() for m in _VALIDATE.finditer(rest)}
+    if _VALIDATE.sub("", rest).strip():
+        return Invalid(f"I couldn't read that; try {example}.")
+    top, customers = found.get("top", "3"), found.get("customers", "5")
+    if not top.isdigit() or not 1 <= int(top) <= 10:
+        return Invalid(f"`top` is how many pain points to validate, 1 to 10: {example}.")
+    if not customers.isdigit() or not 1 <= int(customers) <= 100:
+        return Invalid(f"`customers` is how many customers to talk to about each, 1 to 100: {example}.")
+    return Validate(top=int(top), by=found.get("by", "in 2 weeks"), customers=int(customers))
+
+
 def _export(args: str) -> Command:
     fmt = (args.strip().split() or ["json"])[0].lower()
     if fmt not in EXPORT_FORMATS:
@@ -212,6 +236,7 @@ SUBCOMMANDS: dict[str, Callable[[str], Command]] = {
     "map": _map,
     "action": _action,
     "actions": _actions,
+    "validate": _validate,
 }
 
 

@@ -34,6 +34,12 @@ def make_dispatcher(svc: Services, *, name: str | None = None, lease: timedelta 
                     continue
                 view = followups.action_view(session=session, action=action, today=today)
                 entries.append((c.kind, view, now - c.due_at > LATE_AFTER))
+            elif c.kind == ReminderKind.VALIDATION_DUE:
+                task = followups.get_validation(session=session, team_id=c.team_id, task_id=c.subject_id)
+                if task is None or task.status != "pending":
+                    continue
+                entries.append((c.kind, followups.validation_view(session=session, task=task),
+                                now - c.due_at > LATE_AFTER))
         return build_reminders(entries, today) if entries else None
 
     def after_sent(session: Session, c: Claimed, now: datetime) -> None:

@@ -173,3 +173,150 @@ def overdue_reminder_sent(*, session: Session, team_id: str, action_id: int, tz:
 
 
 ACTION_KINDS = (ReminderKind.ACTION_DUE_SOON, ReminderKind.ACTION_OVERDUE)
+
+
+# --- Customer validation --------------------------------------------------------------------------------
+
+OUTCOMES = {"confirmed": "Confirmed", "partly": "Partly", "not_confirmed": "Not confirmed"}
+
+
+@dataclass(frozen=True)
+class ValidationView:
+    id: int
+    pain_point_id: int
+    pain: str
+    stage: str
+    owner: str
+    due: date
+    customers: int
+    status: str
+    evidence_customers: int | None
+    note: str | None
+    workshop_title: str
+
+
+def _normalised(text: str) -> str:
+    return " ".join("".join(ch for ch in text.lower() if ch.isalnum() or ch.isspace()).split())
+
+
+def get_validation(*, session: Session, team_id: str, task_id: int):
+    from bot.storage.models import ValidationTask
+
+    return session.exec(select(ValidationTask).where(ValidationTask.team_id == team_id,
+                                                     ValidationTask.id == task_id)).first()
+
+
+def validation_view(*, session: Session, task) -> ValidationView:
+    pain = repo.item(session=session, team_id=task.team_id, item_id=task.pain_point_id)
+    stages = {s.id: s.name for s in repo.stages(session=session, team_id=task.team_id, workshop_id=task.workshop_id)}
+    ws = repo.workshop(session=session, team_id=task.team_id, workshop_id=task.workshop_id)
+    return ValidationView(task.id, task.pain_point_id, pain.text if pain else "", stages.get(pain.stage_id, "") if pain
+                          else "", task.owner, task.due, task.customers, task.status, task.evidence_customers,
+                          task.note, ws.title if ws else "")
+
+
+def create_validation_tasks(
+    *, session: Session, team_id: str, channel_id: str, user_id: str, top: int, due: date, customers: int,
+    zone_of: ZoneOf, now: datetime,
+) -> list[ValidationView]:
+    """The top pain points become tasks: talk to `customers` customers about each by `due`. Ranked by votes when
+    there are votes, else by how many people named the same pain; owned by the person who raised it."""
+    from bot.storage.models import ValidationTask
+    from bot.workshop import rank_pain_points, vote_counts
+
+    ws = repo.latest_workshop(session=session, team_id=team_id, channel_id=channel_id)
+    if ws is None:
+        raise Refusal(NO_WORKSHOP)
+    if not is_facilitator_of(session=session, team_id=team_id, workshop_id=ws.id, user_id=user_id):
+        raise Refusal("Only a facilitator can plan customer validation. Nothing was changed.")
+    items = repo.items(session=session, team_id=team_id, workshop_id=ws.id)
+    votes = vote_counts(session=session, team_id=team_id, workshop_id=ws.id)
+    pains = rank_pain_points(items, votes)
+    if not pains:
+        raise Refusal("There are no pain points to validate yet.")
+    if not votes:  # by how many different people named the same pain
+        named: dict[str, set[str]] = {}
+        first: dict[str, object] = {}
+        for p in pains:
+            key = _normalised(p.text)
+            named.setdefault(key, set()).add(p.author)
+            first.setdefault(key, p)
+        pains = sorted(first.values(), key=lambda p: (-len(named[_normalised(p.text)]), p.id))
+    existing = {v.pain_point_id for v in session.exec(
+        select(ValidationTask).where(ValidationTask.team_id == team_id, ValidationTask.workshop_id == ws.id))}
+    chosen = [p for p in pains if p.id not in existing][:top]
+    if not chosen:
+        raise Refusal("Every one of the top pain points already has a validation task (`/journey status` shows them).")
+    views = []
+    for p in chosen:
+        task = ValidationTask(team_id=team_id, workshop_id=ws.id, pain_point_id=p.id, owner=p.author, due=due,
+                              customers=customers, created_by=user_id, created_at=now)
+        session.add(task)
+        session.flush()
+        tz = zone_of(p.author)
+        reminders.add(session=session, team_id=team_id, workshop_id=ws.id, kind=ReminderKind.VALIDATION_DUE,
+                      subject_id=task.id, recipient=p.author, now=now,
+                      due_at=max(reminders.morning_of(reminders.previous_working_day(due), tz),
+                                 reminders.not_at_night(now, tz)))
+        views.append(validation_view(session=session, task=task))
+    return views
+
+
+@dataclass(frozen=True)
+class ValidationAnswer:
+    view: ValidationView
+    all_answered: bool  # this answer was the last one of its workshop: time for the summary
+    summary: list[ValidationView]
+
+
+def record_validation(
+    *, session: Session, team_id: str, user_id: str, task_id: int, outcome: str, customers: int | None,
+    note: str | None, now: datetime,
+) -> ValidationAnswer:
+    from bot.storage.models import ValidationTask
+
+    if outcome not in OUTCOMES:
+        raise Refusal("Pick confirmed, partly or not confirmed.")
+    task = session.exec(select(ValidationTask).where(ValidationTask.team_id == team_id,
+                                                     ValidationTask.id == task_id)).first()
+    if task is None:
+        raise Refusal("That validation task doesn't exist (any more).")
+    if user_id != task.owner and not is_facilitator_of(session=session, team_id=team_id,
+                                                       workshop_id=task.workshop_id, user_id=user_id):
+        raise Refusal(f"Only <@{task.owner}> (who owns this task) or a facilitator can record its outcome.")
+    if customers is not None and not 0 <= customers <= 10000:
+        raise Refusal("How many customers did you talk to? A number from 0.")
+    was_pending = task.status == "pending"
+    task.status, task.evidence_customers, task.note = outcome, customers, (note or "").strip()[:2000] or None
+    task.answered_by, task.answered_at = user_id, now
+    session.add(task)
+    reminders.cancel_pending(session=session, team_id=team_id, kinds=[ReminderKind.VALIDATION_DUE], subject_id=task.id)
+    session.flush()
+    tasks = session.exec(select(ValidationTask).where(ValidationTask.team_id == team_id,
+                                                      ValidationTask.workshop_id == task.workshop_id)
+                         .order_by(ValidationTask.id)).all()
+    last = was_pending and all(t.status != "pending" for t in tasks)
+    return ValidationAnswer(validation_view(session=session, task=task), last,
+                            [validation_view(session=session, task=t) for t in tasks] if last else [])
+
+
+def validations_by_pain_point(*, session: Session, team_id: str, workshop_id: int) -> dict[int, dict]:
+    """For the export: each pain point's validation, once a task exists."""
+    from bot.storage.models import ValidationTask
+
+    out = {}
+    for task in session.exec(select(ValidationTask).where(ValidationTask.team_id == team_id,
+                                                          ValidationTask.workshop_id == workshop_id)):
+        out[task.pain_point_id] = {
+            "status": task.status, "owner": task.owner, "due": task.due.isoformat(),
+            # how many customers: those talked to once answered, else how many the task asks for
+            "customers": task.evidence_customers if task.status != "pending" else task.customers,
+            "customers_planned": task.customers, "note": task.note, "by": task.answered_by,
+            "at": task.answered_at.isoformat().replace("+00:00", "Z") if task.answered_at else None,
+        }
+    return out
+
+
+def workshop_facilitators(*, session: Session, team_id: str, task_id: int) -> list[str]:
+    task = get_validation(session=session, team_id=team_id, task_id=task_id)
+    return repo.facilitators(session=session, team_id=team_id, workshop_id=task.workshop_id) if task else []

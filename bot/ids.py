@@ -30,3 +30,10 @@ ACTION_OWNER_BLOCK, ACTION_OWNER_INPUT = "owner", "owner_input"
 ACTION_TEXT_BLOCK, ACTION_TEXT_INPUT = "text", "text_input"
 ACTION_DUE_BLOCK, ACTION_DUE_INPUT = "due", "due_input"
 ACTION_PAIN_BLOCK, ACTION_PAIN_INPUT = "pain", "pain_input"
+
+# Validation outcome buttons (the value is the task id) and the evidence form.
+VALIDATION_OUTCOME = "validation_outcome"
+VALIDATION_OUTCOME_PATTERN = r"^validation_outcome_(confirmed|partly|not_confirmed)$"
+VALIDATION_VIEW = "validation_evidence"
+EVIDENCE_CUSTOMERS_BLOCK, EVIDENCE_CUSTOMERS_INPUT = "customers", "customers_input"
+EVIDENCE_NOTE_BLOCK, EVIDENCE_NOTE_INPUT = "note", "note_input"

@@ -93,6 +93,7 @@ def not_at_night(when: datetime, tz: ZoneInfo, *, working_days: bool = False) ->
 
 
 def cancel_pending(*, session: Session, team_id: str, kinds: Iterable[str], subject_id: int) -> None:
+    session.flush()  # earlier changes of this transaction first, so a re-plan sees them
     for r in session.exec(
         select(Reminder).where(
             Reminder.team_id == team_id, col(Reminder.kind).in_(list(kinds)), Reminder.subject_id == subject_id,
@@ -105,6 +106,17 @@ def cancel_pending(*, session: Session, team_id: str, kinds: Iterable[str], subj
 
 def add(*, session: Session, team_id: str, workshop_id: int, kind: str, subject_id: int, recipient: str,
         due_at: datetime, now: datetime) -> Reminder:
+    """Plan a reminder. The same reminder (kind, subject, person, moment) is one row: planning it again revives
+    it if it was cancelled, and leaves it alone if it is pending or already sent (never twice)."""
+    with session.no_autoflush:
+        existing = session.exec(select(Reminder).where(
+            Reminder.kind == kind, Reminder.subject_id == subject_id, Reminder.recipient == recipient,
+            Reminder.due_at == due_at)).first()
+    if existing is not None:
+        if existing.status == "cancelled":
+            existing.status, existing.claimed_by, existing.claim_expires_at = "pending", None, None
+            session.add(existing)
+        return existing
     r = Reminder(team_id=team_id, workshop_id=workshop_id, kind=kind, subject_id=subject_id, recipient=recipient,
                  due_at=due_at, created_at=now)
     session.add(r)

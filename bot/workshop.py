@@ -122,6 +122,7 @@ class StatusView:
     departments: list[tuple[str | None, int]]  # (department or None, answers), most first
     dominant: tuple[str, float] | None
     total_answers: int
+    validation: dict[str, int] = field(default_factory=dict)  # task status → how many
 
 
 # --- Helpers ---------------------------------------------------------------------------------------------
@@ -783,6 +784,7 @@ def status(*, session: Session, team_id: str, channel_id: str, members: list[str
         departments=departments,
         dominant=dominant,
         total_answers=total,
+        validation=repo.validation_counts(session=session, team_id=team_id, workshop_id=ws.id),
     )
 
 

@@ -8,7 +8,7 @@ from bot import ids
 from bot import text as t
 from bot.blocks import limits
 from bot.blocks.messages import _context, _header, _message, _section, note, plural
-from bot.followups import ActionView
+from bot.followups import OUTCOMES, ActionView, ValidationView
 
 STATUS_ICONS = {"open": "🟡", "done": "✅", "dropped": "⚪"}
 MAX_LISTED = 20  # each listed item takes two blocks
@@ -78,10 +78,63 @@ def build_actions_list(items: list[ActionView], today: date, scope: str) -> dict
 REMINDER_HEADLINES = {
     "action_due_soon": "⏰ Due soon",
     "action_overdue": "⚠️ Overdue",
+    "validation_due": "🔎 Customer validation",
 }
+VALIDATION_ICONS = {"pending": "🔎", "confirmed": "✅", "partly": "🌗", "not_confirmed": "❌"}
 
 
-def build_reminders(entries: list[tuple[str, ActionView, bool]], today: date) -> dict:
+def _validation_line(v: ValidationView, today: date) -> str:
+    state = (f"talk to {plural(v.customers, 'customer')} about it, {due_text(v.due, today)}" if v.status == "pending"
+             else f"*{OUTCOMES[v.status].lower()}*" + (f" by {plural(v.evidence_customers, 'customer')}"
+                                                       if v.evidence_customers is not None else ""))
+    note = f"\n> {t.show(v.note, 300)}" if v.note else ""
+    return (f"{VALIDATION_ICONS.get(v.status, '•')} Pain point #{v.pain_point_id}: *{t.show(v.pain, 200)}* "
+            f"_({t.show(v.stage, 40)})_\n<@{v.owner}> · {state}{note}")
+
+
+def validation_buttons(v: ValidationView) -> dict:
+    styles = {"confirmed": "primary", "not_confirmed": "danger"}
+    elements = []
+    for outcome, label in OUTCOMES.items():
+        button = {"type": "button", "action_id": f"{ids.VALIDATION_OUTCOME}_{outcome}",
+                  "text": {"type": "plain_text", "text": label}, "value": str(v.id)}
+        if outcome in styles:
+            button["style"] = styles[outcome]
+        elements.append(button)
+    return {"type": "actions", "block_id": f"validation:{v.id}", "elements": elements}
+
+
+def build_validation_plan(tasks: list[ValidationView], today: date) -> dict:
+    blocks = [_header("🔎 Customer validation"),
+              _section("Before we act on these pain points, let's check them with real customers. Each owner talks "
+                       "to customers and records what they heard with the buttons (or from their reminder).")]
+    for v in tasks:
+        blocks += [_section(_validation_line(v, today)), validation_buttons(v)]
+    return _message("Customer validation tasks", blocks[: limits.MESSAGE_BLOCKS])
+
+
+def build_validation_recorded(v: ValidationView, today: date) -> dict:
+    return note("Recorded, thank you: " + _validation_line(v, today))
+
+
+def build_validation_summary(tasks: list[ValidationView], title: str) -> dict:
+    held = [v for v in tasks if v.status == "confirmed"]
+    partly = [v for v in tasks if v.status == "partly"]
+    did_not = [v for v in tasks if v.status == "not_confirmed"]
+
+    def listing(vs: list[ValidationView]) -> str:
+        return "\n".join(f"• #{v.pain_point_id} {t.show(v.pain, 150)}" +
+                         (f" ({plural(v.evidence_customers, 'customer')})" if v.evidence_customers is not None else "")
+                         for v in vs) or "_none_"
+
+    blocks = [_header(f"Validation done: {t.show_plain(title, 100)}"),
+              _section(f"*Held up* ✅\n{listing(held)}"), _section(f"*Partly* 🌗\n{listing(partly)}"),
+              _section(f"*Did not hold* ❌\n{listing(did_not)}"),
+              _context("Every validation task of this workshop has an answer; the export and the map show them.")]
+    return _message(f"Customer validation of {t.show_plain(title, 100)} is complete", blocks)
+
+
+def build_reminders(entries: list[tuple[str, object, bool]], today: date) -> dict:
     """One DM for everything due for a person at once: (kind, item, late) entries, each with its buttons."""
     blocks = []
     if len(entries) > 1:
@@ -91,11 +144,17 @@ def build_reminders(entries: list[tuple[str, ActionView, bool]], today: date) ->
         headline = REMINDER_HEADLINES.get(kind, "Reminder")
         if late:
             headline += " _(sent late: the bot was offline when this fell due)_"
-        blocks += [_section(f"{headline}\n{_line(view, today)}"), action_buttons(view)]
+        if isinstance(view, ValidationView):
+            blocks += [_section(f"{headline}\n{_validation_line(view, today)}"), validation_buttons(view)]
+        elif isinstance(view, ActionView):
+            blocks += [_section(f"{headline}\n{_line(view, today)}"), action_buttons(view)]
+        else:  # plain text reminders (nudges, map reviews): already safe mrkdwn
+            blocks.append(_section(f"{headline}\n{view}"))
     if len(entries) > len(shown):
         blocks.append(_context(f"+{len(entries) - len(shown)} more: `/journey actions` lists them all."))
     first = entries[0][1]
-    fallback = f"Reminder: {t.show_plain(first.text, 150)}" + (f" and {len(entries) - 1} more" if len(entries) > 1 else "")
+    what = getattr(first, "text", None) or getattr(first, "pain", None) or "see the message"
+    fallback = f"Reminder: {t.show_plain(what, 150)}" + (f" and {len(entries) - 1} more" if len(entries) > 1 else "")
     return _message(fallback, blocks)
 
 

@@ -357,6 +357,10 @@ def build_status(s: StatusView) -> dict:
         )
         named = [d for d, _ in s.departments if d]
         blocks.append(_section(f"*Departments represented ({len(named)})*\n{depts}"))
+    if s.validation:
+        done = sum(n for k, n in s.validation.items() if k != "pending")
+        parts = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(s.validation.items()))
+        blocks.append(_section(f"*Customer validation*: {done} of {sum(s.validation.values())} answered ({parts})"))
     if s.dominant:
         d, share = s.dominant
         blocks.append(

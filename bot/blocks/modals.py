@@ -86,3 +86,24 @@ def build_action_modal(*, channel_id: str, owner: str | None, pain_points: list[
         "title": {"type": "plain_text", "text": "New action item"}, "submit": {"type": "plain_text", "text": "Add"},
         "close": {"type": "plain_text", "text": "Cancel"}, "blocks": blocks,
     }
+
+
+def build_evidence_modal(*, task_id: int, outcome: str, outcome_label: str, pain: str) -> dict:
+    return {
+        "type": "modal", "callback_id": ids.VALIDATION_VIEW,
+        "private_metadata": json.dumps({"task_id": task_id, "outcome": outcome}),
+        "title": {"type": "plain_text", "text": "Validation outcome"},
+        "submit": {"type": "plain_text", "text": "Record"}, "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": t.fit(
+                f"*{outcome_label}*: {t.show(pain, 300)}")}},
+            {"type": "input", "block_id": ids.EVIDENCE_CUSTOMERS_BLOCK,
+             "label": {"type": "plain_text", "text": "How many customers did you talk to?"},
+             "element": {"type": "number_input", "action_id": ids.EVIDENCE_CUSTOMERS_INPUT, "is_decimal_allowed": False,
+                         "min_value": "0", "max_value": "10000"}},
+            {"type": "input", "block_id": ids.EVIDENCE_NOTE_BLOCK, "optional": True,
+             "label": {"type": "plain_text", "text": "What did you hear?"},
+             "element": {"type": "plain_text_input", "action_id": ids.EVIDENCE_NOTE_INPUT, "multiline": True,
+                         "max_length": 2000}},
+        ],
+    }

@@ -8,6 +8,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot import followups, ids, reminders, workshop
 from bot.blocks.followups import build_action, build_action_changed
+from bot.blocks.modals import build_evidence_modal
 from bot.blocks import messages as m
 from bot.handlers.common import ephemeral
 from bot.services import Services
@@ -18,6 +19,7 @@ def register(app: App, svc: Services) -> None:
     app.action(re.compile(ids.CLASSIFY_PATTERN))(_acking(svc, _classify))
     app.action(ids.VOTE)(_acking(svc, _vote))
     app.action(re.compile(ids.ACTION_CHANGE_PATTERN))(_acking(svc, _change_action))
+    app.action(re.compile(ids.VALIDATION_OUTCOME_PATTERN))(_acking(svc, _validation_outcome))
 
 
 def _acking(svc: Services, task):
@@ -111,6 +113,20 @@ def _refresh_announcement(svc: Services, team_id: str, action_id: int, today) ->
         view = followups.action_view(session=s, action=item, today=today)
         where = (item.channel_id, item.message_ts)
     svc.client.chat_update(channel=where[0], ts=where[1], **build_action(view, today, headline="📌 *Action item*"))
+
+
+def _validation_outcome(svc: Services, body: dict, action: dict, respond: Respond) -> None:
+    """Ask for the evidence in a form; the outcome is recorded when it is submitted."""
+    outcome = action["action_id"].removeprefix(ids.VALIDATION_OUTCOME + "_")
+    with svc.session() as s:
+        task = followups.get_validation(session=s, team_id=_team(body), task_id=int(action.get("value", 0)))
+        pain = followups.validation_view(session=s, task=task).pain if task else ""
+    if task is None:
+        svc.outbox.submit(ephemeral, respond, m.note("That validation task doesn't exist (any more)."))
+        return
+    view = build_evidence_modal(task_id=task.id, outcome=outcome, outcome_label=followups.OUTCOMES[outcome], pain=pain)
+    svc.outbox.submit(svc.client.views_open, trigger_id=body["trigger_id"], view=view,
+                      on_error=lambda _e: ephemeral(respond, m.build_sorry()))
 
 
 def _team(body: dict) -> str:

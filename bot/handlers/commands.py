@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import commands as c
 from bot import followups, reminders, workshop
-from bot.blocks.followups import build_action, build_actions_list
+from bot.blocks.followups import build_action, build_actions_list, build_validation_plan
 from bot.blocks.modals import build_action_modal
 from bot.dates import BadDate, parse_due
 from bot.blocks import messages as m
@@ -263,6 +263,29 @@ def _actions(r: _Request, cmd: c.Actions) -> None:
     r.reply(build_actions_list(items, today, cmd.scope))
 
 
+def _validate(r: _Request, cmd: c.Validate) -> None:
+    with r.svc.session() as s:
+        zone_of = _zone_of(r, s)
+        today = r.svc.clock().astimezone(zone_of(r.user_id)).date()
+        try:
+            due = parse_due(cmd.by, today=today)
+        except BadDate as e:
+            raise workshop.Refusal(f"{e} Nothing was stored.") from None
+        tasks = followups.create_validation_tasks(
+            session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, top=cmd.top, due=due,
+            customers=cmd.customers, zone_of=zone_of, now=r.svc.clock(),
+        )
+    message = build_validation_plan(tasks, today)
+
+    def task() -> None:
+        try:
+            post_message(r.svc.client, channel=r.channel_id, **message)
+        except SlackApiError:
+            r.tell(message)
+
+    r.svc.outbox.submit(task)
+
+
 def _close(r: _Request, cmd: c.Close) -> None:
     with r.svc.session() as s:
         closed = workshop.close_workshop(
@@ -294,4 +317,5 @@ HANDLERS: dict[type, Callable[[_Request, object], None]] = {
     c.Map: _map,
     c.Action: _action,
     c.Actions: _actions,
+    c.Validate: _validate,
 }

@@ -11,6 +11,8 @@ from datetime import date
 
 from bot import followups, ids, reminders, workshop
 from bot.blocks import messages as m
+from bot.blocks.followups import build_validation_summary
+from bot.followups import workshop_facilitators
 from bot.handlers.commands import announce_action, post_prompt
 from bot.handlers.common import whisper
 from bot.services import Services
@@ -28,6 +30,7 @@ def _value(view: dict, block: str, action: str) -> str | None:
 
 def register(app: App, svc: Services) -> None:
     register_action_form(app, svc)
+    register_evidence_form(app, svc)
 
     @app.view(ids.NEW_WORKSHOP_VIEW)
     def new_workshop(ack: Ack, body: dict, view: dict) -> None:
@@ -91,3 +94,31 @@ def register_action_form(app: App, svc: Services) -> None:
             svc.client.chat_postMessage(channel=user_id, **message)
 
         announce_action(svc, team_id=team_id, channel_id=channel_id, view=item, today=today, tell=tell)
+
+
+def register_evidence_form(app: App, svc: Services) -> None:
+    @app.view(ids.VALIDATION_VIEW)
+    def evidence(ack: Ack, body: dict, view: dict) -> None:
+        team_id = (body.get("team") or {}).get("id") or view.get("team_id")
+        meta = json.loads(view.get("private_metadata") or "{}")
+        raw = (_value(view, ids.EVIDENCE_CUSTOMERS_BLOCK, ids.EVIDENCE_CUSTOMERS_INPUT) or "").strip()
+        if not raw.isdigit():
+            ack(response_action="errors", errors={ids.EVIDENCE_CUSTOMERS_BLOCK: "A whole number, 0 or more."})
+            return
+        try:
+            with svc.session() as s:
+                answer = followups.record_validation(
+                    session=s, team_id=team_id, user_id=body["user"]["id"], task_id=int(meta.get("task_id", 0)),
+                    outcome=meta.get("outcome", ""), customers=int(raw),
+                    note=_value(view, ids.EVIDENCE_NOTE_BLOCK, ids.EVIDENCE_NOTE_INPUT), now=svc.clock(),
+                )
+                facilitators = [] if not answer.all_answered else workshop_facilitators(
+                    session=s, team_id=team_id, task_id=answer.view.id)
+        except workshop.Refusal as r:
+            ack(response_action="errors", errors={ids.EVIDENCE_CUSTOMERS_BLOCK: m.plain_error(str(r))})
+            return
+        ack()
+        if answer.all_answered:  # the last answer of the workshop: the facilitators get one summary
+            summary = build_validation_summary(answer.summary, answer.view.workshop_title)
+            for user in facilitators:
+                svc.outbox.submit(svc.client.chat_postMessage, channel=user, **summary)

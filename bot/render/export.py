@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.followups import action_items_export
+from bot.followups import action_items_export, validations_by_pain_point
 from bot.storage import repo
 from bot.storage.models import Item, ItemKind
 from bot.templates import load_templates
@@ -35,6 +35,7 @@ def build_export(*, session: Session, team_id: str, workshop_id: int) -> dict:
     items = repo.items(session=session, team_id=team_id, workshop_id=ws.id)
     emotions = repo.emotions(session=session, team_id=team_id, workshop_id=ws.id)
     votes = vote_counts(session=session, team_id=team_id, workshop_id=ws.id)
+    validations = validations_by_pain_point(session=session, team_id=team_id, workshop_id=ws.id)
 
     def of(kind: str, stage_id: int | None = None) -> list[dict]:
         return [_item(i) for i in items if i.kind == kind and (stage_id is None or i.stage_id == stage_id)]
@@ -49,7 +50,8 @@ def build_export(*, session: Session, team_id: str, workshop_id: int) -> dict:
                 "name": s.name,
                 "position": s.position,
                 "touchpoints": of(ItemKind.TOUCHPOINT, s.id),
-                "pain_points": [{**_item(i), "votes": votes.get(i.id, 0), "source_item_id": i.source_item_id}
+                "pain_points": [{**_item(i), "votes": votes.get(i.id, 0), "source_item_id": i.source_item_id,
+                                 **({"validation": validations[i.id]} if i.id in validations else {})}
                                 for i in pains],
                 "opportunities": of(ItemKind.OPPORTUNITY, s.id),
                 "frontstage": of(ItemKind.FRONTSTAGE, s.id),

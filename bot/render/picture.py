@@ -45,7 +45,7 @@ def lanes_for(map_type: str) -> list[Lane]:
     lanes = [
         Lane("touchpoints", "Touchpoints", "#f4f6f8"),
         Lane("emotion", "Emotion\n(1–5)", "#ffffff"),
-        Lane("pain_points", "Pain points\n(●n = votes)", "#fdf0ef"),
+        Lane("pain_points", "Pain points\n●n votes\n✓ ≈ ✗ checked\nwith customers", "#fdf0ef"),
         Lane("opportunities", "Opportunities", "#eef8f0"),
     ]
     if map_type == "blueprint":
@@ -142,9 +142,14 @@ def fit_items(texts: list[str], *, max_px: float, max_lines: int, measure) -> tu
     return out, 0
 
 
+VALIDATION_MARKS = {"pending": "? ", "confirmed": "✓ ", "partly": "≈ ", "not_confirmed": "✗ "}
+
+
 def _cell_texts(stage: dict, key: str) -> list[str]:
-    if key == "pain_points":  # ranked by votes already; show the dots
-        return [(f"●{p['votes']} " if p.get("votes") else "") + p["text"] for p in stage.get(key, [])]
+    if key == "pain_points":  # ranked by votes already; show the dots and what customers said
+        return [(f"●{p['votes']} " if p.get("votes") else "")
+                + VALIDATION_MARKS.get((p.get("validation") or {}).get("status"), "") + p["text"]
+                for p in stage.get(key, [])]
     return [i["text"] for i in stage.get(key, [])]
 
 

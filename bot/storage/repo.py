@@ -14,6 +14,7 @@ from bot.storage.models import (
     Stage,
     Step,
     UserProfile,
+    ValidationTask,
     Vote,
     VoteMessage,
     Workshop,
@@ -204,3 +205,12 @@ def vote_messages(*, session: Session, team_id: str, workshop_id: int) -> list[V
         )
     )
 
+
+
+def validation_counts(*, session: Session, team_id: str, workshop_id: int) -> dict[str, int]:
+    rows = session.exec(
+        select(ValidationTask.status, func.count())
+        .where(ValidationTask.team_id == team_id, ValidationTask.workshop_id == workshop_id)
+        .group_by(ValidationTask.status)
+    )
+    return dict(rows.all())
