@@ -88,12 +88,18 @@ class Validate:
 
 
 @dataclass(frozen=True)
+class Nudge:
+    after_minutes: int | None = None  # None: nudge now
+    off: bool = False
+
+
+@dataclass(frozen=True)
 class Invalid:
     message: str
 
 
 Command = (Help | New | Status | Next | Dept | Stages | Export | Close | Templates | Vote | Map | Action | Actions
-           | Validate | Invalid)
+           | Validate | Nudge | Invalid)
 
 EXPORT_FORMATS = ("json", "csv", "md")
 MAP_TYPES = ("current", "future", "blueprint")
@@ -207,6 +213,26 @@ def _validate(args: str) -> Command:
     return Validate(top=int(top), by=found.get("by", "in 2 weeks"), customers=int(customers))
 
 
+_DURATION = re.compile(r"^after\s+(\d+)\s*(m|min|minutes?|h|hours?|d|days?)$", re.IGNORECASE)
+
+
+def _nudge(args: str) -> Command:
+    rest = " ".join(args.split())
+    if not rest:
+        return Nudge()
+    if rest.lower() == "off":
+        return Nudge(off=True)
+    m = _DURATION.match(rest)
+    if not m or int(m.group(1)) == 0:
+        return Invalid("Use `/journey nudge` (now), `/journey nudge after 2h` (each step, 2 hours after it opens) "
+                       "or `/journey nudge off`.")
+    unit = m.group(2)[0].lower()
+    minutes = int(m.group(1)) * {"m": 1, "h": 60, "d": 1440}[unit]
+    if minutes > 14 * 1440:
+        return Invalid("A nudge delay is at most 14 days.")
+    return Nudge(after_minutes=minutes)
+
+
 def _export(args: str) -> Command:
     fmt = (args.strip().split() or ["json"])[0].lower()
     if fmt not in EXPORT_FORMATS:
@@ -237,6 +263,7 @@ SUBCOMMANDS: dict[str, Callable[[str], Command]] = {
     "action": _action,
     "actions": _actions,
     "validate": _validate,
+    "nudge": _nudge,
 }
 
 

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot import followups, reminders
+from bot import followups, reminders, workshop
+from bot import text as t
 from bot.blocks.followups import build_reminders, build_undeliverable
 from bot.reminders import LATE_AFTER, Claimed, Dispatcher
 from bot.services import Services
@@ -34,6 +35,14 @@ def make_dispatcher(svc: Services, *, name: str | None = None, lease: timedelta 
                     continue
                 view = followups.action_view(session=session, action=action, today=today)
                 entries.append((c.kind, view, now - c.due_at > LATE_AFTER))
+            elif c.kind == ReminderKind.NUDGE:
+                text = _nudge_text(session, c)
+                if text:
+                    entries.append((c.kind, text, False))
+            elif c.kind == ReminderKind.MAP_REVIEW:
+                text = _review_text(session, c)
+                if text:
+                    entries.append((c.kind, text, now - c.due_at > LATE_AFTER))
             elif c.kind == ReminderKind.VALIDATION_DUE:
                 task = followups.get_validation(session=session, team_id=c.team_id, task_id=c.subject_id)
                 if task is None or task.status != "pending":
@@ -59,3 +68,27 @@ def make_dispatcher(svc: Services, *, name: str | None = None, lease: timedelta 
 
     return Dispatcher(engine=svc.engine, client=svc.client, clock=svc.clock, render=render, after_sent=after_sent,
                       undeliverable=undeliverable, name=name, lease=lease)
+
+
+def _nudge_text(session: Session, c: Claimed) -> str | None:
+    """Only for someone who still hasn't answered, while the step is still open. Names nobody else."""
+    step = repo.step(session=session, team_id=c.team_id, step_id=c.subject_id)
+    ws = repo.workshop(session=session, team_id=c.team_id, workshop_id=c.workshop_id)
+    if step is None or ws is None or step.closed_at is not None or ws.status != "open":
+        return None
+    if workshop.answered_step(session=session, team_id=c.team_id, step_id=step.id, user_id=c.recipient):
+        return None
+    stages = repo.stages(session=session, team_id=c.team_id, workshop_id=ws.id)
+    label = workshop.step_label(step, next((s for s in stages if s.id == step.stage_id), None), len(stages))
+    return (f"The *{t.show(ws.title, 100)}* workshop in <#{ws.channel_id}> is on *{t.show(label, 80)}*, and your "
+            "view isn't in yet. It takes a minute: reply in the thread of the latest prompt there.")
+
+
+def _review_text(session: Session, c: Claimed) -> str | None:
+    ws = repo.workshop(session=session, team_id=c.team_id, workshop_id=c.workshop_id)
+    if ws is None:
+        return None
+    return (f"It's been {ws.review_after_days} days since *{t.show(ws.title, 100)}* (workshop #{ws.id}) closed. "
+            f"Does the map still match what customers go through? Check its action items with "
+            f"`/journey actions all` in <#{ws.channel_id}>, and map what has changed with "
+            f"`/journey new <title> --future-of {ws.id}`.")

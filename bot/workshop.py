@@ -10,7 +10,7 @@ import json
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -393,7 +393,8 @@ def set_stages(*, session: Session, team_id: str, channel_id: str, user_id: str,
     return names
 
 
-def close_workshop(*, session: Session, team_id: str, channel_id: str, user_id: str, now: datetime) -> Closed:
+def close_workshop(*, session: Session, team_id: str, channel_id: str, user_id: str, now: datetime,
+                   zone_of=None) -> Closed:
     ws = _require_open(session, team_id, channel_id)
     _require_facilitator(session, ws, user_id, "close the workshop")
     current = repo.current_step(session=session, team_id=team_id, workshop_id=ws.id)
@@ -403,6 +404,9 @@ def close_workshop(*, session: Session, team_id: str, channel_id: str, user_id: 
     ws.status = "closed"
     ws.closed_at = now
     session.add(ws)
+    _reminders().cancel_pending(session=session, team_id=team_id, kinds=["nudge"],
+                                subject_id=current.id if current else -1)
+    plan_map_reviews(session=session, ws=ws, zone_of=zone_of or (lambda _u: _reminders().zone("UTC")), now=now)
     answers, people, depts = _answer_tally(session, ws)
     return Closed(title=ws.title, answers=sum(answers.values()), people=len(people), departments=len([d for d in depts if d]))
 
@@ -917,3 +921,91 @@ def pain_point_choices(*, session: Session, team_id: str, channel_id: str) -> li
     items = repo.items(session=session, team_id=team_id, workshop_id=ws.id)
     ranked = rank_pain_points(items, vote_counts(session=session, team_id=team_id, workshop_id=ws.id))
     return [(i.id, i.text) for i in ranked]
+
+
+# --- Nudges and map reviews ------------------------------------------------------------------------------
+
+
+def _reminders():
+    from bot import reminders  # the reminder rows live in their own module; imported late to keep this one light
+
+    return reminders
+
+
+def open_workshop_of(*, session: Session, team_id: str, channel_id: str) -> Workshop | None:
+    return repo.open_workshop(session=session, team_id=team_id, channel_id=channel_id)
+
+
+def set_nudge_delay(*, session: Session, team_id: str, channel_id: str, user_id: str, minutes: int | None) -> Workshop:
+    ws = _require_open(session, team_id, channel_id)
+    _require_facilitator(session, ws, user_id, "set nudges")
+    ws.nudge_after_minutes = minutes
+    session.add(ws)
+    return ws
+
+
+def answered_step(*, session: Session, team_id: str, step_id: int, user_id: str) -> bool:
+    step = repo.step(session=session, team_id=team_id, step_id=step_id)
+    if step is None:
+        return True
+    if any(r.user_id == user_id for r in repo.replies_of_step(session=session, team_id=team_id, step_id=step_id)):
+        return True
+    return step.stage_id is not None and repo.emotion(session=session, team_id=team_id, stage_id=step.stage_id,
+                                                      user_id=user_id) is not None
+
+
+def plan_step_nudges(*, session: Session, team_id: str, channel_id: str, members: list[str], now: datetime) -> int:
+    """When a step opens in a workshop with a nudge delay: one nudge per channel member, due after the delay.
+    Whoever has answered by then is skipped when the nudge falls due."""
+    ws = repo.open_workshop(session=session, team_id=team_id, channel_id=channel_id)
+    if ws is None or not ws.nudge_after_minutes:
+        return 0
+    step = repo.current_step(session=session, team_id=team_id, workshop_id=ws.id)
+    if step is None:
+        return 0
+    due = max(now, step.opened_at + timedelta(minutes=ws.nudge_after_minutes))
+    facilitators = repo.facilitators(session=session, team_id=team_id, workshop_id=ws.id)
+    n = 0
+    for user in members:
+        if user not in facilitators:
+            _reminders().add(session=session, team_id=team_id, workshop_id=ws.id, kind="nudge", subject_id=step.id,
+                             recipient=user, due_at=due, now=now)
+            n += 1
+    return n
+
+
+def nudge_now(*, session: Session, team_id: str, channel_id: str, user_id: str, members: list[str],
+              now: datetime) -> int:
+    """`/journey nudge`: a nudge now for each member who hasn't answered the open step and wasn't nudged for it."""
+    ws = _require_open(session, team_id, channel_id)
+    _require_facilitator(session, ws, user_id, "nudge people")
+    step = repo.current_step(session=session, team_id=team_id, workshop_id=ws.id)
+    if step is None or step.prompt_ts is None:
+        raise Refusal("There's no open prompt to nudge people about yet.")
+    facilitators = repo.facilitators(session=session, team_id=team_id, workshop_id=ws.id)
+    already = repo.nudged(session=session, team_id=team_id, step_id=step.id)
+    # The delayed nudges of this step are replaced by these (each person is nudged once per step).
+    _reminders().cancel_pending(session=session, team_id=team_id, kinds=["nudge"], subject_id=step.id)
+    n = 0
+    for user in members:
+        if user in facilitators or user in already or answered_step(session=session, team_id=team_id,
+                                                                     step_id=step.id, user_id=user):
+            continue
+        _reminders().add(session=session, team_id=team_id, workshop_id=ws.id, kind="nudge", subject_id=step.id,
+                         recipient=user, due_at=now, now=now)
+        n += 1
+    return n
+
+
+def plan_map_reviews(*, session: Session, ws: Workshop, zone_of, now: datetime) -> None:
+    """After closing: remind the facilitators to check the map against reality (default: each quarter)."""
+    r = _reminders()
+    for user in repo.facilitators(session=session, team_id=ws.team_id, workshop_id=ws.id):
+        tz = zone_of(user)
+        day = (now + timedelta(days=ws.review_after_days)).astimezone(tz).date()
+        from bot.dates import is_working_day, next_working_day
+
+        if not is_working_day(day):
+            day = next_working_day(day)
+        r.add(session=session, team_id=ws.team_id, workshop_id=ws.id, kind="map_review", subject_id=ws.id,
+              recipient=user, due_at=r.morning_of(day, tz), now=now)

@@ -165,3 +165,46 @@ def test_the_export_with_action_items_and_validation_validates(bot):
     bot.ws.command(FACILITATOR, CHANNEL, f"action <@{ANA}> Fix it due 2026-12-15 for pain {pain}")
     bot.ws.command(FACILITATOR, CHANNEL, "validate top 1 by 2026-12-15")
     jsonschema.validate(export(bot), SCHEMA)
+
+
+def test_nudges_go_privately_once_to_those_who_have_not_answered(bot):
+    bot.ws.command(FACILITATOR, CHANNEL, "new Nudgy")
+    bot.ws.command(BEN, CHANNEL, "nudge after 1h")
+    assert "Only the facilitator" in bot.last_said_to(BEN)
+    bot.ws.command(FACILITATOR, CHANNEL, "nudge after 1h")
+    assert "1 hour after it opens" in bot.last_said_to(FACILITATOR)
+    bot.ws.command(FACILITATOR, CHANNEL, "next")  # personas opens: nudges planned for an hour later
+    bot.ws.reply(BEN, CHANNEL, bot.last_prompt().ts, "Olivia — ops lead")
+    dispatcher = make_dispatcher(bot.services)
+    assert dispatcher.tick() == 0
+    bot.clock.advance(minutes=61)
+    dispatcher.tick()
+    nudged = {u for u in (ANA, BEN, CAT, "UDAN", FACILITATOR) if bot.fake.dm_messages(u)}
+    assert nudged == {ANA, CAT, "UDAN"}  # not Ben (answered), not the facilitator, not the other bot
+    (dm,) = bot.fake.dm_messages(ANA)
+    text = json.dumps(dm.blocks)
+    assert "Your view is missing" in text and "*Personas*" in text and "<@" not in text  # names nobody
+    bot.clock.advance(hours=5)
+    dispatcher.tick()
+    assert len(bot.fake.dm_messages(ANA)) == 1  # once per step
+
+    bot.ws.command(FACILITATOR, CHANNEL, "nudge")  # now: everyone missing was nudged for this step already
+    assert "nobody to nudge" in bot.last_said_to(FACILITATOR)
+    bot.ws.command(FACILITATOR, CHANNEL, "nudge off")
+    bot.ws.command(FACILITATOR, CHANNEL, "next")
+    bot.ws.command(FACILITATOR, CHANNEL, "nudge")
+    assert "Nudging 4 people privately" in bot.last_said_to(FACILITATOR)  # Ana, Ben, Cat, Dan
+    dispatcher.tick()
+    assert len(bot.fake.dm_messages(BEN)) == 1
+
+
+def test_a_closed_map_is_up_for_review_after_a_quarter(bot):
+    bot.ws.command(FACILITATOR, CHANNEL, "new Quarterly")
+    bot.ws.command(FACILITATOR, CHANNEL, "close")
+    dispatcher = make_dispatcher(bot.services)
+    bot.clock.advance(days=89)
+    assert dispatcher.tick() == 0
+    bot.clock.advance(days=4)
+    assert dispatcher.tick() == 1
+    (dm,) = bot.fake.dm_messages(FACILITATOR)
+    assert "Time to review" in json.dumps(dm.blocks) and "90 days since *Quarterly*" in json.dumps(dm.blocks)

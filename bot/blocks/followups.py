@@ -79,6 +79,8 @@ REMINDER_HEADLINES = {
     "action_due_soon": "⏰ Due soon",
     "action_overdue": "⚠️ Overdue",
     "validation_due": "🔎 Customer validation",
+    "nudge": "👋 Your view is missing",
+    "map_review": "🗓️ Time to review a journey map",
 }
 VALIDATION_ICONS = {"pending": "🔎", "confirmed": "✅", "partly": "🌗", "not_confirmed": "❌"}
 

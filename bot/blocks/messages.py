@@ -13,7 +13,8 @@ from bot.workshop import Closed, PromptView, Rated, ReplyOutcome, StatusView
 
 USAGE = (
     "Usage: `/journey new <title>` · `status` · `next` · `dept <department>` · `stages A, B, C` · `vote` · `map` · "
-    "`export json|csv|md` · `templates` · `close` · `help`"
+    "`export json|csv|md` · `action @owner <what> due <date>` · `actions` · `validate` · `nudge` · `digest` · "
+    "`templates` · `close` · `help`"
 )
 
 HELP_LINES = [
@@ -27,7 +28,14 @@ HELP_LINES = [
     ("`/journey vote [--votes 3]`", "Facilitator: dot voting on the pain points; the tally updates live."),
     ("`/journey map [svg]`", "Post the journey map as a picture (or an editable SVG) with a summary."),
     ("`/journey export json|csv|md`", "Post the whole map as a file: data, a spreadsheet, or a report with a Mermaid diagram."),
-    ("`/journey close`", "Facilitator: end the workshop."),
+    ("`/journey action @owner <what> [due <date>] [for pain <#>]`",
+     "An action item with an owner (no text opens a form). Dates: `2026-12-15`, `in 2 weeks`, `next friday`, `end of month`."),
+    ("`/journey actions [mine|all]`", "Your action items, or this channel's, overdue first, with Done / Snooze / Drop."),
+    ("`/journey validate [top 3] [by <date>] [customers 5]`",
+     "Facilitator: check the top pain points with real customers; owners record what they heard."),
+    ("`/journey nudge [after 2h | off]`", "Facilitator: privately nudge who hasn't answered, now or each step."),
+    ("`/journey digest subscribe [daily|weekly] [@someone]`", "Action-item digests by DM; also `unsubscribe`, `now`, `follow #channel`."),
+    ("`/journey close`", "Facilitator: end the workshop (a review reminder follows in 90 days)."),
     ("`/journey help`", "This help."),
 ]
 

@@ -101,11 +101,18 @@ def _new(r: _Request, cmd: c.New) -> None:
     r.post_prompt(prompt, then=m.build_started(prompt))
 
 
+def _members(r: _Request) -> list[str]:
+    return r.svc.directory.channel_humans(r.channel_id, exclude={r.bot_user_id} if r.bot_user_id else set()) or []
+
+
 def _next(r: _Request, cmd: c.Next) -> None:
     with r.svc.session() as s:
         outcome = workshop.open_next_step(
             session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, now=r.svc.clock()
         )
+        if not outcome.reposted and repo_nudge_delay(s, r):
+            workshop.plan_step_nudges(session=s, team_id=r.team_id, channel_id=r.channel_id, members=_members(r),
+                                      now=r.svc.clock())
     r.post_prompt(outcome.prompt, then=m.build_reposted(outcome.prompt) if outcome.reposted else None)
 
 
@@ -286,10 +293,39 @@ def _validate(r: _Request, cmd: c.Validate) -> None:
     r.svc.outbox.submit(task)
 
 
+def repo_nudge_delay(session, r: _Request) -> int | None:
+    ws = workshop.open_workshop_of(session=session, team_id=r.team_id, channel_id=r.channel_id)
+    return ws.nudge_after_minutes if ws else None
+
+
+def _nudge(r: _Request, cmd: c.Nudge) -> None:
+    with r.svc.session() as s:
+        if cmd.off or cmd.after_minutes:
+            workshop.set_nudge_delay(session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
+                                     minutes=None if cmd.off else cmd.after_minutes)
+            r.reply(m.note("Nudges are off." if cmd.off else
+                           f"From the next step on, people who haven't answered get a private nudge "
+                           f"{humanise_minutes(cmd.after_minutes)} after it opens (once per step)."))
+            return
+        sent = workshop.nudge_now(session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
+                                  members=_members(r), now=r.svc.clock())
+    r.reply(m.note(f"Nudging {m.plural(sent, 'person', 'people')} privately." if sent else
+                   "Everyone here has answered (or was nudged already): nobody to nudge."))
+
+
+def humanise_minutes(minutes: int) -> str:
+    if minutes % 1440 == 0:
+        return m.plural(minutes // 1440, "day")
+    if minutes % 60 == 0:
+        return m.plural(minutes // 60, "hour")
+    return m.plural(minutes, "minute")
+
+
 def _close(r: _Request, cmd: c.Close) -> None:
     with r.svc.session() as s:
         closed = workshop.close_workshop(
-            session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, now=r.svc.clock()
+            session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, now=r.svc.clock(),
+            zone_of=_zone_of(r, s),
         )
     message = m.build_closed(closed)
 
@@ -318,4 +354,5 @@ HANDLERS: dict[type, Callable[[_Request, object], None]] = {
     c.Action: _action,
     c.Actions: _actions,
     c.Validate: _validate,
+    c.Nudge: _nudge,
 }

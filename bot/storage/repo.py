@@ -14,6 +14,7 @@ from bot.storage.models import (
     Stage,
     Step,
     UserProfile,
+    Reminder,
     ValidationTask,
     Vote,
     VoteMessage,
@@ -214,3 +215,19 @@ def validation_counts(*, session: Session, team_id: str, workshop_id: int) -> di
         .group_by(ValidationTask.status)
     )
     return dict(rows.all())
+
+
+def replies_of_step(*, session: Session, team_id: str, step_id: int) -> list[Reply]:
+    return list(session.exec(select(Reply).where(Reply.team_id == team_id, Reply.step_id == step_id)))
+
+
+def nudged(*, session: Session, team_id: str, step_id: int) -> set[str]:
+    """People already nudged (or about to be) about a step."""
+    return set(
+        session.exec(
+            select(Reminder.recipient).where(
+                Reminder.team_id == team_id, Reminder.kind == "nudge", Reminder.subject_id == step_id,
+                col(Reminder.status).in_(["sent", "claimed"]),
+            )
+        )
+    )
