@@ -94,12 +94,20 @@ class Nudge:
 
 
 @dataclass(frozen=True)
+class Digest:
+    action: str  # subscribe | unsubscribe | now | follow
+    frequency: str = "weekly"
+    user: str | None = None  # subscribe someone else (a manager)
+    channel: str | None = None  # follow: a channel, or None for every workshop
+
+
+@dataclass(frozen=True)
 class Invalid:
     message: str
 
 
 Command = (Help | New | Status | Next | Dept | Stages | Export | Close | Templates | Vote | Map | Action | Actions
-           | Validate | Nudge | Invalid)
+           | Validate | Nudge | Digest | Invalid)
 
 EXPORT_FORMATS = ("json", "csv", "md")
 MAP_TYPES = ("current", "future", "blueprint")
@@ -233,6 +241,34 @@ def _nudge(args: str) -> Command:
     return Nudge(after_minutes=minutes)
 
 
+_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>")
+DIGEST_USAGE = ("`/journey digest subscribe [daily|weekly] [@someone]`, `/journey digest unsubscribe [@someone]`, "
+                "`/journey digest now` or `/journey digest follow #channel` (`follow all` for every workshop)")
+
+
+def _digest(args: str) -> Command:
+    words = args.split()
+    action = words[0].lower() if words else ""
+    rest = " ".join(words[1:])
+    user = (m.group(1) if (m := _USER.search(rest)) else None)
+    if action == "subscribe":
+        extra = [w.lower() for w in words[1:] if not _USER.fullmatch(w)]
+        if len(extra) > 1 or (extra and extra[0] not in ("daily", "weekly")):
+            return Invalid(f"Use {DIGEST_USAGE}.")
+        return Digest("subscribe", frequency=extra[0] if extra else "weekly", user=user)
+    if action == "unsubscribe":
+        return Digest("unsubscribe", user=user)
+    if action == "now" and not rest:
+        return Digest("now")
+    if action == "follow":
+        if rest.lower() == "all":
+            return Digest("follow", channel=None)
+        if m := _CHANNEL.fullmatch(rest.strip()):
+            return Digest("follow", channel=m.group(1))
+    return Invalid(f"Use {DIGEST_USAGE}.")
+
+
 def _export(args: str) -> Command:
     fmt = (args.strip().split() or ["json"])[0].lower()
     if fmt not in EXPORT_FORMATS:
@@ -264,6 +300,7 @@ SUBCOMMANDS: dict[str, Callable[[str], Command]] = {
     "actions": _actions,
     "validate": _validate,
     "nudge": _nudge,
+    "digest": _digest,
 }
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot import followups, reminders, workshop
+from bot import digests, followups, reminders, workshop
 from bot import text as t
 from bot.blocks.followups import build_reminders, build_undeliverable
 from bot.reminders import LATE_AFTER, Claimed, Dispatcher
@@ -35,6 +35,14 @@ def make_dispatcher(svc: Services, *, name: str | None = None, lease: timedelta 
                     continue
                 view = followups.action_view(session=session, action=action, today=today)
                 entries.append((c.kind, view, now - c.due_at > LATE_AFTER))
+            elif c.kind == ReminderKind.DIGEST:
+                sub_since = digests.last_sent(session=session, team_id=c.team_id, user_id=c.recipient)
+                digest = digests.build_digest(session=session, team_id=c.team_id, user_id=c.recipient, today=today,
+                                              since=sub_since)
+                if digest.changed:
+                    entries.append((c.kind, digest, False))
+                else:  # nothing new since the last one: no DM, but the next digest is planned
+                    digests.digest_sent(session=session, team_id=c.team_id, user_id=c.recipient, tz=tz, now=now)
             elif c.kind == ReminderKind.NUDGE:
                 text = _nudge_text(session, c)
                 if text:
@@ -52,11 +60,17 @@ def make_dispatcher(svc: Services, *, name: str | None = None, lease: timedelta 
         return build_reminders(entries, today) if entries else None
 
     def after_sent(session: Session, c: Claimed, now: datetime) -> None:
+        if c.kind == ReminderKind.DIGEST:
+            digests.mark_digest_delivered(session=session, team_id=c.team_id, user_id=c.recipient, now=now)
+            digests.digest_sent(session=session, team_id=c.team_id, user_id=c.recipient,
+                                tz=zone(session, c.team_id, c.recipient), now=now)
         if c.kind == ReminderKind.ACTION_OVERDUE:
             followups.overdue_reminder_sent(session=session, team_id=c.team_id, action_id=c.subject_id,
                                             tz=zone(session, c.team_id, c.recipient), sent_at=now)
 
     def undeliverable(c: Claimed, error: str) -> None:
+        if c.workshop_id is None:  # a digest: nobody else to tell; the log has it
+            return
         with svc.session() as s:
             facilitators = repo.facilitators(session=s, team_id=c.team_id, workshop_id=c.workshop_id)
             action = s.get(ActionItem, c.subject_id) if c.kind in followups.ACTION_KINDS else None

@@ -92,19 +92,21 @@ def not_at_night(when: datetime, tz: ZoneInfo, *, working_days: bool = False) ->
 # --- Rows -----------------------------------------------------------------------------------------------
 
 
-def cancel_pending(*, session: Session, team_id: str, kinds: Iterable[str], subject_id: int) -> None:
+def cancel_pending(*, session: Session, team_id: str, kinds: Iterable[str], subject_id: int,
+                   recipient: str | None = None) -> None:
     session.flush()  # earlier changes of this transaction first, so a re-plan sees them
-    for r in session.exec(
-        select(Reminder).where(
-            Reminder.team_id == team_id, col(Reminder.kind).in_(list(kinds)), Reminder.subject_id == subject_id,
-            Reminder.status == "pending",
-        )
-    ):
+    query = select(Reminder).where(
+        Reminder.team_id == team_id, col(Reminder.kind).in_(list(kinds)), Reminder.subject_id == subject_id,
+        Reminder.status == "pending",
+    )
+    if recipient is not None:
+        query = query.where(Reminder.recipient == recipient)
+    for r in session.exec(query):
         r.status = "cancelled"
         session.add(r)
 
 
-def add(*, session: Session, team_id: str, workshop_id: int, kind: str, subject_id: int, recipient: str,
+def add(*, session: Session, team_id: str, workshop_id: int | None, kind: str, subject_id: int, recipient: str,
         due_at: datetime, now: datetime) -> Reminder:
     """Plan a reminder. The same reminder (kind, subject, person, moment) is one row: planning it again revives
     it if it was cancelled, and leaves it alone if it is pending or already sent (never twice)."""
@@ -164,7 +166,7 @@ def plan_next_overdue(*, session: Session, action, tz: ZoneInfo, sent_at: dateti
 class Claimed:
     id: int
     team_id: str
-    workshop_id: int
+    workshop_id: int | None
     kind: str
     subject_id: int
     recipient: str

@@ -208,3 +208,45 @@ def test_a_closed_map_is_up_for_review_after_a_quarter(bot):
     assert dispatcher.tick() == 1
     (dm,) = bot.fake.dm_messages(FACILITATOR)
     assert "Time to review" in json.dumps(dm.blocks) and "90 days since *Quarterly*" in json.dumps(dm.blocks)
+
+
+def test_digests_subscribe_arrive_at_local_morning_and_skip_when_nothing_changed(bot):
+    (pain,) = workshop_with_pains(bot, (ANA, "pain: pricing unclear"))
+    bot.fake.users["UDAN"]["tz"] = "Asia/Tokyo"
+    bot.ws.command("UDAN", CHANNEL, "digest subscribe daily")
+    said = bot.last_said_to("UDAN")
+    assert "Subscribed you to a daily digest" in said and "<!date^" in said
+    bot.clock.advance(minutes=5)
+    bot.ws.command(FACILITATOR, CHANNEL, f"action <@{ANA}> Put prices on the page due 2026-11-04 for pain {pain}")
+    bot.ws.command(FACILITATOR, CHANNEL, f"action <@{BEN}> Call the bank due 2026-12-20")
+    dispatcher = make_dispatcher(bot.services)
+    bot.clock.now = datetime(2026, 11, 3, 0, 5, tzinfo=UTC)  # Tuesday 9:05 in Tokyo
+    dispatcher.tick()
+    (digest,) = [m for m in bot.fake.dm_messages("UDAN") if "digest" in m.text.lower()]
+    text = json.dumps(digest.blocks, ensure_ascii=False)
+    assert "Your journey map digest" in text and "*Checkout*" in text and "2 open" in text and "2 new" in text
+    bot.clock.now = datetime(2026, 11, 4, 0, 5, tzinfo=UTC)  # nothing happened in between
+    dispatcher.tick()
+    assert len([m for m in bot.fake.dm_messages("UDAN") if "digest" in m.text.lower()]) == 1
+    bot.clock.now = datetime(2026, 11, 5, 3, tzinfo=UTC)  # the first item is overdue now, and gets done
+    bot.ws.command(ANA, CHANNEL, "actions")
+    bot.clock.now = datetime(2026, 11, 6, 0, 5, tzinfo=UTC)
+    bot.ws.command("UDAN", CHANNEL, "digest now")
+    latest = json.dumps(bot.fake.dm_messages("UDAN")[-1].blocks, ensure_ascii=False)
+    assert "overdue item" in latest and "Put prices on the page" in latest and "<@UANA>" in latest
+    bot.ws.command("UDAN", CHANNEL, "digest unsubscribe")
+    assert "Unsubscribed you." in bot.last_said_to("UDAN")
+    before = len(bot.fake.dm_messages("UDAN"))
+    bot.clock.now = datetime(2026, 11, 30, 0, 5, tzinfo=UTC)
+    dispatcher.tick()
+    assert len(bot.fake.dm_messages("UDAN")) == before
+
+
+def test_a_manager_can_be_subscribed_and_digests_follow_channels(bot):
+    workshop_with_pains(bot, (ANA, "pain: slow"))
+    bot.ws.command(FACILITATOR, CHANNEL, f"digest subscribe weekly <@{CAT}>")
+    assert "Subscribed <@UCAT> to a weekly digest" in bot.last_said_to(FACILITATOR)
+    bot.ws.command(CAT, CHANNEL, f"digest follow <#{CHANNEL}|journey>")
+    assert f"<#{CHANNEL}>" in bot.last_said_to(CAT)
+    bot.ws.command(CAT, CHANNEL, "digest follow all")
+    assert "every workshop" in bot.last_said_to(CAT)

@@ -8,6 +8,7 @@ from bot import ids
 from bot import text as t
 from bot.blocks import limits
 from bot.blocks.messages import _context, _header, _message, _section, note, plural
+from bot.digests import Digest
 from bot.followups import OUTCOMES, ActionView, ValidationView
 
 STATUS_ICONS = {"open": "🟡", "done": "✅", "dropped": "⚪"}
@@ -150,12 +151,15 @@ def build_reminders(entries: list[tuple[str, object, bool]], today: date) -> dic
             blocks += [_section(f"{headline}\n{_validation_line(view, today)}"), validation_buttons(view)]
         elif isinstance(view, ActionView):
             blocks += [_section(f"{headline}\n{_line(view, today)}"), action_buttons(view)]
+        elif isinstance(view, Digest):
+            blocks += digest_blocks(view, today)
         else:  # plain text reminders (nudges, map reviews): already safe mrkdwn
             blocks.append(_section(f"{headline}\n{view}"))
     if len(entries) > len(shown):
         blocks.append(_context(f"+{len(entries) - len(shown)} more: `/journey actions` lists them all."))
+    blocks = blocks[: limits.MESSAGE_BLOCKS]
     first = entries[0][1]
-    what = getattr(first, "text", None) or getattr(first, "pain", None) or "see the message"
+    what = getattr(first, "text", None) or getattr(first, "pain", None) or "your digest"
     fallback = f"Reminder: {t.show_plain(what, 150)}" + (f" and {len(entries) - 1} more" if len(entries) > 1 else "")
     return _message(fallback, blocks)
 
@@ -170,3 +174,43 @@ def build_action_changed(a: ActionView, today: date) -> dict:
 def build_undeliverable(owner: str, what: str, error: str) -> dict:
     return note(f"⚠️ I couldn't deliver a reminder to <@{owner}> about *{t.show(what, 150)}* (`{t.show(error, 40)}`). "
                 "Could you pass it on, or reassign the item?")
+
+
+CHANGE_WORDS = {"created": "new", "done": "done", "dropped": "dropped", "snoozed": "snoozed", "reopened": "reopened",
+                "validated": "validation answers"}
+
+
+def digest_blocks(d: Digest, today: date) -> list[dict]:
+    blocks = [_header("📬 Your journey map digest")]
+    if not d.workshops:
+        return blocks + [_section("No workshop you follow has action items or validation tasks yet.")]
+    for w in d.workshops:
+        counts = " · ".join(f"{n} {k}" for k, n in sorted(w.status_counts.items())) or "no action items"
+        lines = [f"*{t.show(w.title, 100)}* (#{w.id}, <#{w.channel_id}>)", f"Action items: {counts}"]
+        if w.overdue:
+            shown = "\n".join(f"• {t.show(text, 120)} (<@{owner}>, since {due.strftime('%-d %b')})"
+                              for text, owner, due in w.overdue[:MAX_OVERDUE_SHOWN])
+            more = len(w.overdue) - MAX_OVERDUE_SHOWN
+            lines.append(f"⚠️ *{plural(len(w.overdue), 'overdue item')}*\n{shown}" + (f"\n…and {more} more" if more > 0 else ""))
+        if w.changes:
+            lines.append("Since the last digest: " + ", ".join(f"{n} {CHANGE_WORDS.get(k, k)}"
+                                                             for k, n in sorted(w.changes.items())))
+        if w.validation:
+            done = sum(n for k, n in w.validation.items() if k != "pending")
+            lines.append(f"Customer validation: {done} of {sum(w.validation.values())} answered ("
+                         + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(w.validation.items())) + ")")
+        if w.lowest:
+            lines.append(f"Lowest emotion: *{t.show(w.lowest[0], 60)}* {w.lowest[1]:.1f}/5")
+        blocks.append(_section("\n".join(lines)))
+    if d.more:
+        blocks.append(_context(f"+{d.more} more workshops; `/journey digest follow #channel` narrows this down."))
+    blocks.append(_context("Every item is in `/journey export json` in each workshop's channel. "
+                           "`/journey digest unsubscribe` stops these."))
+    return blocks
+
+
+MAX_OVERDUE_SHOWN = 5
+
+
+def build_digest(d: Digest, today: date) -> dict:
+    return _message("Your journey map digest", digest_blocks(d, today)[: limits.MESSAGE_BLOCKS])

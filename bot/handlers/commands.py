@@ -8,8 +8,8 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError
 
 from bot import commands as c
-from bot import followups, reminders, workshop
-from bot.blocks.followups import build_action, build_actions_list, build_validation_plan
+from bot import digests, followups, reminders, workshop
+from bot.blocks.followups import build_action, build_actions_list, build_digest, build_validation_plan
 from bot.blocks.modals import build_action_modal
 from bot.dates import BadDate, parse_due
 from bot.blocks import messages as m
@@ -321,6 +321,32 @@ def humanise_minutes(minutes: int) -> str:
     return m.plural(minutes, "minute")
 
 
+def _digest(r: _Request, cmd: c.Digest) -> None:
+    who = cmd.user or r.user_id
+    you = "you" if who == r.user_id else f"<@{who}>"
+    with r.svc.session() as s:
+        zone_of = _zone_of(r, s)
+        now = r.svc.clock()
+        if cmd.action == "subscribe":
+            due = digests.subscribe(session=s, team_id=r.team_id, user_id=who, frequency=cmd.frequency,
+                                    tz=zone_of(who), now=now)
+            r.reply(m.note(f"Subscribed {you} to a {cmd.frequency} digest by DM; the first comes "
+                           f"<!date^{int(due.timestamp())}^{{date_short_pretty}} at {{time}}|{due:%Y-%m-%d %H:%M} UTC>."))
+        elif cmd.action == "unsubscribe":
+            found = digests.unsubscribe(session=s, team_id=r.team_id, user_id=who)
+            r.reply(m.note(f"Unsubscribed {you}." if found else f"{you.capitalize()} had no digest subscription."))
+        elif cmd.action == "follow":
+            channels = digests.follow(session=s, team_id=r.team_id, user_id=r.user_id, channel_id=cmd.channel)
+            r.reply(m.note("Your digest covers " + (", ".join(f"<#{ch}>" for ch in channels) if channels
+                                                   else "every workshop in this workspace") + "."))
+        else:
+            today = now.astimezone(zone_of(r.user_id)).date()
+            digest = digests.build_digest(session=s, team_id=r.team_id, user_id=r.user_id, today=today, since=None)
+            message = build_digest(digest, today)
+            r.svc.outbox.submit(r.svc.client.chat_postMessage, channel=r.user_id, **message,
+                                on_error=lambda _e: r.tell(message))
+
+
 def _close(r: _Request, cmd: c.Close) -> None:
     with r.svc.session() as s:
         closed = workshop.close_workshop(
@@ -355,4 +381,5 @@ HANDLERS: dict[type, Callable[[_Request, object], None]] = {
     c.Actions: _actions,
     c.Validate: _validate,
     c.Nudge: _nudge,
+    c.Digest: _digest,
 }

@@ -292,6 +292,7 @@ class ReminderKind(StrEnum):
     VALIDATION_DUE = "validation_due"
     NUDGE = "nudge"
     MAP_REVIEW = "map_review"
+    DIGEST = "digest"
 
 
 class Reminder(SQLModel, table=True):
@@ -305,7 +306,7 @@ class Reminder(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str
-    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    workshop_id: int | None = Field(default=None, foreign_key="workshop.id", index=True)  # none for digests
     kind: str  # ReminderKind
     subject_id: int  # the action item, validation task, step or workshop it is about
     recipient: str

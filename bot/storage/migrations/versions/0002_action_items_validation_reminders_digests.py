@@ -35,7 +35,7 @@ def upgrade() -> None:
     op.create_table('reminder',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('team_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('workshop_id', sa.Integer(), nullable=False),
+    sa.Column('workshop_id', sa.Integer(), nullable=True),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('subject_id', sa.Integer(), nullable=False),
     sa.Column('recipient', sqlmodel.sql.sqltypes.AutoString(), nullable=False),

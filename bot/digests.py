@@ -1,0 +1,149 @@
+"""Manager digests: one DM per subscriber at their local morning, on the workshops they follow.
+
+A subscription plans one `digest` reminder at a time (so delivery is exactly once, like every reminder); each
+sent digest plans the next. A digest with nothing new since the last one is not sent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from bot import reminders
+from bot.dates import is_working_day, next_working_day
+from bot.storage import repo
+from bot.storage.models import ActionEvent, ActionItem, DigestSubscription, ReminderKind, ValidationTask, Workshop
+from bot.workshop import Refusal, emotion_average
+
+DIGEST = ReminderKind.DIGEST
+MAX_WORKSHOPS = 8
+MAX_OVERDUE_SHOWN = 5
+
+
+def next_digest_at(frequency: str, tz: ZoneInfo, now: datetime) -> datetime:
+    """The next 9:00 local: the next working day (daily) or the next Monday (weekly)."""
+    today = now.astimezone(tz).date()
+    if frequency == "weekly":
+        day = today + timedelta(days=(7 - today.weekday()) % 7 or 7)
+    else:
+        day = today if reminders.morning_of(today, tz) > now and is_working_day(today) else next_working_day(today)
+    return reminders.morning_of(day, tz)
+
+
+def subscribe(*, session: Session, team_id: str, user_id: str, frequency: str, tz: ZoneInfo, now: datetime) -> datetime:
+    sub = session.get(DigestSubscription, (team_id, user_id)) or DigestSubscription(
+        team_id=team_id, user_id=user_id, created_at=now, last_sent_at=now)
+    sub.frequency = frequency
+    session.add(sub)
+    reminders.cancel_pending(session=session, team_id=team_id, kinds=[DIGEST], subject_id=0, recipient=user_id)
+    due = next_digest_at(frequency, tz, now)
+    reminders.add(session=session, team_id=team_id, workshop_id=None, kind=DIGEST, subject_id=0, recipient=user_id,
+                  due_at=due, now=now)
+    return due
+
+
+def unsubscribe(*, session: Session, team_id: str, user_id: str) -> bool:
+    sub = session.get(DigestSubscription, (team_id, user_id))
+    reminders.cancel_pending(session=session, team_id=team_id, kinds=[DIGEST], subject_id=0, recipient=user_id)
+    if sub is None:
+        return False
+    session.delete(sub)
+    return True
+
+
+def follow(*, session: Session, team_id: str, user_id: str, channel_id: str | None) -> list[str]:
+    """Follow one more channel's workshops (None: back to every workshop in the workspace)."""
+    sub = session.get(DigestSubscription, (team_id, user_id))
+    if sub is None:
+        raise Refusal("Subscribe first: `/journey digest subscribe weekly`.")
+    channels = [] if channel_id is None else sorted(set(json.loads(sub.channels)) | {channel_id})
+    sub.channels = json.dumps(channels)
+    session.add(sub)
+    return channels
+
+
+@dataclass
+class WorkshopDigest:
+    id: int
+    title: str
+    channel_id: str
+    status_counts: Counter
+    overdue: list[tuple[str, str, date]]  # (text, owner, due)
+    changes: Counter  # what happened since the last digest: created, done, dropped, snoozed, validated…
+    validation: Counter
+    lowest: tuple[str, float] | None
+
+
+@dataclass
+class Digest:
+    workshops: list[WorkshopDigest] = field(default_factory=list)
+    more: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return any(w.changes for w in self.workshops)
+
+
+def build_digest(*, session: Session, team_id: str, user_id: str, today: date, since: datetime | None) -> Digest:
+    sub = session.get(DigestSubscription, (team_id, user_id))
+    channels = json.loads(sub.channels) if sub else []
+    query = select(Workshop).where(Workshop.team_id == team_id).order_by(Workshop.id.desc())
+    if channels:
+        query = query.where(col(Workshop.channel_id).in_(channels))
+    digests = []
+    for ws in session.exec(query):
+        actions = session.exec(select(ActionItem).where(ActionItem.team_id == team_id,
+                                                        ActionItem.workshop_id == ws.id)).all()
+        tasks = session.exec(select(ValidationTask).where(ValidationTask.team_id == team_id,
+                                                          ValidationTask.workshop_id == ws.id)).all()
+        if not actions and not tasks:
+            continue
+        changes: Counter = Counter()
+        if since is not None and actions:
+            for e in session.exec(select(ActionEvent).where(
+                    col(ActionEvent.action_item_id).in_([a.id for a in actions]), ActionEvent.at > since)):
+                changes[e.change] += 1
+        for task in tasks:
+            if since is not None and task.answered_at and task.answered_at > since:
+                changes["validated"] += 1
+        overdue = sorted(((a.text, a.owner, a.due) for a in actions
+                          if a.status == "open" and a.due is not None and a.due < today), key=lambda x: x[2])
+        stages = repo.stages(session=session, team_id=team_id, workshop_id=ws.id)
+        emotions = repo.emotions(session=session, team_id=team_id, workshop_id=ws.id)
+        averages = [(s.name, emotion_average([e.score for e in emotions if e.stage_id == s.id])) for s in stages]
+        rated = [(n, a) for n, a in averages if a is not None]
+        digests.append(WorkshopDigest(
+            id=ws.id, title=ws.title, channel_id=ws.channel_id, status_counts=Counter(a.status for a in actions),
+            overdue=overdue, changes=changes, validation=Counter(t.status for t in tasks),
+            lowest=min(rated, key=lambda x: x[1]) if rated else None,
+        ))
+    # Workshops with news first, then those with overdue items; the rest are counted, not listed.
+    digests.sort(key=lambda w: (not w.changes, not w.overdue, -w.id))
+    return Digest(digests[:MAX_WORKSHOPS], max(0, len(digests) - MAX_WORKSHOPS))
+
+
+def digest_sent(*, session: Session, team_id: str, user_id: str, tz: ZoneInfo, now: datetime) -> None:
+    """After a digest went out (or was skipped for having nothing new): remember when, and plan the next."""
+    sub = session.get(DigestSubscription, (team_id, user_id))
+    if sub is None:
+        return
+    reminders.add(session=session, team_id=team_id, workshop_id=None, kind=DIGEST, subject_id=0, recipient=user_id,
+                  due_at=next_digest_at(sub.frequency, tz, now + timedelta(minutes=1)), now=now)
+
+
+def mark_digest_delivered(*, session: Session, team_id: str, user_id: str, now: datetime) -> None:
+    sub = session.get(DigestSubscription, (team_id, user_id))
+    if sub is not None:
+        sub.last_sent_at = now
+        session.add(sub)
+
+
+
+def last_sent(*, session: Session, team_id: str, user_id: str) -> datetime | None:
+    sub = session.get(DigestSubscription, (team_id, user_id))
+    return sub.last_sent_at if sub else None
