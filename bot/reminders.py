@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 import socket
 import uuid
 from collections import defaultdict
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 MORNING = time(9, 0)
 NIGHT_STARTS, NIGHT_ENDS = time(20, 0), time(8, 0)
 LATE_AFTER = timedelta(minutes=10)
+MAX_ATTEMPTS = 12
 METADATA_EVENT = "journey_reminder"
 # Errors after which retrying can't help: the reminder is marked undeliverable and a facilitator is told.
 UNDELIVERABLE = {"user_not_found", "account_inactive", "channel_not_found", "is_archived", "cannot_dm_bot",
@@ -184,7 +186,8 @@ class Dispatcher:
 
     def __init__(self, *, engine: Engine, client: WebClient, clock: Callable[[], datetime],
                  render: Render, after_sent: AfterSent, undeliverable: Undeliverable,
-                 name: str | None = None, lease: timedelta = timedelta(minutes=2), batch: int = 500):
+                 name: str | None = None, lease: timedelta = timedelta(minutes=2), batch: int = 500,
+                 senders: int = 16):
         self.engine = engine
         self.client = client
         self.clock = clock
@@ -194,15 +197,17 @@ class Dispatcher:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.lease = lease
         self.batch = batch
+        self.senders = senders
 
     def tick(self) -> int:
-        """Claim what is due, deliver it grouped by person; returns how many reminders were delivered."""
+        """Claim what is due and deliver it, one message per person, several people at once (a rate-limited
+        channel waiting out its Retry-After holds up nobody else); returns how many reminders were delivered."""
         delivered = 0
-        while claimed := self.claim(self.clock()):
-            for recipient_group in _by_recipient(claimed):
-                delivered += self._deliver(recipient_group)
-            if len(claimed) < self.batch:
-                break
+        with ThreadPoolExecutor(max_workers=self.senders, thread_name_prefix="reminders") as pool:
+            while claimed := self.claim(self.clock()):
+                delivered += sum(pool.map(self._deliver, _by_recipient(claimed)))
+                if len(claimed) < self.batch:
+                    break
         return delivered
 
     def claim(self, now: datetime) -> list[Claimed]:
@@ -219,6 +224,11 @@ class Dispatcher:
             rows = list(s.exec(query))
             out = []
             for r in rows:
+                if r.attempts >= MAX_ATTEMPTS:  # something keeps failing: stop, and say so in the log
+                    r.status, r.last_error = "undeliverable", r.last_error or "too many attempts"
+                    s.add(r)
+                    log.error("reminder %s given up after %s attempts: %s", r.id, r.attempts, r.last_error)
+                    continue
                 out.append(Claimed(r.id, r.team_id, r.workshop_id, r.kind, r.subject_id, r.recipient, r.due_at,
                                    taken_over=r.status == "claimed"))
                 r.status, r.claimed_by, r.claim_expires_at = "claimed", self.name, now + self.lease
@@ -229,6 +239,16 @@ class Dispatcher:
     def _deliver(self, group: list[Claimed]) -> int:
         recipient, team_id = group[0].recipient, group[0].team_id
         now = self.clock()
+        try:
+            return self._deliver_to(group, recipient, team_id, now)
+        except Exception:
+            # The message may or may not have reached Slack: the rows stay claimed, and when the lease runs out
+            # whoever takes them over looks in the DM first. Giving them back now could send them twice.
+            log.exception("delivering reminders %s failed; they will be taken over when the lease ends",
+                          [c.id for c in group])
+            return 0
+
+    def _deliver_to(self, group: list[Claimed], recipient: str, team_id: str, now: datetime) -> int:
         try:
             channel = self._dm_channel(team_id, recipient)
             already = self._already_sent(channel, [c for c in group if c.taken_over])
