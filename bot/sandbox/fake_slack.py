@@ -141,10 +141,16 @@ def view_problems(view: Any) -> list[str]:
 class FakeSlack:
     """The workspace state and the Web API methods. `start()` serves it on 127.0.0.1 at a free port."""
 
-    def __init__(self, *, token: str = BOT_TOKEN, team_id: str = TEAM_ID, delay: float = 0.0):
+    def __init__(self, *, token: str = BOT_TOKEN, team_id: str = TEAM_ID, delay: float = 0.0,
+                 channel_rate: float | None = None, random_429: float = 0.0, seed: int = 7):
         self.token = token
         self.team_id = team_id
         self.delay = delay  # seconds every Web API call takes (real Slack can take hundreds of ms)
+        # Slack's chat.postMessage limit: about one message per second per channel (None: no limit).
+        self.channel_rate = channel_rate
+        self.random_429 = random_429  # chance that any chat.postMessage is refused with a 429
+        self._random = __import__("random").Random(seed)
+        self._last_post: dict[str, float] = {}
         self.calls: list[Call] = []
         self.invalid: list[tuple[str, list[str]]] = []
         self.faults: dict[str, list[Fault]] = {}
@@ -285,6 +291,12 @@ class FakeSlack:
             time.sleep(self.delay)
         if path.startswith("/upload/"):
             return self._upload(path.rsplit("/", 1)[-1], raw)
+        if path == "/_fake/reminders":  # for benchmarks in another process: reminder ids per DM channel
+            with self._lock:
+                state = {ch: [rid for m in msgs if m.metadata
+                              for rid in m.metadata.get("event_payload", {}).get("reminder_ids", [])]
+                         for ch, msgs in self.messages.items() if ch.startswith("D")}
+            return 200, {"Content-Type": "application/json"}, json.dumps(state).encode()
         if path.startswith("/respond/"):
             _, _, channel, user = path.split("/", 3)
             return self._respond(channel, user, json.loads(raw or b"{}"))
@@ -314,6 +326,9 @@ class FakeSlack:
             return self._json({"ok": False, "error": "unknown_method"})
         try:
             result = fn(args)
+        except RateLimited as e:
+            return 429, {"Content-Type": "application/json", "Retry-After": str(e.retry_after)}, json.dumps(
+                {"ok": False, "error": "ratelimited"}).encode()
         except SlackError as e:
             result = {"ok": False, "error": e.code, **e.extra}
         return self._json(result)
@@ -442,10 +457,22 @@ class FakeSlack:
     def dm_messages(self, user_id: str) -> list[Message]:
         return self.channel_messages("D" + user_id)
 
+    def _rate_limit(self, channel: str) -> None:
+        with self._lock:
+            if self.random_429 and self._random.random() < self.random_429:
+                raise RateLimited(1)
+            if self.channel_rate:
+                now = time.monotonic()
+                last = self._last_post.get(channel)
+                if last is not None and now - last < 1 / self.channel_rate:
+                    raise RateLimited(1)
+                self._last_post[channel] = now
+
     def m_chat_postMessage(self, args: dict) -> dict:
         channel = args.get("channel")
         if channel in self.users:  # a DM to a person: the app's messages tab
             channel = self._dm(channel)["id"]
+        self._rate_limit(channel)
         ch = self._channel(channel)
         self._require_bot_in(ch)
         blocks = self._check_blocks("chat.postMessage", args)
@@ -607,6 +634,12 @@ class FakeSlack:
                 self.ephemerals.append(Ephemeral(channel, user, payload.get("text", ""), payload.get("blocks") or [],
                                                  via="response_url"))
         return 200, {"Content-Type": "text/plain"}, b"ok"
+
+
+class RateLimited(Exception):
+    def __init__(self, retry_after: int):
+        super().__init__("ratelimited")
+        self.retry_after = retry_after
 
 
 class SlackError(Exception):
