@@ -1,0 +1,106 @@
+"""Exactly once with real processes: one killed with SIGKILL mid-send, and three sharing one database."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert
+from sqlmodel import select
+
+from bot.delivery import make_dispatcher
+from bot.services import Services
+from bot.slack import Directory, make_client
+from bot.storage.db import init_db, make_engine, session_scope
+from bot.storage.models import ActionItem, Reminder, Workshop
+from bot.tasks import TaskQueue
+from tests.conftest import POSTGRES_URL
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).parent.parent
+
+
+def seed(engine, people: list[str], per_person: int) -> int:
+    now = datetime.now(UTC)
+    with session_scope(engine) as s:
+        ws = Workshop(team_id="T0TEAM", channel_id="CPROC", title="Processes", template="buyer", created_by="UF")
+        s.add(ws)
+        s.flush()
+        s.execute(insert(ActionItem), [
+            {"team_id": "T0TEAM", "workshop_id": ws.id, "text": f"Task {n}", "owner": p, "due": date(2030, 1, 1),
+             "status": "open", "created_by": "UF", "created_at": now, "updated_at": now}
+            for p in people for n in range(per_person)])
+        actions = s.exec(select(ActionItem).order_by(ActionItem.id)).all()
+        s.execute(insert(Reminder), [
+            {"team_id": "T0TEAM", "workshop_id": ws.id, "kind": "action_due_soon", "subject_id": a.id,
+             "recipient": a.owner, "due_at": now - timedelta(seconds=n % 7), "status": "pending", "attempts": 0,
+             "late": False, "created_at": now} for n, a in enumerate(actions)])
+    return len(people) * per_person
+
+
+def delivered(fake, people) -> Counter:
+    return Counter(rid for p in people for m in fake.dm_messages(p) if m.metadata
+                   for rid in m.metadata["event_payload"]["reminder_ids"])
+
+
+def spawn(db: str, fake, name: str, mode: str, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "tests.dispatcher_process", db, fake.api_url, name, mode, *extra],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_kill_9_after_slack_took_the_message_then_restart_sends_nothing_twice(fake, tmp_path):
+    db = f"sqlite:///{tmp_path}/killed.db"
+    engine = make_engine(db)
+    init_db(engine)
+    fake.add_user("UKILL", "killed")
+    seed(engine, ["UKILL"], 3)
+    proc = spawn(db, fake, "doomed", "crash-after-post")
+    assert proc.wait(60) == -signal.SIGKILL
+    assert sum(delivered(fake, ["UKILL"]).values()) == 3  # one message with all three, already in Slack
+    with session_scope(engine) as s:
+        assert {r.status for r in s.exec(select(Reminder))} == {"claimed"}
+
+    # The restarted bot, once the dead process's lease has run out.
+    client = make_client(token="xoxb-fake-token", base_url=fake.api_url)
+    later = lambda: datetime.now(UTC) + timedelta(minutes=3)  # noqa: E731
+    svc = Services(settings=None, engine=engine, client=client, worker=TaskQueue("w", 0), outbox=TaskQueue("o", 0),
+                   directory=Directory(client), clock=later)
+    make_dispatcher(svc, name="restarted").tick()
+    assert delivered(fake, ["UKILL"]) == Counter({1: 1, 2: 1, 3: 1})  # nothing sent twice
+    assert len(fake.dm_messages("UKILL")) == 1
+    with session_scope(engine) as s:
+        assert {r.status for r in s.exec(select(Reminder))} == {"sent"}
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_three_bot_processes_sharing_one_database_deliver_each_reminder_once(fake, tmp_path, backend, request):
+    if backend == "postgresql":
+        if not POSTGRES_URL:
+            pytest.skip("PostgreSQL tests need TEST_POSTGRES_URL")
+        from tests.conftest import emptied_postgres
+
+        engine = emptied_postgres(request)
+        db = engine.url.render_as_string(hide_password=False)
+    else:
+        db = f"sqlite:///{tmp_path}/shared.db"
+        engine = make_engine(db)
+        init_db(engine)
+    people = [f"UPROC{n:02d}" for n in range(30)]
+    for p in people:
+        fake.add_user(p, p.lower(), tz="UTC")
+    total = seed(engine, people, 5)
+    procs = [spawn(db, fake, f"proc{n}", "run", "6") for n in range(3)]
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err[-2000:]
+    counts = delivered(fake, people)
+    assert sum(counts.values()) == len(counts) == total  # every reminder once: none lost, none doubled
+    with session_scope(engine) as s:
+        assert {r.status for r in s.exec(select(Reminder))} == {"sent"}
+        claimers = Counter(r.claimed_by for r in s.exec(select(Reminder)))
+    assert len(claimers) >= 2, claimers  # the processes really shared the work
