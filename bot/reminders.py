@@ -32,6 +32,7 @@ from sqlmodel import Session, col, select
 
 from bot.dates import add_working_days, is_working_day, next_working_day, previous_working_day
 from bot.slack import Directory, error_code
+from bot.storage import repo
 from bot.storage.db import session_scope
 from bot.storage.models import Reminder, ReminderKind, UserProfile
 
@@ -67,10 +68,9 @@ def user_zone(*, session: Session, team_id: str, user_id: str, directory: Direct
     info = directory.user(user_id) if directory is not None else None
     if info is None:
         return zone(profile.tz if profile else None)
-    profile = profile or UserProfile(team_id=team_id, user_id=user_id)
-    profile.tz, profile.tz_checked_at = info.get("tz") or "UTC", now
-    session.add(profile)
-    return zone(profile.tz)
+    tz = info.get("tz") or "UTC"
+    repo.save_profile(session=session, team_id=team_id, user_id=user_id, now=now, tz=tz, tz_checked_at=now)
+    return zone(tz)
 
 
 def morning_of(day: date, tz: ZoneInfo) -> datetime:
@@ -286,9 +286,7 @@ class Dispatcher:
                 return profile.dm_channel
         channel = self.client.conversations_open(users=user_id)["channel"]["id"]
         with session_scope(self.engine) as s:
-            profile = s.get(UserProfile, (team_id, user_id)) or UserProfile(team_id=team_id, user_id=user_id)
-            profile.dm_channel = channel
-            s.add(profile)
+            repo.save_profile(session=s, team_id=team_id, user_id=user_id, now=self.clock(), dm_channel=channel)
         return channel
 
     def _already_sent(self, channel: str, taken_over: list[Claimed]) -> dict[int, str]:

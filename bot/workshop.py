@@ -27,7 +27,6 @@ from bot.storage.models import (
     Stage,
     Step,
     StepKind,
-    UserProfile,
     Vote,
     VoteMessage,
     VoteRound,
@@ -443,12 +442,7 @@ def set_department(*, session: Session, team_id: str, user_id: str, department: 
         if known.lower() == name.lower():
             name = known
             break
-    profile = repo.profile(session=session, team_id=team_id, user_id=user_id) or UserProfile(
-        team_id=team_id, user_id=user_id
-    )
-    profile.department = name
-    profile.updated_at = now
-    session.add(profile)
+    repo.save_profile(session=session, team_id=team_id, user_id=user_id, now=now, department=name)
     return name
 
 

@@ -16,10 +16,10 @@ from bot.sandbox.fake_slack import BOT_TOKEN
 from bot.services import Services
 from bot.slack import Directory, make_client
 from bot.storage.db import init_db, make_engine
-from bot.storage.models import ActionItem, Reminder, ReminderKind
+from bot.storage.models import ActionItem, Reminder
 from bot.tasks import TaskQueue
 from bot.workshop import start_workshop
-from tests.conftest import Clock, emptied_postgres, make_settings
+from tests.conftest import Clock, emptied_postgres
 
 TOKYO, LA = ZoneInfo("Asia/Tokyo"), ZoneInfo("America/Los_Angeles")
 

@@ -256,7 +256,7 @@ def test_emotion_buttons_one_rating_per_person_per_stage(session, clock):
 def test_status_counts_contributors_departments_and_warns_on_dominance(session, clock):
     for user, dept in [("UANA", "Sales"), ("UBEN", "Sales"), ("UCAT", "Support")]:
         w.set_department(session=session, team_id=T, user_id=user, department=dept, now=clock())
-    stage = to_stage_walk(session, clock)
+    to_stage_walk(session, clock)
     reply(session, clock, "100.4", "pain: a\npain: b\ntp: c", user="UANA")
     reply(session, clock, "100.4", "idea: d\nemotion: 2", user="UBEN")
     reply(session, clock, "100.4", "emotion: 4", user="UCAT")

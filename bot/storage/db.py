@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
@@ -12,6 +13,9 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
 from bot.storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 
 def make_engine(url: str) -> Engine:
@@ -53,7 +57,7 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def alembic_config(connection) -> "Config":
+def alembic_config(connection) -> Config:
     from alembic.config import Config
 
     cfg = Config()

@@ -171,6 +171,21 @@ def profiles(*, session: Session, team_id: str, user_ids: Sequence[str]) -> dict
     return {p.user_id: p for p in rows}
 
 
+def save_profile(*, session: Session, team_id: str, user_id: str, now, **fields) -> None:
+    """Set fields of a person's profile, creating it if need be, safely when several processes do it at once
+    (INSERT … ON CONFLICT DO UPDATE, on SQLite and PostgreSQL alike)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    values = {"team_id": team_id, "user_id": user_id, "updated_at": now, **fields}
+    stmt = insert(UserProfile).values(**values).on_conflict_do_update(
+        index_elements=["team_id", "user_id"], set_={**fields, "updated_at": now}
+    )
+    session.exec(stmt)
+    session.expire_all()  # the ORM's copies of this row are stale now
+
+
 def departments(*, session: Session, team_id: str) -> list[str]:
     return list(
         session.exec(
