@@ -85,6 +85,7 @@ class Validate:
     top: int = 3
     by: str = "in 2 weeks"
     customers: int = 5
+    reassign: tuple[int, str] | None = None  # (task id, new owner)
 
 
 @dataclass(frozen=True)
@@ -207,9 +208,17 @@ def _actions(args: str) -> Command:
 _VALIDATE = re.compile(r"(top|by|customers)\s+(.+?)(?=\s+(?:top|by|customers)\s|$)", re.IGNORECASE)
 
 
+_REASSIGN = re.compile(r"^assign\s+#?(\d+)\s+<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$", re.IGNORECASE)
+
+
 def _validate(args: str) -> Command:
     example = "`/journey validate top 3 by end of month customers 5`"
     rest = args.strip()
+    if rest.lower().startswith("assign"):
+        m = _REASSIGN.match(rest)
+        if not m:
+            return Invalid("Use `/journey validate assign <task #> @someone`, e.g. `/journey validate assign 4 @ana`.")
+        return Validate(reassign=(int(m.group(1)), m.group(2)))
     found = {m.group(1).lower(): m.group(2).strip() for m in _VALIDATE.finditer(rest)}
     if _VALIDATE.sub("", rest).strip():
         return Invalid(f"I couldn't read that; try {example}.")

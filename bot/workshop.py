@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot import text as t
 from bot.storage import repo
@@ -948,7 +948,8 @@ def answered_step(*, session: Session, team_id: str, step_id: int, user_id: str)
                                                       user_id=user_id) is not None
 
 
-def plan_step_nudges(*, session: Session, team_id: str, channel_id: str, members: list[str], now: datetime) -> int:
+def plan_step_nudges(*, session: Session, team_id: str, channel_id: str, members: list[str], now: datetime,
+                     zone_of=None) -> int:
     """When a step opens in a workshop with a nudge delay: one nudge per channel member, due after the delay.
     Whoever has answered by then is skipped when the nudge falls due."""
     ws = repo.open_workshop(session=session, team_id=team_id, channel_id=channel_id)
@@ -960,16 +961,18 @@ def plan_step_nudges(*, session: Session, team_id: str, channel_id: str, members
     due = max(now, step.opened_at + timedelta(minutes=ws.nudge_after_minutes))
     facilitators = repo.facilitators(session=session, team_id=team_id, workshop_id=ws.id)
     n = 0
+    r = _reminders()
     for user in members:
-        if user not in facilitators:
-            _reminders().add(session=session, team_id=team_id, workshop_id=ws.id, kind="nudge", subject_id=step.id,
-                             recipient=user, due_at=due, now=now)
+        if user not in facilitators:  # never at night in the person's own time zone
+            at = r.not_at_night(due, zone_of(user)) if zone_of else due
+            r.add(session=session, team_id=team_id, workshop_id=ws.id, kind="nudge", subject_id=step.id,
+                  recipient=user, due_at=at, now=now)
             n += 1
     return n
 
 
 def nudge_now(*, session: Session, team_id: str, channel_id: str, user_id: str, members: list[str],
-              now: datetime) -> int:
+              now: datetime, zone_of=None) -> int:
     """`/journey nudge`: a nudge now for each member who hasn't answered the open step and wasn't nudged for it."""
     ws = _require_open(session, team_id, channel_id)
     _require_facilitator(session, ws, user_id, "nudge people")
@@ -985,8 +988,9 @@ def nudge_now(*, session: Session, team_id: str, channel_id: str, user_id: str, 
         if user in facilitators or user in already or answered_step(session=session, team_id=team_id,
                                                                      step_id=step.id, user_id=user):
             continue
+        at = _reminders().not_at_night(now, zone_of(user)) if zone_of else now  # at night: in their morning
         _reminders().add(session=session, team_id=team_id, workshop_id=ws.id, kind="nudge", subject_id=step.id,
-                         recipient=user, due_at=now, now=now)
+                         recipient=user, due_at=at, now=now)
         n += 1
     return n
 
@@ -1003,3 +1007,28 @@ def plan_map_reviews(*, session: Session, ws: Workshop, zone_of, now: datetime) 
             day = next_working_day(day)
         r.add(session=session, team_id=ws.team_id, workshop_id=ws.id, kind="map_review", subject_id=ws.id,
               recipient=user, due_at=r.morning_of(day, tz), now=now)
+
+
+def reassign_validation(*, session: Session, team_id: str, channel_id: str, user_id: str, task_id: int,
+                        owner: str, now: datetime):
+    """A facilitator hands a validation task to someone else; its reminder follows."""
+    from bot.storage.models import ValidationTask
+
+    task = session.get(ValidationTask, task_id)
+    if task is None or task.team_id != team_id:
+        raise Refusal(f"There's no validation task #{task_id}.")
+    ws = repo.workshop(session=session, team_id=team_id, workshop_id=task.workshop_id)
+    _require_facilitator(session, ws, user_id, "reassign validation tasks")
+    task.owner = owner
+    session.add(task)
+    for rem in session.exec(select_pending_reminders(team_id, "validation_due", task.id)):
+        rem.recipient = owner
+        session.add(rem)
+    return task
+
+
+def select_pending_reminders(team_id: str, kind: str, subject_id: int):
+    from bot.storage.models import Reminder
+
+    return select(Reminder).where(Reminder.team_id == team_id, Reminder.kind == kind,
+                                  Reminder.subject_id == subject_id, Reminder.status == "pending")

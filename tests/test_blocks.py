@@ -94,3 +94,24 @@ def test_new_workshop_modal_is_valid():
 def test_plain_error_for_modal_fields():
     err = m.plain_error("This channel already has an open workshop: *X*, started by <@U1>. " + LONG)
     assert len(err) <= 150 and "*" not in err and "<@" not in err
+
+
+def test_follow_up_messages_stay_in_limits_with_hundreds_of_items():
+    from collections import Counter
+    from datetime import date, datetime
+
+    from bot.blocks.followups import build_actions_list, build_digest, build_reminders, build_validation_plan
+    from bot.digests import Digest, WorkshopDigest
+    from bot.followups import ActionView, ValidationView
+
+    today = date(2026, 11, 22)
+    actions = [ActionView(n, LONG, "UANA", date(2026, 11, 1), "open", None, True, LONG, (n, LONG),
+                          [(datetime(2026, 11, 1), "UFAC", "created", LONG)]) for n in range(300)]
+    assert_ok(build_actions_list(actions, today, "mine"))
+    tasks = [ValidationView(n, n, LONG, LONG, "UANA", today, 5, "pending", None, LONG, LONG) for n in range(60)]
+    assert_ok(build_validation_plan(tasks, today))
+    assert_ok(build_reminders([("action_overdue", a, True) for a in actions[:100]], today))
+    workshops = [WorkshopDigest(n, LONG, "C1", Counter(open=300, done=20), [(LONG, "UANA", today)] * 300,
+                                Counter(created=40, done=3), Counter(pending=3, confirmed=2), (LONG, 1.5))
+                 for n in range(30)]
+    assert_ok(build_digest(Digest(workshops, more=22), today))

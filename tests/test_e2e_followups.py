@@ -250,3 +250,33 @@ def test_a_manager_can_be_subscribed_and_digests_follow_channels(bot):
     assert f"<#{CHANNEL}>" in bot.last_said_to(CAT)
     bot.ws.command(CAT, CHANNEL, "digest follow all")
     assert "every workshop" in bot.last_said_to(CAT)
+
+
+def test_validation_tasks_can_be_reassigned_and_their_reminder_follows(bot):
+    workshop_with_pains(bot, (ANA, "pain: pricing unclear"))
+    bot.ws.command(FACILITATOR, CHANNEL, "validate top 1 by 2026-12-15")
+    import re
+
+    plan = json.dumps(bot.fake.channel_messages(CHANNEL, bot_only=True)[-1].blocks)
+    number = int(re.search(r"task #(\d+)", plan).group(1))
+    bot.ws.command(ANA, CHANNEL, f"validate assign {number} <@{CAT}>")
+    assert "Only the facilitator" in bot.last_said_to(ANA)
+    bot.ws.command(FACILITATOR, CHANNEL, f"validate assign {number} <@{CAT}|cat>")
+    assert f"task #{number} is now <@UCAT>'s" in bot.last_said_to(FACILITATOR)
+    assert export(bot)["stages"][0]["pain_points"][0]["validation"]["owner"] == CAT
+    bot.clock.now = datetime(2026, 12, 14, 10, tzinfo=UTC)
+    make_dispatcher(bot.services).tick()
+    assert bot.fake.dm_messages(CAT) and not bot.fake.dm_messages(ANA)
+
+
+def test_nudges_wait_for_the_morning_in_the_persons_time_zone(bot):
+    bot.fake.users[ANA]["tz"] = "Asia/Tokyo"
+    bot.clock.now = datetime(2026, 11, 2, 14, tzinfo=UTC)  # 23:00 in Tokyo
+    bot.ws.command(FACILITATOR, CHANNEL, "new Night owls")
+    bot.ws.command(FACILITATOR, CHANNEL, "nudge")
+    dispatcher = make_dispatcher(bot.services)
+    dispatcher.tick()
+    assert bot.fake.dm_messages(ANA) == [] and bot.fake.dm_messages(BEN)  # London is awake, Tokyo sleeps
+    bot.clock.now = datetime(2026, 11, 3, 0, 1, tzinfo=UTC)  # 9:01 in Tokyo
+    dispatcher.tick()
+    assert len(bot.fake.dm_messages(ANA)) == 1

@@ -92,7 +92,7 @@ def _validation_line(v: ValidationView, today: date) -> str:
                                                        if v.evidence_customers is not None else ""))
     note = f"\n> {t.show(v.note, 300)}" if v.note else ""
     return (f"{VALIDATION_ICONS.get(v.status, '•')} Pain point #{v.pain_point_id}: *{t.show(v.pain, 200)}* "
-            f"_({t.show(v.stage, 40)})_\n<@{v.owner}> · {state}{note}")
+            f"_({t.show(v.stage, 40)})_\n<@{v.owner}> · {state} · task #{v.id}{note}")
 
 
 def validation_buttons(v: ValidationView) -> dict:
@@ -110,7 +110,8 @@ def validation_buttons(v: ValidationView) -> dict:
 def build_validation_plan(tasks: list[ValidationView], today: date) -> dict:
     blocks = [_header("🔎 Customer validation"),
               _section("Before we act on these pain points, let's check them with real customers. Each owner talks "
-                       "to customers and records what they heard with the buttons (or from their reminder).")]
+                       "to customers and records what they heard with the buttons (or from their reminder). "
+                       "A facilitator can hand a task on with `/journey validate assign <task #> @someone`.")]
     for v in tasks:
         blocks += [_section(_validation_line(v, today)), validation_buttons(v)]
     return _message("Customer validation tasks", blocks[: limits.MESSAGE_BLOCKS])

@@ -112,7 +112,7 @@ def _next(r: _Request, cmd: c.Next) -> None:
         )
         if not outcome.reposted and repo_nudge_delay(s, r):
             workshop.plan_step_nudges(session=s, team_id=r.team_id, channel_id=r.channel_id, members=_members(r),
-                                      now=r.svc.clock())
+                                      now=r.svc.clock(), zone_of=_zone_of(r, s))
     r.post_prompt(outcome.prompt, then=m.build_reposted(outcome.prompt) if outcome.reposted else None)
 
 
@@ -271,6 +271,13 @@ def _actions(r: _Request, cmd: c.Actions) -> None:
 
 
 def _validate(r: _Request, cmd: c.Validate) -> None:
+    if cmd.reassign is not None:
+        task_id, owner = cmd.reassign
+        with r.svc.session() as s:
+            workshop.reassign_validation(session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
+                                         task_id=task_id, owner=owner, now=r.svc.clock())
+        r.reply(m.note(f"Validation task #{task_id} is now <@{owner}>'s; their reminder follows."))
+        return
     with r.svc.session() as s:
         zone_of = _zone_of(r, s)
         today = r.svc.clock().astimezone(zone_of(r.user_id)).date()
@@ -308,8 +315,9 @@ def _nudge(r: _Request, cmd: c.Nudge) -> None:
                            f"{humanise_minutes(cmd.after_minutes)} after it opens (once per step)."))
             return
         sent = workshop.nudge_now(session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
-                                  members=_members(r), now=r.svc.clock())
-    r.reply(m.note(f"Nudging {m.plural(sent, 'person', 'people')} privately." if sent else
+                                  members=_members(r), now=r.svc.clock(), zone_of=_zone_of(r, s))
+    r.reply(m.note(f"Nudging {m.plural(sent, 'person', 'people')} privately (at night in their time zone: in "
+                   "their morning)." if sent else
                    "Everyone here has answered (or was nudged already): nobody to nudge."))
 
 
