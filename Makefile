@@ -29,6 +29,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.ack_latency
 	$(BIN)/python -m bench.render_map
+	$(BIN)/python -m bench.reminders
 
 clean:
 	rm -rf $(VENV) .pytest_cache
