@@ -35,10 +35,14 @@ def _settings() -> Settings:
 def _build(settings: Settings):
     from bot.app import build_app
 
+    from bot.synthesis.prompts import PromptError
+
     try:
         return build_app(settings)
     except (BoltError, SlackApiError) as e:
         raise ConfigError(f"Slack refused the bot token ({e}); check SLACK_BOT_TOKEN.") from None
+    except PromptError as e:
+        raise ConfigError(f"A prompt file is broken: {e}.") from None
 
 
 def serve(settings: Settings) -> None:

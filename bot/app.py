@@ -34,6 +34,10 @@ def build_app(
     clock: Callable[[], datetime] = utc_clock,
     token_verification: bool = True,
 ) -> App:
+    from bot.synthesis.prompts import load_prompts
+    from bot.synthesis.run import model_for
+
+    prompts = load_prompts()  # a broken prompt file fails start-up here, not in a workshop
     engine = engine or make_engine(settings.database_url)
     init_db(engine)
     client = client or make_client(token=settings.secret("slack_bot_token"), base_url=settings.slack_api_url)
@@ -45,6 +49,7 @@ def build_app(
         outbox=outbox or TaskQueue("slack", settings.slack_workers),
         directory=Directory(client),
         clock=clock,
+        synthesizer=model_for(settings, prompts),
     )
     app = App(
         client=client,

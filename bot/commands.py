@@ -103,12 +103,22 @@ class Digest:
 
 
 @dataclass(frozen=True)
+class Synthesize:
+    pass
+
+
+@dataclass(frozen=True)
+class Ai:
+    enabled: bool
+
+
+@dataclass(frozen=True)
 class Invalid:
     message: str
 
 
 Command = (Help | New | Status | Next | Dept | Stages | Export | Close | Templates | Vote | Map | Action | Actions
-           | Validate | Nudge | Digest | Invalid)
+           | Validate | Nudge | Digest | Synthesize | Ai | Invalid)
 
 EXPORT_FORMATS = ("json", "csv", "md")
 MAP_TYPES = ("current", "future", "blueprint")
@@ -278,6 +288,13 @@ def _digest(args: str) -> Command:
     return Invalid(f"Use {DIGEST_USAGE}.")
 
 
+def _ai(args: str) -> Command:
+    choice = args.strip().lower()
+    if choice not in ("on", "off"):
+        return Invalid("Use `/journey ai off` (nothing of this workshop is sent to a model) or `/journey ai on`.")
+    return Ai(enabled=choice == "on")
+
+
 def _export(args: str) -> Command:
     fmt = (args.strip().split() or ["json"])[0].lower()
     if fmt not in EXPORT_FORMATS:
@@ -310,6 +327,9 @@ SUBCOMMANDS: dict[str, Callable[[str], Command]] = {
     "validate": _validate,
     "nudge": _nudge,
     "digest": _digest,
+    "synthesize": _no_args(Synthesize(), "synthesize"),
+    "synthesise": _no_args(Synthesize(), "synthesise"),
+    "ai": _ai,
 }
 
 

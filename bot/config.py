@@ -19,6 +19,10 @@ class Settings(BaseSettings):
     slash_command: str = "/journey"
     http_threads: int = Field(default=8, ge=1, le=256, description="Request threads of the HTTP server")
     slack_workers: int = Field(default=16, ge=1, le=256, description="Threads making outbound Slack calls")
+    openai_api_key: SecretStr | None = Field(default=None, description="Enables the model synthesis")
+    openai_base_url: str | None = Field(default=None, description="Any OpenAI-compatible server (Azure, vLLM, Ollama…)")
+    openai_model: str = "gpt-4o-mini"
+    openai_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
     clock_in_process: bool = Field(default=True, description="Run the reminder clock inside the web/socket process")
     clock_interval_seconds: int = Field(default=20, ge=1, le=3600)
     log_level: str = "INFO"

@@ -37,3 +37,10 @@ VALIDATION_OUTCOME_PATTERN = r"^validation_outcome_(confirmed|partly|not_confirm
 VALIDATION_VIEW = "validation_evidence"
 EVIDENCE_CUSTOMERS_BLOCK, EVIDENCE_CUSTOMERS_INPUT = "customers", "customers_input"
 EVIDENCE_NOTE_BLOCK, EVIDENCE_NOTE_INPUT = "note", "note_input"
+
+# The synthesis message: undo a merge, accept or dismiss a draft action item (value "<synthesis id>:<index>").
+SYNTH_UNDO = "synthesis_undo_merge"
+SYNTH_ACCEPT = "synthesis_accept_action"
+SYNTH_DISMISS = "synthesis_dismiss_action"
+# A line the model filed: the author corrects it with one click (value is the item id).
+RECLASSIFY_PATTERN = r"^classify_(touchpoint|pain_point|opportunity)$"

@@ -31,6 +31,7 @@ class Services:
     directory: Directory
     clock: Callable[[], datetime] = utc_clock
     refreshes: Coalescing | None = None  # live message updates (ballots), coalesced on the outbox
+    synthesizer: object | None = None  # the model synthesis, when OPENAI_API_KEY is set
 
     def __post_init__(self) -> None:
         if self.refreshes is None:

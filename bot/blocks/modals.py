@@ -60,7 +60,9 @@ def build_new_workshop_modal(*, channel_id: str, templates: dict[str, Template])
     }
 
 
-def build_action_modal(*, channel_id: str, owner: str | None, pain_points: list[tuple[int, str]]) -> dict:
+def build_action_modal(*, channel_id: str, owner: str | None, pain_points: list[tuple[int, str]], text: str = "",
+                       pain_point: int | None = None, suggestion: tuple[int, int] | None = None) -> dict:
+    """`suggestion`: (synthesis id, draft index) when accepting a draft action item from a synthesis."""
     owner_element = {"type": "users_select", "action_id": ids.ACTION_OWNER_INPUT,
                      "placeholder": {"type": "plain_text", "text": "Who owns it?"}}
     if owner:
@@ -70,7 +72,7 @@ def build_action_modal(*, channel_id: str, owner: str | None, pain_points: list[
          "element": owner_element},
         {"type": "input", "block_id": ids.ACTION_TEXT_BLOCK, "label": {"type": "plain_text", "text": "What needs doing"},
          "element": {"type": "plain_text_input", "action_id": ids.ACTION_TEXT_INPUT, "multiline": True,
-                     "max_length": 500}},
+                     "max_length": 500, **({"initial_value": text[:500]} if text else {})}},
         {"type": "input", "block_id": ids.ACTION_DUE_BLOCK, "optional": True,
          "label": {"type": "plain_text", "text": "Due"},
          "element": {"type": "datepicker", "action_id": ids.ACTION_DUE_INPUT}},
@@ -78,11 +80,15 @@ def build_action_modal(*, channel_id: str, owner: str | None, pain_points: list[
     if pain_points:
         options = [{"text": {"type": "plain_text", "text": t.shorten(f"#{pid} {t.plain(text)}", 75)}, "value": str(pid)}
                    for pid, text in pain_points[:100]]
+        element = {"type": "static_select", "action_id": ids.ACTION_PAIN_INPUT, "options": options}
+        initial = next((o for o in options if o["value"] == str(pain_point)), None)
+        if initial:
+            element["initial_option"] = initial
         blocks.append({"type": "input", "block_id": ids.ACTION_PAIN_BLOCK, "optional": True,
-                       "label": {"type": "plain_text", "text": "For pain point"},
-                       "element": {"type": "static_select", "action_id": ids.ACTION_PAIN_INPUT, "options": options}})
+                       "label": {"type": "plain_text", "text": "For pain point"}, "element": element})
+    meta = {"channel_id": channel_id, **({"suggestion": list(suggestion)} if suggestion else {})}
     return {
-        "type": "modal", "callback_id": ids.NEW_ACTION_VIEW, "private_metadata": json.dumps({"channel_id": channel_id}),
+        "type": "modal", "callback_id": ids.NEW_ACTION_VIEW, "private_metadata": json.dumps(meta),
         "title": {"type": "plain_text", "text": "New action item"}, "submit": {"type": "plain_text", "text": "Add"},
         "close": {"type": "plain_text", "text": "Cancel"}, "blocks": blocks,
     }

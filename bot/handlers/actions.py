@@ -8,7 +8,10 @@ from slack_bolt import Ack, App, Respond
 
 from bot import followups, ids, reminders, workshop
 from bot.blocks.followups import build_action, build_action_changed
-from bot.blocks.modals import build_evidence_modal
+from bot.blocks.modals import build_action_modal, build_evidence_modal
+from bot.blocks.synthesis import build_synthesis
+from bot.synthesis import store as synthesis_store
+from bot.workshop import pain_point_choices
 from bot.blocks import messages as m
 from bot.handlers.common import ephemeral
 from bot.services import Services
@@ -20,6 +23,9 @@ def register(app: App, svc: Services) -> None:
     app.action(ids.VOTE)(_acking(svc, _vote))
     app.action(re.compile(ids.ACTION_CHANGE_PATTERN))(_acking(svc, _change_action))
     app.action(re.compile(ids.VALIDATION_OUTCOME_PATTERN))(_acking(svc, _validation_outcome))
+    app.action(ids.SYNTH_UNDO)(_acking(svc, _synth_undo))
+    app.action(ids.SYNTH_DISMISS)(_acking(svc, _synth_dismiss))
+    app.action(ids.SYNTH_ACCEPT)(_acking(svc, _synth_accept))
 
 
 def _acking(svc: Services, task):
@@ -127,6 +133,51 @@ def _validation_outcome(svc: Services, body: dict, action: dict, respond: Respon
     view = build_evidence_modal(task_id=task.id, outcome=outcome, outcome_label=followups.OUTCOMES[outcome], pain=pain)
     svc.outbox.submit(svc.client.views_open, trigger_id=body["trigger_id"], view=view,
                       on_error=lambda _e: ephemeral(respond, m.build_sorry()))
+
+
+def _synth_change(svc: Services, body: dict, action: dict, respond: Respond, change) -> None:
+    synthesis_id, _, index = action.get("value", "").partition(":")
+    team_id = _team(body)
+    try:
+        with svc.session() as s:
+            change(s, team_id, body["user"]["id"], int(synthesis_id), int(index))
+    except workshop.Refusal as r:
+        svc.outbox.submit(ephemeral, respond, m.note(str(r)))
+        return
+    svc.refreshes.submit(("synthesis", int(synthesis_id)), refresh_synthesis, svc, team_id, int(synthesis_id))
+
+
+def _synth_undo(svc: Services, body: dict, action: dict, respond: Respond) -> None:
+    _synth_change(svc, body, action, respond, lambda s, team, user, sid, i: synthesis_store.undo_merge(
+        session=s, team_id=team, user_id=user, synthesis_id=sid, index=i))
+
+
+def _synth_dismiss(svc: Services, body: dict, action: dict, respond: Respond) -> None:
+    _synth_change(svc, body, action, respond, lambda s, team, user, sid, i: synthesis_store.decide(
+        session=s, team_id=team, user_id=user, synthesis_id=sid, key=f"action:{i}", decision="dismissed"))
+
+
+def _synth_accept(svc: Services, body: dict, action: dict, respond: Respond) -> None:
+    """Accepting opens the action item form with the draft filled in; submitting it creates the item."""
+    synthesis_id, _, index = action.get("value", "").partition(":")
+    team_id, channel_id = _team(body), (body.get("channel") or {}).get("id")
+    with svc.session() as s:
+        v = synthesis_store.view(session=s, team_id=team_id, synthesis_id=int(synthesis_id))
+        draft = v.result.action_items[int(index)]
+        pains = pain_point_choices(session=s, team_id=team_id, channel_id=channel_id)
+    modal = build_action_modal(channel_id=channel_id, owner=None, pain_points=pains, text=draft.text,
+                               pain_point=draft.pain_point_id, suggestion=(int(synthesis_id), int(index)))
+    svc.outbox.submit(svc.client.views_open, trigger_id=body["trigger_id"], view=modal,
+                      on_error=lambda _e: ephemeral(respond, m.build_sorry()))
+
+
+def refresh_synthesis(svc: Services, team_id: str, synthesis_id: int) -> None:
+    with svc.session() as s:
+        v = synthesis_store.view(session=s, team_id=team_id, synthesis_id=synthesis_id)
+        row = synthesis_store._row(s, team_id, synthesis_id)
+        where = (row.channel_id, row.message_ts)
+    if all(where):
+        svc.client.chat_update(channel=where[0], ts=where[1], **build_synthesis(v))
 
 
 def _team(body: dict) -> str:

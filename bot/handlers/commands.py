@@ -16,7 +16,9 @@ from bot.blocks import messages as m
 from bot.blocks.modals import build_new_workshop_modal
 from bot.workshop import pain_point_choices
 from bot.handlers.common import ephemeral
-from bot.render.export import EXPORTERS, build_channel_export, export_filename
+from bot.blocks.synthesis import build_synthesis, build_working
+from bot.render.export import EXPORTERS, build_channel_export, build_export, export_filename
+from bot.synthesis import store as synthesis_store
 from bot.services import Services
 from bot.slack import error_code, post_message, share_ts, upload_file
 from bot.templates import load_templates
@@ -355,6 +357,43 @@ def _digest(r: _Request, cmd: c.Digest) -> None:
                                 on_error=lambda _e: r.tell(message))
 
 
+def _synthesize(r: _Request, cmd: c.Synthesize) -> None:
+    with r.svc.session() as s:
+        ws = synthesis_store.workshop_for_synthesis(session=s, team_id=r.team_id, channel_id=r.channel_id,
+                                                    user_id=r.user_id)
+        data = build_export(session=s, team_id=r.team_id, workshop_id=ws.id)
+        workshop_id, ai_enabled = ws.id, ws.ai_enabled
+
+    def task() -> None:
+        from bot.synthesis.run import synthesize
+
+        try:  # "working on it" at once; the result replaces it
+            ts = post_message(r.svc.client, channel=r.channel_id, **build_working(data["workshop"]["title"]))
+        except SlackApiError as e:
+            r.tell(m.build_slack_failed("post the synthesis", error_code(e), retry="run `/journey synthesize` again"))
+            return
+        result = synthesize(data, model=r.svc.synthesizer, ai_enabled=ai_enabled)
+        with r.svc.session() as s:
+            row = synthesis_store.save(session=s, team_id=r.team_id, workshop_id=workshop_id, user_id=r.user_id,
+                                       result=result, now=r.svc.clock())
+            synthesis_store.record_posted(session=s, team_id=r.team_id, synthesis_id=row.id, channel_id=r.channel_id,
+                                          ts=ts)
+            view = synthesis_store.view(session=s, team_id=r.team_id, synthesis_id=row.id)
+        r.svc.client.chat_update(channel=r.channel_id, ts=ts, **build_synthesis(view))
+
+    r.svc.outbox.submit(task, on_error=r.sorry)
+
+
+def _ai(r: _Request, cmd: c.Ai) -> None:
+    with r.svc.session() as s:
+        synthesis_store.set_ai(session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
+                               enabled=cmd.enabled)
+    r.reply(m.note("AI is on for this workshop: `/journey synthesize` uses the model (when one is configured) and "
+                   "unprefixed lines are sorted by it." if cmd.enabled else
+                   "AI is off for this workshop: nothing of it is sent to a model; `/journey synthesize` gives the "
+                   "basic synthesis."))
+
+
 def _close(r: _Request, cmd: c.Close) -> None:
     with r.svc.session() as s:
         closed = workshop.close_workshop(
@@ -390,4 +429,6 @@ HANDLERS: dict[type, Callable[[_Request, object], None]] = {
     c.Validate: _validate,
     c.Nudge: _nudge,
     c.Digest: _digest,
+    c.Synthesize: _synthesize,
+    c.Ai: _ai,
 }

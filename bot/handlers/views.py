@@ -13,6 +13,7 @@ from bot import followups, ids, reminders, workshop
 from bot.blocks import messages as m
 from bot.blocks.followups import build_validation_summary
 from bot.followups import workshop_facilitators
+from bot.synthesis import store as synthesis_store
 from bot.handlers.commands import announce_action, post_prompt
 from bot.handlers.common import whisper
 from bot.services import Services
@@ -85,10 +86,18 @@ def register_action_form(app: App, svc: Services) -> None:
                     pain_point_id=int(pain_raw) if pain_raw else None, zone_of=zone_of, now=now,
                 )
                 item = followups.action_view(session=s, action=action, today=today)
+                suggestion = json.loads(view.get("private_metadata") or "{}").get("suggestion")
+                if suggestion:  # accepted from a synthesis: the draft shows as accepted
+                    synthesis_store.decide(session=s, team_id=team_id, user_id=user_id, synthesis_id=suggestion[0],
+                                           key=f"action:{suggestion[1]}", decision="accepted")
         except workshop.Refusal as r:
             ack(response_action="errors", errors={ids.ACTION_TEXT_BLOCK: m.plain_error(str(r))})
             return
         ack()
+        if suggestion:
+            from bot.handlers.actions import refresh_synthesis
+
+            svc.refreshes.submit(("synthesis", suggestion[0]), refresh_synthesis, svc, team_id, suggestion[0])
 
         def tell(message: dict) -> None:
             svc.client.chat_postMessage(channel=user_id, **message)

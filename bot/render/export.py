@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.followups import action_items_export, validations_by_pain_point
+from bot.synthesis.store import latest_for_export
 from bot.storage import repo
 from bot.storage.models import Item, ItemKind
 from bot.templates import load_templates
@@ -105,6 +106,7 @@ def build_export(*, session: Session, team_id: str, workshop_id: int) -> dict:
         "stage_suggestions": of(ItemKind.STAGE_SUGGESTION),
         "stages": stages,
         "action_items": action_items_export(session=session, team_id=team_id, workshop_id=ws.id),
+        "synthesis": latest_for_export(session=session, team_id=team_id, workshop_id=ws.id),
         "participants": participants,
     }
 

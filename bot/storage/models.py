@@ -85,6 +85,7 @@ class Workshop(SQLModel, table=True):
     future_of: int | None = Field(default=None, foreign_key="workshop.id")  # the current-state map it improves on
     nudge_after_minutes: int | None = None  # nudge people who haven't answered a step this long after it opens
     review_after_days: int = 90  # remind the facilitators to check the map against reality after closing
+    ai_enabled: bool = True  # `/journey ai off`: nothing of this workshop is ever sent to a model
     status: str = "open"  # open | closed
     created_by: str
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
@@ -330,4 +331,24 @@ class DigestSubscription(SQLModel, table=True):
     channels: str = "[]"  # JSON list of followed channel ids; empty: every workshop in the workspace
     last_sent_at: datetime | None = Field(default=None, sa_column=_ts_column(nullable=True))
     last_snapshot: str | None = None  # JSON of what the last digest showed, to tell what changed
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
+
+
+class Synthesis(SQLModel, table=True):
+    """A synthesis of a workshop, as it was made (model or basic, with the prompts and model that made it), plus
+    what people decided about it since: merges undone, suggestions accepted or dismissed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    source: str  # model | basic
+    model: str | None = None
+    prompts: str = "[]"  # JSON list of name@version
+    note: str | None = None
+    result: str  # JSON of bot.synthesis.models.SynthesisResult
+    undone: str = "[]"  # JSON list of cluster indexes whose merge was undone
+    decisions: str = "{}"  # JSON: "action:<index>" → accepted | dismissed
+    channel_id: str | None = None
+    message_ts: str | None = None
+    created_by: str
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))

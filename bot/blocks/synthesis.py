@@ -1,0 +1,77 @@
+"""Pure builders for the synthesis message."""
+
+from __future__ import annotations
+
+from bot import ids
+from bot import text as t
+from bot.blocks import limits
+from bot.blocks.messages import _context, _header, _message, _section, note, plural
+from bot.synthesis.store import SynthesisView
+
+MAX_CLUSTERS, MAX_ACTIONS, MAX_GUIDES = 10, 5, 3
+
+
+def build_working(title: str) -> dict:
+    return note(f"🧠 Working on the synthesis of *{t.show(title, 100)}*: merging duplicate pain points, summarising "
+                "each stage, drafting ideas and interview guides. This message will show the result.")
+
+
+def _button(action_id: str, label: str, value: str, style: str | None = None) -> dict:
+    b = {"type": "button", "action_id": action_id, "text": {"type": "plain_text", "text": label}, "value": value}
+    if style:
+        b["style"] = style
+    return b
+
+
+def build_synthesis(v: SynthesisView) -> dict:
+    r = v.result
+    made_by = f"the model `{t.show(r.model or '', 40)}`" if r.source == "model" else "the basic synthesis (no model)"
+    blocks = [_header(f"🧠 Synthesis: {t.show_plain(v.title, 100)}"),
+              _context(f"Made by {made_by} · prompts {', '.join(t.show(p, 40) for p in r.prompts) or '—'}")]
+    if r.note:
+        blocks.append(_context(f"ℹ️ {t.show(r.note, 400)}"))
+
+    if r.clusters:
+        blocks.append(_section(f"*Duplicate pain points merged ({len(r.clusters)})* · nothing was deleted; "
+                               "*Undo* keeps the lines apart"))
+        for i, c in enumerate(r.clusters[:MAX_CLUSTERS]):
+            members = [v.pains.get(item) for item in c.item_ids]
+            depts = sorted({m[1] for m in members if m and m[1]})
+            lines = "\n".join(f"  › {t.show(m[0], 120)}" for m in members[:4] if m)
+            undone = i in v.undone
+            head = f"~{t.show(c.statement, 200)}~ _(undone)_" if undone else f"*{t.show(c.statement, 200)}*"
+            blocks.append({
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": t.fit(f"{head} ×{len(c.item_ids)}"
+                                                         f"{' · ' + ', '.join(t.show(d, 30) for d in depts) if depts else ''}\n{lines}")},
+                "accessory": _button(ids.SYNTH_UNDO, "Merge again" if undone else "Undo", f"{v.id}:{i}"),
+            })
+        if len(r.clusters) > MAX_CLUSTERS:
+            blocks.append(_context(f"+{len(r.clusters) - MAX_CLUSTERS} more merges in `/journey export json`"))
+    else:
+        blocks.append(_section("*No duplicate pain points* found."))
+
+    stage_lines = [f"*{t.show(s.stage, 60)}*: {t.show(s.summary, 500)}"
+                   + (f"\n      ⚖️ _{t.show(s.disagreement, 200)}_" if s.disagreement else "") for s in r.stages]
+    if stage_lines:
+        blocks.append(_section("*Stage by stage*\n" + "\n".join(stage_lines)))
+    if r.opportunities:
+        blocks.append(_section("*How might we…*\n" + "\n".join(f"• {t.show(o.how_might_we, 250)}"
+                                                              for o in r.opportunities[:8])))
+    for i, a in enumerate(r.action_items[:MAX_ACTIONS]):
+        decided = v.decisions.get(f"action:{i}")
+        if decided:
+            blocks.append(_context(f"{'✅ Accepted' if decided == 'accepted' else '✖️ Dismissed'}: {t.show(a.text, 200)}"))
+            continue
+        blocks.append(_section(f"📝 *Draft action item*: {t.show(a.text, 250)}"))
+        blocks.append({"type": "actions", "block_id": f"synth_action:{v.id}:{i}", "elements": [
+            _button(ids.SYNTH_ACCEPT, "Accept…", f"{v.id}:{i}", "primary"),
+            _button(ids.SYNTH_DISMISS, "Dismiss", f"{v.id}:{i}")]})
+    for g in r.guides[:MAX_GUIDES]:
+        pain = v.pains.get(g.pain_point_id, ("", None, ""))[0]
+        questions = "\n".join(f"{n}. {t.show(q, 200)}" for n, q in enumerate(g.questions, 1))
+        blocks.append(_section(f"🔎 *Interview guide* for #{g.pain_point_id} {t.show(pain, 120)}\n{questions}"))
+    blocks.append(_context(f"{plural(len(r.clusters), 'merge')} · {plural(len(r.opportunities), 'idea')} · "
+                           "`/journey export json` has the whole synthesis; `/journey validate` turns the top pain "
+                           "points into interviews."))
+    return _message(f"Synthesis of {t.show_plain(v.title, 100)}", blocks[: limits.MESSAGE_BLOCKS])

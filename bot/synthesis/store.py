@@ -1,0 +1,119 @@
+"""Stored syntheses and what people decide about them. Keyword-only, take the session, refuse before changing."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from bot.storage import repo
+from bot.storage.models import ItemKind, Synthesis
+from bot.synthesis.models import SynthesisResult
+from bot.workshop import NO_WORKSHOP, Refusal, is_facilitator_of
+
+
+@dataclass(frozen=True)
+class SynthesisView:
+    id: int
+    workshop_id: int
+    title: str
+    result: SynthesisResult
+    undone: frozenset[int]
+    decisions: dict[str, str]
+    pains: dict[int, tuple[str, str | None, str]]  # item id → (text, department, stage)
+
+
+def workshop_for_synthesis(*, session: Session, team_id: str, channel_id: str, user_id: str):
+    ws = repo.latest_workshop(session=session, team_id=team_id, channel_id=channel_id)
+    if ws is None:
+        raise Refusal(NO_WORKSHOP)
+    if not is_facilitator_of(session=session, team_id=team_id, workshop_id=ws.id, user_id=user_id):
+        raise Refusal("Only a facilitator can run the synthesis. Nothing was changed.")
+    return ws
+
+
+def set_ai(*, session: Session, team_id: str, channel_id: str, user_id: str, enabled: bool) -> None:
+    ws = workshop_for_synthesis(session=session, team_id=team_id, channel_id=channel_id, user_id=user_id)
+    ws.ai_enabled = enabled
+    session.add(ws)
+
+
+def save(*, session: Session, team_id: str, workshop_id: int, user_id: str, result: SynthesisResult,
+         now: datetime) -> Synthesis:
+    row = Synthesis(team_id=team_id, workshop_id=workshop_id, source=result.source, model=result.model,
+                    prompts=json.dumps(result.prompts), note=result.note, result=result.model_dump_json(),
+                    created_by=user_id, created_at=now)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def record_posted(*, session: Session, team_id: str, synthesis_id: int, channel_id: str, ts: str) -> None:
+    row = _row(session, team_id, synthesis_id)
+    row.channel_id, row.message_ts = channel_id, ts
+    session.add(row)
+
+
+def _row(session: Session, team_id: str, synthesis_id: int) -> Synthesis:
+    row = session.exec(select(Synthesis).where(Synthesis.team_id == team_id, Synthesis.id == synthesis_id)).first()
+    if row is None:
+        raise Refusal("That synthesis doesn't exist (any more).")
+    return row
+
+
+def view(*, session: Session, team_id: str, synthesis_id: int) -> SynthesisView:
+    row = _row(session, team_id, synthesis_id)
+    ws = repo.workshop(session=session, team_id=team_id, workshop_id=row.workshop_id)
+    stages = {s.id: s.name for s in repo.stages(session=session, team_id=team_id, workshop_id=row.workshop_id)}
+    pains = {i.id: (i.text, i.department, stages.get(i.stage_id, ""))
+             for i in repo.items(session=session, team_id=team_id, workshop_id=row.workshop_id)
+             if i.kind == ItemKind.PAIN_POINT}
+    return SynthesisView(row.id, row.workshop_id, ws.title if ws else "", SynthesisResult.model_validate_json(row.result),
+                         frozenset(json.loads(row.undone)), json.loads(row.decisions), pains)
+
+
+def undo_merge(*, session: Session, team_id: str, user_id: str, synthesis_id: int, index: int) -> Synthesis:
+    row = _row(session, team_id, synthesis_id)
+    _require_facilitator(session, row, user_id)
+    undone = set(json.loads(row.undone)) ^ {index}  # a second click merges them again
+    row.undone = json.dumps(sorted(undone))
+    session.add(row)
+    return row
+
+
+def decide(*, session: Session, team_id: str, user_id: str, synthesis_id: int, key: str, decision: str) -> Synthesis:
+    row = _row(session, team_id, synthesis_id)
+    _require_facilitator(session, row, user_id)
+    decisions = json.loads(row.decisions)
+    decisions[key] = decision
+    row.decisions = json.dumps(decisions)
+    session.add(row)
+    return row
+
+
+def _require_facilitator(session: Session, row: Synthesis, user_id: str) -> None:
+    if not is_facilitator_of(session=session, team_id=row.team_id, workshop_id=row.workshop_id, user_id=user_id):
+        raise Refusal("Only a facilitator can change the synthesis. Nothing was changed.")
+
+
+def latest_for_export(*, session: Session, team_id: str, workshop_id: int) -> dict | None:
+    """The latest synthesis as the export shows it: undone merges left out, decisions alongside."""
+    row = session.exec(select(Synthesis).where(Synthesis.team_id == team_id, Synthesis.workshop_id == workshop_id)
+                       .order_by(Synthesis.id.desc())).first()
+    if row is None:
+        return None
+    result = SynthesisResult.model_validate_json(row.result)
+    undone = set(json.loads(row.undone))
+    decisions = json.loads(row.decisions)
+    return {
+        "id": row.id, "source": row.source, "model": row.model, "prompts": json.loads(row.prompts), "note": row.note,
+        "created_at": row.created_at.isoformat().replace("+00:00", "Z"), "created_by": row.created_by,
+        "clusters": [{**c.model_dump(), "undone": i in undone} for i, c in enumerate(result.clusters)],
+        "stages": [s.model_dump() for s in result.stages],
+        "opportunities": [o.model_dump() for o in result.opportunities],
+        "action_items": [{**a.model_dump(), "decision": decisions.get(f"action:{i}")}
+                         for i, a in enumerate(result.action_items)],
+        "validation_guides": [g.model_dump() for g in result.guides],
+    }
