@@ -689,6 +689,26 @@ def rate_emotion(*, session: Session, team_id: str, user_id: str, stage_id: int,
 CLASSIFIABLE = (ItemKind.TOUCHPOINT, ItemKind.PAIN_POINT, ItemKind.OPPORTUNITY)
 
 
+def file_line(*, session: Session, team_id: str, item_id: int, kind: str, score: int | None, now: datetime) -> str | None:
+    """The model's sorting of an unprefixed line: set its kind (or, for an emotion, make it the author's rating
+    of the stage). Returns what it was filed as, or None if the line is gone or already sorted."""
+    item = repo.item(session=session, team_id=team_id, item_id=item_id)
+    if item is None or item.kind != ItemKind.UNSORTED:
+        return None
+    if kind == "emotion":
+        if score is None or item.stage_id is None:
+            return None
+        ws = repo.workshop(session=session, team_id=team_id, workshop_id=item.workshop_id)
+        _upsert_emotion(session, ws, item.stage_id, item.author, score, item.text, item.department, item.reply_id, now)
+        session.delete(item)
+        return "emotion"
+    if kind not in CLASSIFIABLE:
+        return None
+    item.kind, item.updated_at = kind, now
+    session.add(item)
+    return kind
+
+
 @dataclass(frozen=True)
 class Classified:
     kind: str

@@ -176,15 +176,19 @@ def http_server() -> Iterator[tuple[ServerThread, _Current]]:
         yield server, current
 
 
-@pytest.fixture
-def bot(fake: FakeSlack, tmp_path: Path, clock: Clock, http_server) -> Iterator[Bot]:
-    """The real app behind the real waitress server, talking to the fake Slack over HTTP. Its worker and outbox
-    run inline, so each request's effects are complete when its response arrives."""
+def serve_bot(fake: FakeSlack, tmp_path: Path, clock: Clock, http_server, **settings) -> Iterator[Bot]:
     server, current = http_server
-    app = build_app(make_settings(fake, tmp_path), worker=TaskQueue("work", 0, retry_delays=(0.01, 0.01)),
+    app = build_app(make_settings(fake, tmp_path, **settings), worker=TaskQueue("work", 0, retry_delays=(0.01, 0.01)),
                     outbox=TaskQueue("slack", 0), clock=clock)
     current.app = make_wsgi(app)
     ws = Workspace(fake, SlackSender(server.url + "/slack/events", SECRET))
     yield Bot(app, fake, ws, server.url, clock)
     current.app = None
     assert fake.invalid == [], f"the bot sent Block Kit that Slack would reject: {fake.invalid}"
+
+
+@pytest.fixture
+def bot(fake: FakeSlack, tmp_path: Path, clock: Clock, http_server) -> Iterator[Bot]:
+    """The real app behind the real waitress server, talking to the fake Slack over HTTP. Its worker and outbox
+    run inline, so each request's effects are complete when its response arrives."""
+    yield from serve_bot(fake, tmp_path, clock, http_server)

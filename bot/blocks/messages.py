@@ -273,6 +273,19 @@ def build_classify(unsorted: list[tuple[int, str]]) -> dict:
     return _message("Which kind of answer is this?", blocks)
 
 
+def build_filed_by_model(item_id: int, line: str, kind: str, score: int | None) -> dict:
+    """The model sorted an unprefixed line; its author can correct that with one click."""
+    what = f"an emotion of {score}/5" if kind == "emotion" else f"a *{_KIND_LABELS.get(kind, kind).lower()}*"
+    blocks = [_section(f"I filed “{t.show(line, 200)}” as {what}. If that's wrong, pick what it is:")]
+    if kind != "emotion":
+        blocks.append({
+            "type": "actions", "block_id": f"classify:{item_id}",
+            "elements": [{"type": "button", "action_id": f"{ids.CLASSIFY}_{k}", "text": {"type": "plain_text", "text": label},
+                          "value": str(item_id)} for k, label in _KIND_LABELS.items() if k != kind],
+        })
+    return _message(f"Filed as {kind}", blocks)
+
+
 def build_classified(kind: str, line: str) -> dict:
     return note(f"Filed as *{_KIND_LABELS.get(kind, kind).lower()}*: {t.show(line, 200)}")
 

@@ -11,6 +11,7 @@ from bot import workshop
 from bot.blocks import messages as m
 from bot.handlers.common import whisper
 from bot.services import Services
+from bot.storage import repo
 from bot.slack import error_code
 from slack_sdk.errors import SlackApiError
 
@@ -52,7 +53,7 @@ def _posted(svc: Services, team_id: str, channel: str, event: dict, body: dict) 
             thread_ts=event["thread_ts"], text=t.from_slack(event.get("text", "")), event_id=body.get("event_id"),
             now=svc.clock(),
         )
-    svc.outbox.submit(_follow_up, svc, channel, event, outcome, confirm=True)
+    svc.outbox.submit(_follow_up, svc, team_id, channel, event, outcome, confirm=True)
 
 
 def _changed(svc: Services, team_id: str, channel: str, event: dict, body: dict) -> None:
@@ -65,7 +66,7 @@ def _changed(svc: Services, team_id: str, channel: str, event: dict, body: dict)
             thread_ts=msg["thread_ts"], text=t.from_slack(msg.get("text", "")), event_id=body.get("event_id"),
             now=svc.clock(),
         )
-    svc.outbox.submit(_follow_up, svc, channel, msg, outcome, confirm=False)
+    svc.outbox.submit(_follow_up, svc, team_id, channel, msg, outcome, confirm=False)
 
 
 def _deleted(svc: Services, team_id: str, channel: str, event: dict) -> None:
@@ -76,7 +77,8 @@ def _deleted(svc: Services, team_id: str, channel: str, event: dict) -> None:
         workshop.delete_reply(session=s, team_id=team_id, channel_id=channel, ts=ts)
 
 
-def _follow_up(svc: Services, channel: str, msg: dict, outcome: workshop.ReplyOutcome, *, confirm: bool) -> None:
+def _follow_up(svc: Services, team_id: str, channel: str, msg: dict, outcome: workshop.ReplyOutcome, *,
+               confirm: bool) -> None:
     """Outbox task: the unobtrusive confirmation and any private question for the author."""
     user, thread_ts = msg["user"], msg["thread_ts"]
     if outcome.status == "closed":
@@ -89,11 +91,45 @@ def _follow_up(svc: Services, channel: str, msg: dict, outcome: workshop.ReplyOu
             svc.client.reactions_add(channel=channel, timestamp=msg["ts"], name=CONFIRM_REACTION)
         except SlackApiError as e:  # the answer is stored; a missing tick must not stop the questions below
             log.info("reactions.add failed: %s", error_code(e))
+    unsorted = _sort_with_model(svc, team_id, channel, msg, outcome.unsorted) if outcome.unsorted else []
     for message in (
         m.build_problems(outcome.problems) if outcome.problems else None,
-        m.build_classify(outcome.unsorted) if outcome.unsorted else None,
+        m.build_classify(unsorted) if unsorted else None,
         m.build_department_hint() if outcome.ask_department else None,
     ):
         if message is not None:
             whisper(svc.client, channel=channel, user=user, thread_ts=thread_ts, message=message)
+
+
+
+def _sort_with_model(svc: Services, team_id: str, channel: str, msg: dict,
+                     unsorted: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """With a model enabled for the workshop, sort unprefixed lines instead of asking; tell the author what each
+    became, with one-click correction. Returns the lines still to ask about (the model failed or is off)."""
+    if svc.synthesizer is None:
+        return unsorted
+    from bot.synthesis.model import ModelFailed
+
+    with svc.session() as s:
+        item = repo.item(session=s, team_id=team_id, item_id=unsorted[0][0])
+        ws = repo.workshop(session=s, team_id=team_id, workshop_id=item.workshop_id) if item else None
+        stage = repo.stage(session=s, team_id=team_id, stage_id=item.stage_id) if item and item.stage_id else None
+    if ws is None or not ws.ai_enabled:
+        return unsorted
+    left = []
+    for item_id, line in unsorted:
+        try:
+            kind = svc.synthesizer.classify(stage.name if stage else "", line)
+        except ModelFailed:
+            left.append((item_id, line))
+            continue
+        with svc.session() as s:
+            filed = workshop.file_line(session=s, team_id=ws.team_id, item_id=item_id, kind=kind.kind,
+                                       score=kind.score, now=svc.clock())
+        if filed is None:
+            left.append((item_id, line))
+        else:
+            whisper(svc.client, channel=channel, user=msg["user"],
+                    thread_ts=msg["thread_ts"], message=m.build_filed_by_model(item_id, line, filed, kind.score))
+    return left
 
