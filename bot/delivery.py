@@ -55,7 +55,7 @@ def make_dispatcher(svc: Services, *, name: str | None = None, lease: timedelta 
                 task = followups.get_validation(session=session, team_id=c.team_id, task_id=c.subject_id)
                 if task is None or task.status != "pending":
                     continue
-                entries.append((c.kind, followups.validation_view(session=session, task=task),
+                entries.append((c.kind, followups.validation_view(session=session, task=task, with_guide=True),
                                 now - c.due_at > LATE_AFTER))
         return build_reminders(entries, today) if entries else None
 

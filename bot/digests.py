@@ -18,6 +18,7 @@ from bot import reminders
 from bot.dates import is_working_day, next_working_day
 from bot.storage import repo
 from bot.storage.models import ActionEvent, ActionItem, DigestSubscription, ReminderKind, ValidationTask, Workshop
+from bot.synthesis.store import latest_for_export
 from bot.workshop import Refusal, emotion_average
 
 DIGEST = ReminderKind.DIGEST
@@ -77,6 +78,7 @@ class WorkshopDigest:
     changes: Counter  # what happened since the last digest: created, done, dropped, snoozed, validated…
     validation: Counter
     lowest: tuple[str, float] | None
+    synthesis: str | None = None  # a line about the latest synthesis
 
 
 @dataclass
@@ -117,10 +119,18 @@ def build_digest(*, session: Session, team_id: str, user_id: str, today: date, s
         emotions = repo.emotions(session=session, team_id=team_id, workshop_id=ws.id)
         averages = [(s.name, emotion_average([e.score for e in emotions if e.stage_id == s.id])) for s in stages]
         rated = [(n, a) for n, a in averages if a is not None]
+        syn = latest_for_export(session=session, team_id=team_id, workshop_id=ws.id)
+        syn_line = None
+        if syn:
+            merged = sum(1 for c in syn["clusters"] if not c["undone"])
+            top = next((o["how_might_we"] for o in syn["opportunities"] if o.get("decision") != "dismissed"), None)
+            syn_line = f"{merged} merged pain points" + (f"; top idea: {top}" if top else "")
+            if since is not None and datetime.fromisoformat(syn["created_at"].replace("Z", "+00:00")) > since:
+                changes["synthesis"] += 1
         digests.append(WorkshopDigest(
             id=ws.id, title=ws.title, channel_id=ws.channel_id, status_counts=Counter(a.status for a in actions),
             overdue=overdue, changes=changes, validation=Counter(t.status for t in tasks),
-            lowest=min(rated, key=lambda x: x[1]) if rated else None,
+            lowest=min(rated, key=lambda x: x[1]) if rated else None, synthesis=syn_line,
         ))
     # Workshops with news first, then those with overdue items; the rest are counted, not listed.
     digests.sort(key=lambda w: (not w.changes, not w.overdue, -w.id))

@@ -193,6 +193,7 @@ class ValidationView:
     evidence_customers: int | None
     note: str | None
     workshop_title: str
+    guide: tuple[str, ...] = ()  # the interview guide the reminders link to
 
 
 def _normalised(text: str) -> str:
@@ -206,13 +207,19 @@ def get_validation(*, session: Session, team_id: str, task_id: int):
                                                      ValidationTask.id == task_id)).first()
 
 
-def validation_view(*, session: Session, task) -> ValidationView:
+def validation_view(*, session: Session, task, with_guide: bool = False) -> ValidationView:
     pain = repo.item(session=session, team_id=task.team_id, item_id=task.pain_point_id)
     stages = {s.id: s.name for s in repo.stages(session=session, team_id=task.team_id, workshop_id=task.workshop_id)}
     ws = repo.workshop(session=session, team_id=task.team_id, workshop_id=task.workshop_id)
-    return ValidationView(task.id, task.pain_point_id, pain.text if pain else "", stages.get(pain.stage_id, "") if pain
-                          else "", task.owner, task.due, task.customers, task.status, task.evidence_customers,
-                          task.note, ws.title if ws else "")
+    pain_text, stage = (pain.text, stages.get(pain.stage_id, "")) if pain else ("", "")
+    guide = ()
+    if with_guide and task.status == "pending":
+        from bot.synthesis.store import guide_for
+
+        guide = tuple(guide_for(session=session, team_id=task.team_id, workshop_id=task.workshop_id,
+                                pain_point_id=task.pain_point_id, pain=pain_text, stage=stage))
+    return ValidationView(task.id, task.pain_point_id, pain_text, stage, task.owner, task.due, task.customers,
+                          task.status, task.evidence_customers, task.note, ws.title if ws else "", guide)
 
 
 def create_validation_tasks(

@@ -28,6 +28,7 @@ class FakeOpenAI:
         self.headers: list[dict] = []
         self.script: dict[str, list] = {}
         self.answers: dict[str, object] = {}
+        self.structured_outputs = True  # False: refuse json_schema with a 400, as servers without it do
         self._lock = threading.Lock()
 
     def start(self) -> FakeOpenAI:
@@ -64,7 +65,13 @@ class FakeOpenAI:
         self._server.server_close()
 
     def answer(self, path: str, body: dict, headers: dict) -> tuple[int, dict, dict]:
-        schema = (body.get("response_format") or {}).get("json_schema", {}).get("name", "")
+        fmt = body.get("response_format") or {}
+        if fmt.get("type") == "json_schema" and not self.structured_outputs:
+            return 400, {}, {"error": {"message": "response_format json_schema is not supported", "type": "invalid"}}
+        schema = fmt.get("json_schema", {}).get("name", "")
+        if not schema and fmt.get("type") == "json_object":  # JSON mode: the schema's name is in the prompt
+            system = body["messages"][0]["content"]
+            schema = next((name for name in self.answers if f'"title": "{name}"' in system), "")
         with self._lock:
             self.requests.append(body)
             self.headers.append(headers)

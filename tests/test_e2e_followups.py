@@ -153,6 +153,7 @@ def test_validation_reminders_carry_the_outcome_buttons(bot):
     (dm,) = bot.fake.dm_messages(ANA)
     text = json.dumps(dm.blocks, ensure_ascii=False)
     assert "Customer validation" in text and "Confirmed" in text and "Not confirmed" in text
+    assert "Interview guide" in text and "What, if anything, got in your way there?" in text
     assert dm.metadata["event_type"] == "journey_reminder"
 
 

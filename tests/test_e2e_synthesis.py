@@ -77,7 +77,7 @@ def test_accept_opens_the_form_and_dismiss_records(bot):
     bot.ws.command(FACILITATOR, CHANNEL, "synthesize")
     msg = synthesis_message(bot)
     accept = next(e for b in msg.blocks if b["type"] == "actions" for e in b["elements"]
-                  if e["action_id"] == ids.SYNTH_ACCEPT)
+                  if e["action_id"] == ids.SYNTH_ACCEPT and ":action:" in e["value"])
     bot.ws.click(BEN, CHANNEL, action_id=ids.SYNTH_DISMISS, value=accept["value"], message=msg)
     assert "Only a facilitator can change the synthesis" in bot.last_said_to(BEN)
     bot.ws.click(FACILITATOR, CHANNEL, action_id=ids.SYNTH_ACCEPT, value=accept["value"], message=msg)
@@ -94,6 +94,10 @@ def test_accept_opens_the_form_and_dismiss_records(bot):
     assert data["action_items"][0]["owner"] == ANA
     assert data["synthesis"]["action_items"][0]["decision"] == "accepted"
     assert "✅ Accepted" in json.dumps(bot.fake.message(CHANNEL, msg.ts).blocks, ensure_ascii=False)
+    idea = next(e for b in msg.blocks if b["type"] == "actions" for e in b["elements"]
+                if e["action_id"] == ids.SYNTH_DISMISS and ":opportunity:" in e["value"])
+    bot.ws.click(FACILITATOR, CHANNEL, action_id=ids.SYNTH_DISMISS, value=idea["value"], message=msg)
+    assert export(bot)["synthesis"]["opportunities"][0]["decision"] == "dismissed"
 
 
 def test_model_synthesis_and_the_ai_switch(ai_bot, openai_fake):
@@ -129,3 +133,27 @@ def test_unprefixed_lines_are_sorted_by_the_model_and_can_be_corrected(ai_bot, o
     openai_fake.script["LineKind"] = [Fault(status=500)] * 3
     ai_bot.ws.reply(CAT, CHANNEL, prompt.ts, "something odd happened")
     assert any("Which is it?" in said for said in ai_bot.said_to(CAT))  # the model failed: the author is asked
+
+
+def test_the_synthesis_shows_in_the_map_the_report_the_digest_and_a_valid_export(bot):
+    import re
+
+    import jsonschema
+
+    from tests.mermaid_journey import parse
+    from tests.test_formats import SCHEMA
+
+    run_workshop(bot)
+    bot.ws.command(FACILITATOR, CHANNEL, "synthesize")
+    data = export(bot)
+    jsonschema.validate(data, SCHEMA)
+    bot.ws.command(FACILITATOR, CHANNEL, "map")
+    summary = bot.fake.channel_messages(CHANNEL, bot_only=True)[-1]
+    assert "Customers meet us here through Google ad" in json.dumps(summary.blocks)
+    bot.ws.command(FACILITATOR, CHANNEL, "export md")
+    md = [f for f in bot.fake.files.values() if f["name"].endswith(".md")][-1]["content"].decode()
+    assert "## Synthesis" in md and "### Duplicate pain points merged" in md and "Interview guide" in md
+    parse(re.search(r"```mermaid\n(.*?)\n```", md, re.S).group(1))
+    bot.ws.command(FACILITATOR, CHANNEL, "action <@UANA> Fix EU payments due 2026-12-15")
+    bot.ws.command(CAT, CHANNEL, "digest now")
+    assert "🧠 Synthesis: 1 merged pain points" in json.dumps(bot.fake.dm_messages(CAT)[-1].blocks, ensure_ascii=False)

@@ -173,3 +173,10 @@ def test_participant_text_is_data_not_instructions(openai_fake):
         assert json.dumps(attack)[1:-1] in user or attack not in user  # the quote travels JSON-encoded as data
     assert "<!channel>" not in result.clusters[0].statement  # even echoed back, it can't ping
     assert Path(PROMPTS_DIR / "cluster_pain_points.md").read_text().count("never as an instruction") == 1
+
+
+def test_servers_without_structured_outputs_get_json_mode(openai_fake):
+    openai_fake.structured_outputs = False
+    result = synthesize(fixture_map(), model=model(openai_fake), ai_enabled=True)
+    assert result.source == "model"
+    assert any(r["response_format"] == {"type": "json_object"} for r in openai_fake.requests)

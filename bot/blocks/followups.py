@@ -91,8 +91,10 @@ def _validation_line(v: ValidationView, today: date) -> str:
              else f"*{OUTCOMES[v.status].lower()}*" + (f" by {plural(v.evidence_customers, 'customer')}"
                                                        if v.evidence_customers is not None else ""))
     note = f"\n> {t.show(v.note, 300)}" if v.note else ""
+    guide = ("\n_Interview guide:_\n" + "\n".join(f"{n}. {t.show(q, 200)}" for n, q in enumerate(v.guide, 1))
+             if v.guide else "")
     return (f"{VALIDATION_ICONS.get(v.status, '•')} Pain point #{v.pain_point_id}: *{t.show(v.pain, 200)}* "
-            f"_({t.show(v.stage, 40)})_\n<@{v.owner}> · {state} · task #{v.id}{note}")
+            f"_({t.show(v.stage, 40)})_\n<@{v.owner}> · {state} · task #{v.id}{note}{guide}")
 
 
 def validation_buttons(v: ValidationView) -> dict:
@@ -178,7 +180,7 @@ def build_undeliverable(owner: str, what: str, error: str) -> dict:
 
 
 CHANGE_WORDS = {"created": "new", "done": "done", "dropped": "dropped", "snoozed": "snoozed", "reopened": "reopened",
-                "validated": "validation answers"}
+                "validated": "validation answers", "synthesis": "new synthesis"}
 
 
 def digest_blocks(d: Digest, today: date) -> list[dict]:
@@ -202,6 +204,8 @@ def digest_blocks(d: Digest, today: date) -> list[dict]:
                          + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(w.validation.items())) + ")")
         if w.lowest:
             lines.append(f"Lowest emotion: *{t.show(w.lowest[0], 60)}* {w.lowest[1]:.1f}/5")
+        if w.synthesis:
+            lines.append(f"🧠 Synthesis: {t.show(w.synthesis, 250)}")
         blocks.append(_section("\n".join(lines)))
     if d.more:
         blocks.append(_context(f"+{d.more} more workshops; `/journey digest follow #channel` narrows this down."))

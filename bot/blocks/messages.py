@@ -486,6 +486,7 @@ def build_map_summary(data: dict, fmt: str = "png") -> dict:
         _section(f"*Objective:* {objectives}\n*Persona:* {personas}"),
         {"type": "divider"},
     ]
+    synthesis = {s_["stage"]: s_["summary"] for s_ in ((data.get("synthesis") or {}).get("stages") or [])}
     for st in data["stages"][:MAX_SUMMARY_STAGES]:
         avg = st["emotion_average"]
         emo = f"{emotion_face(avg)} {avg:.1f}/5" if avg is not None else "no emotion ratings"
@@ -495,7 +496,8 @@ def build_map_summary(data: dict, fmt: str = "png") -> dict:
         ]
         more = len(st["pain_points"]) - MAX_SUMMARY_PAINS
         pain_text = "; ".join(pains) + (f" (+{more} more)" if more > 0 else "") if pains else "no pain points"
-        blocks.append(_section(f"*{t.show(st['name'], 60)}* · {emo}\n{pain_text}"))
+        summary = f"\n_{t.show(synthesis[st['name']], 300)}_" if st["name"] in synthesis else ""
+        blocks.append(_section(f"*{t.show(st['name'], 60)}* · {emo}\n{pain_text}{summary}"))
     extra = len(data["stages"]) - MAX_SUMMARY_STAGES
     if extra > 0:
         blocks.append(_context(f"+{extra} more stages in the picture"))

@@ -61,8 +61,8 @@ def build_new_workshop_modal(*, channel_id: str, templates: dict[str, Template])
 
 
 def build_action_modal(*, channel_id: str, owner: str | None, pain_points: list[tuple[int, str]], text: str = "",
-                       pain_point: int | None = None, suggestion: tuple[int, int] | None = None) -> dict:
-    """`suggestion`: (synthesis id, draft index) when accepting a draft action item from a synthesis."""
+                       pain_point: int | None = None, suggestion: tuple[int, str] | None = None) -> dict:
+    """`suggestion`: (synthesis id, "action:<i>" or "opportunity:<i>") when accepting one from a synthesis."""
     owner_element = {"type": "users_select", "action_id": ids.ACTION_OWNER_INPUT,
                      "placeholder": {"type": "plain_text", "text": "Who owns it?"}}
     if owner:

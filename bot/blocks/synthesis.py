@@ -8,7 +8,7 @@ from bot.blocks import limits
 from bot.blocks.messages import _context, _header, _message, _section, note, plural
 from bot.synthesis.store import SynthesisView
 
-MAX_CLUSTERS, MAX_ACTIONS, MAX_GUIDES = 10, 5, 3
+MAX_CLUSTERS, MAX_SUGGESTIONS, MAX_GUIDES = 10, 4, 3
 
 
 def build_working(title: str) -> dict:
@@ -55,18 +55,18 @@ def build_synthesis(v: SynthesisView) -> dict:
                    + (f"\n      ⚖️ _{t.show(s.disagreement, 200)}_" if s.disagreement else "") for s in r.stages]
     if stage_lines:
         blocks.append(_section("*Stage by stage*\n" + "\n".join(stage_lines)))
-    if r.opportunities:
-        blocks.append(_section("*How might we…*\n" + "\n".join(f"• {t.show(o.how_might_we, 250)}"
-                                                              for o in r.opportunities[:8])))
-    for i, a in enumerate(r.action_items[:MAX_ACTIONS]):
-        decided = v.decisions.get(f"action:{i}")
+    suggestions = [("opportunity", i, "💡 *How might we*", o.how_might_we) for i, o in enumerate(r.opportunities)]
+    suggestions += [("action", i, "📝 *Draft action item*", a.text) for i, a in enumerate(r.action_items)]
+    for kind, i, label, text in [s_ for s_ in suggestions if s_[0] == "opportunity"][:MAX_SUGGESTIONS] + \
+            [s_ for s_ in suggestions if s_[0] == "action"][:MAX_SUGGESTIONS]:
+        decided = v.decisions.get(f"{kind}:{i}")
         if decided:
-            blocks.append(_context(f"{'✅ Accepted' if decided == 'accepted' else '✖️ Dismissed'}: {t.show(a.text, 200)}"))
+            blocks.append(_context(f"{'✅ Accepted' if decided == 'accepted' else '✖️ Dismissed'}: {t.show(text, 200)}"))
             continue
-        blocks.append(_section(f"📝 *Draft action item*: {t.show(a.text, 250)}"))
-        blocks.append({"type": "actions", "block_id": f"synth_action:{v.id}:{i}", "elements": [
-            _button(ids.SYNTH_ACCEPT, "Accept…", f"{v.id}:{i}", "primary"),
-            _button(ids.SYNTH_DISMISS, "Dismiss", f"{v.id}:{i}")]})
+        blocks.append(_section(f"{label}: {t.show(text, 250)}"))
+        blocks.append({"type": "actions", "block_id": f"synth_{kind}:{v.id}:{i}", "elements": [
+            _button(ids.SYNTH_ACCEPT, "Accept…", f"{v.id}:{kind}:{i}", "primary"),
+            _button(ids.SYNTH_DISMISS, "Dismiss", f"{v.id}:{kind}:{i}")]})
     for g in r.guides[:MAX_GUIDES]:
         pain = v.pains.get(g.pain_point_id, ("", None, ""))[0]
         questions = "\n".join(f"{n}. {t.show(q, 200)}" for n, q in enumerate(g.questions, 1))

@@ -136,11 +136,11 @@ def _validation_outcome(svc: Services, body: dict, action: dict, respond: Respon
 
 
 def _synth_change(svc: Services, body: dict, action: dict, respond: Respond, change) -> None:
-    synthesis_id, _, index = action.get("value", "").partition(":")
+    synthesis_id, _, key = action.get("value", "").partition(":")  # "<id>:<index>" or "<id>:<kind>:<index>"
     team_id = _team(body)
     try:
         with svc.session() as s:
-            change(s, team_id, body["user"]["id"], int(synthesis_id), int(index))
+            change(s, team_id, body["user"]["id"], int(synthesis_id), key)
     except workshop.Refusal as r:
         svc.outbox.submit(ephemeral, respond, m.note(str(r)))
         return
@@ -148,25 +148,30 @@ def _synth_change(svc: Services, body: dict, action: dict, respond: Respond, cha
 
 
 def _synth_undo(svc: Services, body: dict, action: dict, respond: Respond) -> None:
-    _synth_change(svc, body, action, respond, lambda s, team, user, sid, i: synthesis_store.undo_merge(
-        session=s, team_id=team, user_id=user, synthesis_id=sid, index=i))
+    _synth_change(svc, body, action, respond, lambda s, team, user, sid, key: synthesis_store.undo_merge(
+        session=s, team_id=team, user_id=user, synthesis_id=sid, index=int(key)))
 
 
 def _synth_dismiss(svc: Services, body: dict, action: dict, respond: Respond) -> None:
-    _synth_change(svc, body, action, respond, lambda s, team, user, sid, i: synthesis_store.decide(
-        session=s, team_id=team, user_id=user, synthesis_id=sid, key=f"action:{i}", decision="dismissed"))
+    _synth_change(svc, body, action, respond, lambda s, team, user, sid, key: synthesis_store.decide(
+        session=s, team_id=team, user_id=user, synthesis_id=sid, key=key, decision="dismissed"))
 
 
 def _synth_accept(svc: Services, body: dict, action: dict, respond: Respond) -> None:
     """Accepting opens the action item form with the draft filled in; submitting it creates the item."""
-    synthesis_id, _, index = action.get("value", "").partition(":")
+    synthesis_id, kind, index = action.get("value", "").split(":")
     team_id, channel_id = _team(body), (body.get("channel") or {}).get("id")
     with svc.session() as s:
         v = synthesis_store.view(session=s, team_id=team_id, synthesis_id=int(synthesis_id))
-        draft = v.result.action_items[int(index)]
+        if kind == "opportunity":
+            o = v.result.opportunities[int(index)]
+            text, pain = f"Explore: {o.how_might_we}", o.pain_point_id
+        else:
+            a = v.result.action_items[int(index)]
+            text, pain = a.text, a.pain_point_id
         pains = pain_point_choices(session=s, team_id=team_id, channel_id=channel_id)
-    modal = build_action_modal(channel_id=channel_id, owner=None, pain_points=pains, text=draft.text,
-                               pain_point=draft.pain_point_id, suggestion=(int(synthesis_id), int(index)))
+    modal = build_action_modal(channel_id=channel_id, owner=None, pain_points=pains, text=text, pain_point=pain,
+                               suggestion=(int(synthesis_id), f"{kind}:{index}"))
     svc.outbox.submit(svc.client.views_open, trigger_id=body["trigger_id"], view=modal,
                       on_error=lambda _e: ephemeral(respond, m.build_sorry()))
 

@@ -89,7 +89,7 @@ def register_action_form(app: App, svc: Services) -> None:
                 suggestion = json.loads(view.get("private_metadata") or "{}").get("suggestion")
                 if suggestion:  # accepted from a synthesis: the draft shows as accepted
                     synthesis_store.decide(session=s, team_id=team_id, user_id=user_id, synthesis_id=suggestion[0],
-                                           key=f"action:{suggestion[1]}", decision="accepted")
+                                           key=suggestion[1], decision="accepted")
         except workshop.Refusal as r:
             ack(response_action="errors", errors={ids.ACTION_TEXT_BLOCK: m.plain_error(str(r))})
             return

@@ -234,6 +234,27 @@ def export_markdown(data: dict) -> bytes:
             votes = str(i["votes"]) if "votes" in i else ""
             out.append(f"| {lane} | {_md(i['text'])} | {votes} | {_md(i['department'] or '—', 60)} |")
         out.append("")
+    syn = data.get("synthesis")
+    if syn:
+        made = f"the model {syn['model']}" if syn["source"] == "model" else "the basic synthesis (no model)"
+        out += ["## Synthesis", "", f"*Made by {made}; prompts {', '.join(syn['prompts'])}.*", ""]
+        merged = [c for c in syn["clusters"] if not c["undone"]]
+        if merged:
+            out += ["### Duplicate pain points merged", ""]
+            out += [f"- **{_md(c['statement'], 200)}** ({len(c['item_ids'])} lines: "
+                    + ", ".join(f"#{i}" for i in c["item_ids"]) + ")" for c in merged] + [""]
+        if syn["stages"]:
+            out += ["### Stage by stage", ""]
+            for s_ in syn["stages"]:
+                out.append(f"- **{_md(s_['stage'], 60)}**: {_md(s_['summary'], 600)}"
+                           + (f" *Departments disagree: {_md(s_['disagreement'], 200)}*" if s_["disagreement"] else ""))
+            out.append("")
+        ideas = [o for o in syn["opportunities"] if o.get("decision") != "dismissed"]
+        if ideas:
+            out += ["### How might we…", ""] + [f"- {_md(o['how_might_we'], 300)}" for o in ideas] + [""]
+        for g in syn["validation_guides"]:
+            out += [f"### Interview guide for pain point #{g['pain_point_id']}", ""]
+            out += [f"{n}. {_md(q, 300)}" for n, q in enumerate(g["questions"], 1)] + [""]
     if data["participants"]:
         out += ["## Participants", "", "| Person | Department | Contributions |", "| --- | --- | ---: |"]
         out += [f"| {p['user']} | {_md(p['department'] or '—', 60)} | {p['contributions']} |"

@@ -100,12 +100,14 @@ def synthesize(data: dict, *, note: str | None = None) -> SynthesisResult:
                                  f"“{_short(p['text'])}”?", pain_point_id=p["id"]) for p, stage in top]
     actions = [DraftAction(text=f"Find the cause of “{_short(p['text'])}” ({stage}) and propose a fix",
                            pain_point_id=p["id"]) for p, stage in top]
-    bank = _questions()
-    guides = [ValidationGuide(pain_point_id=p["id"],
-                              questions=[q.format(pain=_short(p["text"]), stage=stage) for q in bank[:4]])
-              for p, stage in top[:3]]
+    guides = [ValidationGuide(pain_point_id=p["id"], questions=guide(p["text"], stage)) for p, stage in top[:3]]
     return SynthesisResult(source="basic", prompts=["validation_questions@1"], note=note, clusters=clusters,
                            stages=stages, opportunities=opportunities, action_items=actions, guides=guides)
+
+
+def guide(pain: str, stage: str) -> list[str]:
+    """Four open questions from the question bank, about this pain point at this stage."""
+    return [q.format(pain=_short(pain), stage=stage) for q in _questions()[:4]]
 
 
 def _short(text: str, limit: int = 120) -> str:

@@ -49,13 +49,21 @@ class ModelSynthesizer:
         ]
         import openai
 
+        response_format = {"type": "json_schema", "json_schema": {"name": prompt.output.__name__, "schema": schema}}
         for attempt in (1, 2):
             try:
-                response = self.client.chat.completions.create(
-                    model=self.model, messages=messages, temperature=0.2,
-                    response_format={"type": "json_schema",
-                                     "json_schema": {"name": prompt.output.__name__, "schema": schema}},
-                )
+                try:
+                    response = self.client.chat.completions.create(
+                        model=self.model, messages=messages, temperature=0.2, response_format=response_format)
+                except openai.BadRequestError:
+                    if response_format["type"] != "json_schema":
+                        raise
+                    # A server without structured outputs (older vLLM, Ollama…): plain JSON mode, schema in words.
+                    response_format = {"type": "json_object"}
+                    messages[0] = {"role": "system", "content": f"{messages[0]['content']}\n\nJSON schema:\n"
+                                                                f"{json.dumps(schema)}"}
+                    response = self.client.chat.completions.create(
+                        model=self.model, messages=messages, temperature=0.2, response_format=response_format)
             except openai.APITimeoutError:
                 raise ModelFailed("the model took too long to answer") from None
             except openai.RateLimitError:

@@ -112,8 +112,23 @@ def latest_for_export(*, session: Session, team_id: str, workshop_id: int) -> di
         "created_at": row.created_at.isoformat().replace("+00:00", "Z"), "created_by": row.created_by,
         "clusters": [{**c.model_dump(), "undone": i in undone} for i, c in enumerate(result.clusters)],
         "stages": [s.model_dump() for s in result.stages],
-        "opportunities": [o.model_dump() for o in result.opportunities],
+        "opportunities": [{**o.model_dump(), "decision": decisions.get(f"opportunity:{i}")}
+                          for i, o in enumerate(result.opportunities)],
         "action_items": [{**a.model_dump(), "decision": decisions.get(f"action:{i}")}
                          for i, a in enumerate(result.action_items)],
         "validation_guides": [g.model_dump() for g in result.guides],
     }
+
+
+def guide_for(*, session: Session, team_id: str, workshop_id: int, pain_point_id: int, pain: str,
+              stage: str) -> list[str]:
+    """The interview guide for a pain point: the latest synthesis's, else one from the question bank."""
+    row = session.exec(select(Synthesis).where(Synthesis.team_id == team_id, Synthesis.workshop_id == workshop_id)
+                       .order_by(Synthesis.id.desc())).first()
+    if row is not None:
+        for g in SynthesisResult.model_validate_json(row.result).guides:
+            if g.pain_point_id == pain_point_id:
+                return g.questions
+    from bot.synthesis.basic import guide
+
+    return guide(pain, stage)
