@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.ack_latency
 	$(BIN)/python -m bench.render_map
 	$(BIN)/python -m bench.reminders
+	$(BIN)/python -m bench.synthesis
 
 clean:
 	rm -rf $(VENV) .pytest_cache
