@@ -15,7 +15,7 @@ from bot.workshop import BallotPage, Closed, PromptView, Rated, ReplyOutcome, St
 USAGE = (
     "Usage: `/journey new <title>` · `status` · `next` · `dept <department>` · `stages A, B, C` · `vote` · `map` · "
     "`export json|csv|md` · `action @owner <what> due <date>` · `actions` · `validate` · `nudge` · `digest` · "
-    "`templates` · `close` · `help`"
+    "`synthesize` · `ai off|on` · `templates` · `close` · `help`"
 )
 
 HELP_LINES = [
@@ -36,6 +36,8 @@ HELP_LINES = [
      "Facilitator: check the top pain points with real customers; owners record what they heard."),
     ("`/journey nudge [after 2h | off]`", "Facilitator: privately nudge who hasn't answered, now or each step."),
     ("`/journey digest subscribe [daily|weekly] [@someone]`", "Action-item digests by DM; also `unsubscribe`, `now`, `follow #channel`."),
+    ("`/journey synthesize`", "Facilitator: merge duplicate pain points, summarise stages, draft ideas and interview guides."),
+    ("`/journey ai off|on`", "Facilitator: keep this workshop's answers away from any model (basic synthesis only)."),
     ("`/journey close`", "Facilitator: end the workshop (a review reminder follows in 90 days)."),
     ("`/journey help`", "This help."),
 ]
