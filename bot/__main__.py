@@ -1,6 +1,8 @@
 """Entry point: the only place that reads the environment and starts anything.
 
-    python -m bot            Socket Mode when SLACK_APP_TOKEN is set, else HTTP mode
+    python -m bot            the sandbox when SLACK_BOT_TOKEN is not set; else Socket Mode when SLACK_APP_TOKEN is
+                             set, else HTTP mode
+    python -m bot sandbox    the bot against a local Slack-like page in the browser (no Slack workspace needed)
     python -m bot serve      HTTP mode: POST /slack/events on $PORT (waitress)
     python -m bot socket     Socket Mode
     python -m bot clock      only the reminder clock (beside a `serve` process; both may run the clock safely)
@@ -15,7 +17,7 @@ import logging
 import signal
 import sys
 
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 
@@ -80,6 +82,45 @@ def _drain(app, clock=None) -> None:
         clock.shutdown(wait=True)  # a reminder being sent is finished, not cut off
     services.worker.shutdown()
     services.outbox.shutdown()
+
+
+def sandbox(settings: Settings) -> None:
+    """The whole bot, unchanged in HTTP mode, against the local Slack-like page."""
+    import secrets
+
+    from bot.app import build_app
+    from bot.sandbox.fake_slack import BOT_TOKEN, FakeSlack
+    from bot.sandbox.sender import SlackSender, Workspace
+    from bot.sandbox.workspace import Sandbox
+    from bot.server import ServerThread, make_wsgi
+
+    fake = FakeSlack()
+    fake.start(host="127.0.0.1" if settings.host == "0.0.0.0" else settings.host, port=settings.port)
+    secret = secrets.token_hex(16)
+    database = settings.database_url
+    if "database_url" not in settings.model_fields_set:  # never mix a pretend workspace into a real one's data
+        database = "sqlite:///data/sandbox.db"
+    bot_settings = settings.model_copy(update={
+        "slack_bot_token": SecretStr(BOT_TOKEN), "slack_signing_secret": SecretStr(secret),
+        "slack_api_url": fake.api_url, "database_url": database})
+    app = build_app(bot_settings)
+    server = ServerThread(make_wsgi(app), host="127.0.0.1", port=0, threads=settings.http_threads).__enter__()
+    page = Sandbox(fake, Workspace(fake, SlackSender(server.url + "/slack/events", secret)))
+    page.seed()
+    from bot.app import services_of
+
+    services = services_of(app)
+    page.introduce_people(settle=lambda: services.worker.join(10) and services.outbox.join(10))
+    clock = _start_clock(bot_settings, app)
+    print(f"Journey Workshop sandbox: open {fake.url}/ in your browser (Ctrl-C stops it)", flush=True)
+    log.info("Sandbox page on %s, the bot on %s, database %s", fake.url, server.url, database)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        signal.pause()
+    finally:
+        _drain(app, clock)
+        server.stop()
+        fake.stop()
 
 
 def clock(settings: Settings) -> None:
@@ -163,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("serve", help="HTTP mode: POST /slack/events on $PORT")
     sub.add_parser("socket", help="Socket Mode")
     sub.add_parser("clock", help="only the reminder clock")
+    sub.add_parser("sandbox", help="the bot against a local Slack-like page in the browser")
     ex = sub.add_parser("export", help="write a workshop's export to a file or stdout")
     ex.add_argument("workshop", type=int, help="the workshop number (`/journey status` shows it)")
     ex.add_argument("--format", choices=["json", "csv", "md"], default="json")
@@ -181,10 +223,15 @@ def main(argv: list[str] | None = None) -> int:
         logging.basicConfig(
             level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
         )
+        for chatty in ("alembic", "apscheduler"):  # a line per migration step and per clock tick is noise
+            logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLogger().level))
         mode = args.mode or "run"
         if mode == "run":
-            mode = "socket" if settings.secret("slack_app_token") else "serve"
-        {"serve": serve, "socket": socket, "clock": clock}[mode](settings)
+            if not settings.secret("slack_bot_token"):
+                mode = "sandbox"
+            else:
+                mode = "socket" if settings.secret("slack_app_token") else "serve"
+        {"serve": serve, "socket": socket, "clock": clock, "sandbox": sandbox}[mode](settings)
     except ConfigError as e:
         print(f"journey-bot: {e}", file=sys.stderr)
         return 2

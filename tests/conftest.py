@@ -192,3 +192,11 @@ def bot(fake: FakeSlack, tmp_path: Path, clock: Clock, http_server) -> Iterator[
     """The real app behind the real waitress server, talking to the fake Slack over HTTP. Its worker and outbox
     run inline, so each request's effects are complete when its response arrives."""
     yield from serve_bot(fake, tmp_path, clock, http_server)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so fixtures can tell a failed test (and save a screenshot)."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report

@@ -27,7 +27,7 @@ def run_bot(args: list[str], env: dict, cwd: Path, **kw) -> subprocess.Popen:
 @pytest.mark.parametrize(
     ("args", "env", "says"),
     [
-        ([], {}, "Missing SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET"),
+        (["serve"], {}, "Missing SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET"),
         (["serve"], {"SLACK_BOT_TOKEN": "xoxb-1"}, "Missing SLACK_SIGNING_SECRET"),
         (["socket"], {"SLACK_BOT_TOKEN": "xoxb-1"}, "Missing SLACK_APP_TOKEN"),
         (["serve"], {"SLACK_BOT_TOKEN": "xapp-1", "SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN should start with xoxb-"),
@@ -97,3 +97,24 @@ def test_export_from_the_command_line(tmp_path):
     proc = run_bot(["export", "999"], {"DATABASE_URL": db}, tmp_path)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 2 and "There's no workshop 999" in err and err.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_with_no_slack_token_the_run_command_starts_the_sandbox(tmp_path):
+    import json
+
+    proc = run_bot([], {"PORT": "0"}, tmp_path)
+    try:
+        line = ""
+        deadline = time.time() + 60
+        while "open http" not in line and time.time() < deadline:
+            line = proc.stdout.readline()
+        url = line.split("open ", 1)[1].split(" ", 1)[0]
+        assert b"Journey Workshop sandbox" in urllib.request.urlopen(url, timeout=5).read()
+        people = json.loads(urllib.request.urlopen(url + "ui/people", timeout=5).read())["people"]
+        assert {p["department"] for p in people} >= {"Marketing", "Sales", "Support", "Product"}
+        assert (tmp_path / "data" / "sandbox.db").exists()  # its own database, not the real workspace's
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        proc.kill()

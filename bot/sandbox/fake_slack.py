@@ -79,6 +79,7 @@ class Ephemeral:
     blocks: list
     thread_ts: str | None = None
     via: str = "chat.postEphemeral"  # or "response_url"
+    ts: str = ""  # the sandbox's handle on it (Slack gives ephemerals no lasting id)
 
 
 def block_problems(blocks: Any, *, max_blocks: int = limits.MESSAGE_BLOCKS) -> list[str]:
@@ -160,6 +161,8 @@ class FakeSlack:
         self.ephemerals: list[Ephemeral] = []
         self.files: dict[str, dict] = {}
         self.views: list[dict] = []
+        self.trigger_users: dict[str, str] = {}  # trigger_id → who caused it (so a modal opens for them)
+        self.ui = None  # the sandbox page, when this fake serves one (routes other than the Web API)
         self._lock = threading.RLock()
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
@@ -225,7 +228,7 @@ class FakeSlack:
 
     # --- Serving --------------------------------------------------------------------------------------
 
-    def start(self) -> FakeSlack:
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> FakeSlack:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -258,8 +261,8 @@ class FakeSlack:
             daemon_threads = True
             request_queue_size = 1024
 
-        self._server = Server(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._server = Server((host, port), Handler)
+        self.url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-slack", daemon=True)
         self._thread.start()
         return self
@@ -299,8 +302,10 @@ class FakeSlack:
             return 200, {"Content-Type": "application/json"}, json.dumps(state).encode()
         if path.startswith("/respond/"):
             _, _, channel, user = path.split("/", 3)
-            return self._respond(channel, user, json.loads(raw or b"{}"))
+            return self._respond(channel, user, json.loads(raw or b"{}"), replace=query.get("replace"))
         if not path.startswith("/api/"):
+            if self.ui is not None:
+                return self.ui.handle(path, query, raw, headers)
             return 404, {}, b"not found"
         method = path[len("/api/"):]
         args = dict(query)
@@ -505,7 +510,8 @@ class FakeSlack:
             raise SlackError("user_not_in_channel")
         blocks = self._check_blocks("chat.postEphemeral", args)
         with self._lock:
-            self.ephemerals.append(Ephemeral(ch["id"], user, args.get("text", ""), blocks, args.get("thread_ts")))
+            self.ephemerals.append(Ephemeral(ch["id"], user, args.get("text", ""), blocks, args.get("thread_ts"),
+                                             ts=self.next_ts()))
         return {"ok": True, "message_ts": self.next_ts()}
 
     def m_reactions_add(self, args: dict) -> dict:
@@ -564,7 +570,8 @@ class FakeSlack:
             with self._lock:
                 self.invalid.append(("views.open", problems))
             raise SlackError("invalid_arguments", response_metadata={"messages": problems})
-        view = {**view, "id": f"V{next(self._ids):06d}", "team_id": self.team_id}
+        view = {**view, "id": f"V{next(self._ids):06d}", "team_id": self.team_id,
+                "_user": self.trigger_users.get(args["trigger_id"]), "_closed": False, "_errors": {}}
         with self._lock:
             self.views.append(view)
         return {"ok": True, "view": view}
@@ -617,8 +624,9 @@ class FakeSlack:
             raise SlackError("file_not_found")
         return {"ok": True, "file": {k: v for k, v in f.items() if k != "content"}}
 
-    def _respond(self, channel: str, user: str, payload: dict) -> tuple[int, dict, bytes]:
-        """A response_url: ephemeral (default) or in-channel answers to a command or an action."""
+    def _respond(self, channel: str, user: str, payload: dict, replace: str | None = None) -> tuple[int, dict, bytes]:
+        """A response_url: ephemeral (default) or in-channel answers to a command or an action. `replace`: the
+        ephemeral an action came from, which `replace_original` replaces."""
         problems = block_problems(payload.get("blocks"))
         with self._lock:
             self.calls.append(Call("response_url", {"channel": channel, "user": user, **payload}, time.time()))
@@ -631,8 +639,14 @@ class FakeSlack:
                             user=BOT_USER_ID, blocks=payload.get("blocks") or [])
                 )
             else:
-                self.ephemerals.append(Ephemeral(channel, user, payload.get("text", ""), payload.get("blocks") or [],
-                                                 via="response_url"))
+                old = next((e for e in self.ephemerals if replace and e.ts == replace), None)
+                if old is not None and payload.get("replace_original"):
+                    old.text, old.blocks = payload.get("text", ""), payload.get("blocks") or []
+                else:
+                    thread = old.thread_ts if old is not None else None
+                    self.ephemerals.append(Ephemeral(channel, user, payload.get("text", ""),
+                                                     payload.get("blocks") or [], thread, via="response_url",
+                                                     ts=self.next_ts()))
         return 200, {"Content-Type": "text/plain"}, b"ok"
 
 

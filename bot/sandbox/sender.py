@@ -101,10 +101,15 @@ class Workspace:
     def team_id(self) -> str:
         return self.fake.team_id
 
+    def _trigger(self, user: str) -> str:
+        trigger = f"{next(self._triggers)}.trigger"
+        self.fake.trigger_users[trigger] = user
+        return trigger
+
     def command(self, user: str, channel: str, text: str, **kw: Any) -> Sent:
         fields = command_fields(
             team_id=self.team_id, channel=channel, user=user, text=text,
-            response_url=self.fake.response_url(channel, user), trigger_id=f"{next(self._triggers)}.trigger",
+            response_url=self.fake.response_url(channel, user), trigger_id=self._trigger(user),
         )
         return self.sender.form(fields, **kw)
 
@@ -134,17 +139,23 @@ class Workspace:
                            "event_ts": self.fake.next_ts()})
 
     def click(self, user: str, channel: str, *, action_id: str, value: str, block_id: str = "b",
-              message: Message | None = None) -> Sent:
-        """A button press: on a channel message (`message`), or on an ephemeral one (`message=None`)."""
+              message: Message | None = None, ephemeral_ts: str | None = None, selected: str | None = None) -> Sent:
+        """A button press (or a menu choice, `selected`): on a channel message (`message`), or on an ephemeral
+        one (`message=None`; `ephemeral_ts` names it, so replace_original can replace it)."""
         container = {"type": "message", "channel_id": channel, "is_ephemeral": message is None,
-                     "message_ts": message.ts if message else self.fake.next_ts()}
+                     "message_ts": message.ts if message else (ephemeral_ts or self.fake.next_ts())}
+        response_url = self.fake.response_url(channel, user) + (f"?replace={ephemeral_ts}" if ephemeral_ts else "")
+        act = {"action_id": action_id, "block_id": block_id, "type": "button", "action_ts": str(time.time())}
+        if selected is not None:
+            act.update(type="static_select", selected_option={"value": selected})
+        else:
+            act["value"] = value
         payload = {
             "type": "block_actions", "user": {"id": user, "username": user.lower(), "team_id": self.team_id},
             "api_app_id": API_APP_ID, "token": "deprecated-verification-token", "container": container,
-            "trigger_id": f"{next(self._triggers)}.trigger", "team": {"id": self.team_id, "domain": "fake"},
-            "channel": {"id": channel, "name": channel.lower()}, "response_url": self.fake.response_url(channel, user),
-            "actions": [{"action_id": action_id, "block_id": block_id, "value": value, "type": "button",
-                         "action_ts": str(time.time())}],
+            "trigger_id": self._trigger(user), "team": {"id": self.team_id, "domain": "fake"},
+            "channel": {"id": channel, "name": channel.lower()}, "response_url": response_url,
+            "actions": [act],
         }
         if message is not None:
             payload["message"] = {**message.as_event(), "type": "message"}
@@ -155,7 +166,8 @@ class Workspace:
         payload = {
             "type": "view_submission", "team": {"id": self.team_id, "domain": "fake"},
             "user": {"id": user, "username": user.lower(), "team_id": self.team_id}, "api_app_id": API_APP_ID,
-            "token": "deprecated-verification-token", "trigger_id": f"{next(self._triggers)}.trigger",
-            "view": {**view, "state": {"values": values}}, "response_urls": [],
+            "token": "deprecated-verification-token", "trigger_id": self._trigger(user),
+            "view": {k: v for k, v in {**view, "state": {"values": values}}.items() if not k.startswith("_")},
+            "response_urls": [],
         }
         return self.sender.form({"payload": json.dumps(payload)})

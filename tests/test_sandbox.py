@@ -1,0 +1,153 @@
+"""The sandbox page in a real browser: headless Chromium (Debian's, by path) driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.app import build_app
+from bot.sandbox.fake_slack import FakeSlack
+from bot.sandbox.render import mrkdwn
+from bot.sandbox.sender import SlackSender, Workspace
+from bot.sandbox.workspace import Sandbox
+from bot.server import ServerThread, make_wsgi
+from bot.tasks import TaskQueue
+from tests.conftest import SECRET, make_settings
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
+
+pytestmark = pytest.mark.slow
+
+
+def test_mrkdwn_is_rendered_and_escaped():
+    html = mrkdwn("*bold* _it_ `code` <https://x.io|a link> <@U1> <!here> &lt;script&gt;alert(1)&lt;/script&gt; "
+                  "<!date^1764000000^{date_short} at {time}|Nov 24>", name_of=lambda u: "Ana")
+    assert "<b>bold</b>" in html and "<i>it</i>" in html and "<code>code</code>" in html
+    assert '<a href="https://x.io"' in html and ">a link</a>" in html
+    assert "@Ana" in html and "@here" in html and "Nov 24, 2025 at" in html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+@pytest.fixture
+def sandbox(tmp_path):
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the browser tests: install Debian's chromium (see .ci/run)")
+        pytest.skip("No Chromium on this machine (apt-get install chromium); CI always runs these tests")
+    fake = FakeSlack().start()
+    app = build_app(make_settings(fake, tmp_path), worker=TaskQueue("work", 0), outbox=TaskQueue("slack", 0))
+    with ServerThread(make_wsgi(app)) as server:
+        page = Sandbox(fake, Workspace(fake, SlackSender(server.url + "/slack/events", SECRET)))
+        page.seed()
+        page.introduce_people()
+        yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def browser_page(sandbox, request):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.set_default_timeout(10_000)
+        page.goto(sandbox.url + "/")
+        page.wait_for_selector("#channels a")
+        yield page
+        if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
+        browser.close()
+
+
+def act_as(page, user: str) -> None:
+    page.select_option("#user", user)
+
+
+def say(page, text: str, *, thread: bool = False) -> None:
+    box = "#thread-text" if thread else "#text"
+    page.fill(box, text)
+    page.press(box, "Enter")
+
+
+def test_a_short_workshop_through_the_page_as_three_people(browser_page):
+    page = browser_page
+    act_as(page, "USFRAN")
+    say(page, "/journey new")  # no title: the form
+    page.wait_for_selector(".modal")
+    page.click(".modal button[type=submit]")  # empty title: the bot's error shows in the form
+    page.wait_for_selector(".modal .error")
+    assert "title" in page.inner_text(".modal .error").lower()
+    page.fill(".modal input[type=text]", "Checkout redesign")
+    page.fill(".modal textarea", "Understand why carts are abandoned")
+    page.click(".modal button[type=submit]")
+    page.wait_for_selector("text=Checkout redesign: objectives")
+
+    page.click(".msg >> text=Reply in thread")
+    act_as(page, "USANA")
+    say(page, "Find three quick wins", thread=True)
+    page.wait_for_selector("#thread-body >> text=Find three quick wins")
+    page.wait_for_selector("#thread-body .reaction")  # the bot's ✅
+
+    act_as(page, "USFRAN")
+    page.click("#close-thread")
+    for _ in range(3):
+        say(page, "/journey next")
+    page.wait_for_selector("text=Stage 1 of 5: Awareness")
+    stage = page.locator(".msg", has_text="Stage 1 of 5: Awareness").last
+    act_as(page, "USBEN")
+    stage.locator("button", has_text="2").first.click()  # rate the stage with a button
+    page.wait_for_selector("text=You rated Awareness 2")
+    stage.locator(".replies").click()
+    say(page, "tp: Google ad\npain: pricing unclear", thread=True)
+    act_as(page, "USCAT")
+    say(page, "pain: can't find the trial", thread=True)
+    page.wait_for_selector("#thread-body >> text=can't find the trial")
+
+    act_as(page, "USFRAN")
+    say(page, "/journey map")
+    picture = page.wait_for_selector("img.upload")
+    assert picture.evaluate("img => img.complete && img.naturalWidth") > 1000  # the PNG loaded in the page
+    page.wait_for_selector("text=Awareness")
+
+
+def test_what_people_type_is_shown_as_text_never_run(browser_page):
+    page = browser_page
+    act_as(page, "USFRAN")
+    say(page, "/journey new Safe <b>title</b>")
+    page.wait_for_selector("text=Safe <b>title</b>: objectives")
+    page.click(".msg >> text=Reply in thread")
+    act_as(page, "USANA")
+    alerts = []
+    page.on("dialog", lambda d: (alerts.append(d.message), d.dismiss()))
+    attack = '<script>alert("x")</script> <img src=x onerror="alert(1)">'
+    say(page, attack, thread=True)
+    reply = page.wait_for_selector(f"#thread-body >> text={attack}")
+    assert reply is not None and alerts == []
+    assert page.locator("#thread-body script").count() == 0 and page.locator("#thread-body img").count() == 0
+    assert re.search(r"&lt;script&gt;", page.inner_html("#thread-body"))
+
+
+def test_a_slow_acknowledgement_is_reported_on_the_page():
+    from bot.sandbox.sender import Sent
+
+    fake = FakeSlack()
+    page = Sandbox(fake, workspace=None)
+
+    def slow():
+        import time
+
+        time.sleep(3.2)
+        return Sent(200, b"", 3.2)
+
+    page._deliver("USANA", slow)
+    assert "took 3.2 s to acknowledge; Slack gives up after 3 s" in page.notices[-1][1]
+    assert page.notices[-1][0] == "*"
