@@ -73,12 +73,17 @@ def act_as(page, user: str) -> None:
 
 
 def say(page, text: str, *, thread: bool = False) -> None:
+    """Type as a person does: Shift+Enter between lines, Enter to send."""
     box = "#thread-text" if thread else "#text"
-    page.fill(box, text)
+    page.fill(box, "")
+    for n, line in enumerate(text.split("\n")):
+        if n:
+            page.press(box, "Shift+Enter")
+        page.type(box, line)
     page.press(box, "Enter")
 
 
-def test_a_short_workshop_through_the_page_as_three_people(browser_page):
+def test_a_short_workshop_through_the_page_as_three_people(browser_page, sandbox):
     page = browser_page
     act_as(page, "USFRAN")
     say(page, "/journey new")  # no title: the form
@@ -111,6 +116,8 @@ def test_a_short_workshop_through_the_page_as_three_people(browser_page):
     act_as(page, "USCAT")
     say(page, "pain: can't find the trial", thread=True)
     page.wait_for_selector("#thread-body >> text=can't find the trial")
+    # Ben typed two lines (Shift+Enter between them): Slack got one message with both, as from a real client.
+    assert any(m.text == "tp: Google ad\npain: pricing unclear" for m in sandbox.channel_messages("CSWORK"))
 
     act_as(page, "USFRAN")
     say(page, "/journey map")
