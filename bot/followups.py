@@ -13,8 +13,9 @@ from sqlmodel import Session, col, select
 from bot import reminders
 from bot import text as t
 from bot.storage import repo
-from bot.storage.models import ActionEvent, ActionItem, ActionStatus, ItemKind, ReminderKind
-from bot.workshop import NO_WORKSHOP, Refusal, is_facilitator_of
+from bot.storage.models import ActionEvent, ActionItem, ActionStatus, ItemKind, Reminder, ReminderKind, ValidationTask
+from bot.synthesis.store import guide_for
+from bot.workshop import NO_WORKSHOP, Refusal, is_facilitator_of, rank_pain_points, vote_counts
 
 MAX_ACTION_TEXT = 500
 ZoneOf = Callable[[str], ZoneInfo]  # user id → their time zone
@@ -200,9 +201,7 @@ def _normalised(text: str) -> str:
     return " ".join("".join(ch for ch in text.lower() if ch.isalnum() or ch.isspace()).split())
 
 
-def get_validation(*, session: Session, team_id: str, task_id: int):
-    from bot.storage.models import ValidationTask
-
+def get_validation(*, session: Session, team_id: str, task_id: int) -> ValidationTask | None:
     return session.exec(select(ValidationTask).where(ValidationTask.team_id == team_id,
                                                      ValidationTask.id == task_id)).first()
 
@@ -214,8 +213,6 @@ def validation_view(*, session: Session, task, with_guide: bool = False) -> Vali
     pain_text, stage = (pain.text, stages.get(pain.stage_id, "")) if pain else ("", "")
     guide = ()
     if with_guide and task.status == "pending":
-        from bot.synthesis.store import guide_for
-
         guide = tuple(guide_for(session=session, team_id=task.team_id, workshop_id=task.workshop_id,
                                 pain_point_id=task.pain_point_id, pain=pain_text, stage=stage))
     return ValidationView(task.id, task.pain_point_id, pain_text, stage, task.owner, task.due, task.customers,
@@ -228,9 +225,6 @@ def create_validation_tasks(
 ) -> list[ValidationView]:
     """The top pain points become tasks: talk to `customers` customers about each by `due`. Ranked by votes when
     there are votes, else by how many people named the same pain; owned by the person who raised it."""
-    from bot.storage.models import ValidationTask
-    from bot.workshop import rank_pain_points, vote_counts
-
     ws = repo.latest_workshop(session=session, team_id=team_id, channel_id=channel_id)
     if ws is None:
         raise Refusal(NO_WORKSHOP)
@@ -280,8 +274,6 @@ def record_validation(
     *, session: Session, team_id: str, user_id: str, task_id: int, outcome: str, customers: int | None,
     note: str | None, now: datetime,
 ) -> ValidationAnswer:
-    from bot.storage.models import ValidationTask
-
     if outcome not in OUTCOMES:
         raise Refusal("Pick confirmed, partly or not confirmed.")
     task = session.exec(select(ValidationTask).where(ValidationTask.team_id == team_id,
@@ -309,8 +301,6 @@ def record_validation(
 
 def validations_by_pain_point(*, session: Session, team_id: str, workshop_id: int) -> dict[int, dict]:
     """For the export: each pain point's validation, once a task exists."""
-    from bot.storage.models import ValidationTask
-
     out = {}
     for task in session.exec(select(ValidationTask).where(ValidationTask.team_id == team_id,
                                                           ValidationTask.workshop_id == workshop_id)):
@@ -327,3 +317,20 @@ def validations_by_pain_point(*, session: Session, team_id: str, workshop_id: in
 def workshop_facilitators(*, session: Session, team_id: str, task_id: int) -> list[str]:
     task = get_validation(session=session, team_id=team_id, task_id=task_id)
     return repo.facilitators(session=session, team_id=team_id, workshop_id=task.workshop_id) if task else []
+
+
+def reassign_validation(*, session: Session, team_id: str, user_id: str, task_id: int, owner: str) -> ValidationTask:
+    """A facilitator hands a validation task to someone else; its pending reminder follows."""
+    task = get_validation(session=session, team_id=team_id, task_id=task_id)
+    if task is None:
+        raise Refusal(f"There's no validation task #{task_id}.")
+    if not is_facilitator_of(session=session, team_id=team_id, workshop_id=task.workshop_id, user_id=user_id):
+        raise Refusal("Only the facilitator can reassign validation tasks. Nothing was changed.")
+    task.owner = owner
+    session.add(task)
+    for reminder in session.exec(select(Reminder).where(
+            Reminder.team_id == team_id, Reminder.kind == ReminderKind.VALIDATION_DUE, Reminder.subject_id == task.id,
+            Reminder.status == "pending")):
+        reminder.recipient = owner
+        session.add(reminder)
+    return task

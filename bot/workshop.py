@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
+from bot import reminders
 from bot import text as t
+from bot.dates import is_working_day, next_working_day
 from bot.storage import repo
 from bot.storage.models import (
     Emotion,
@@ -403,9 +405,9 @@ def close_workshop(*, session: Session, team_id: str, channel_id: str, user_id: 
     ws.status = "closed"
     ws.closed_at = now
     session.add(ws)
-    _reminders().cancel_pending(session=session, team_id=team_id, kinds=["nudge"],
+    reminders.cancel_pending(session=session, team_id=team_id, kinds=["nudge"],
                                 subject_id=current.id if current else -1)
-    plan_map_reviews(session=session, ws=ws, zone_of=zone_of or (lambda _u: _reminders().zone("UTC")), now=now)
+    plan_map_reviews(session=session, ws=ws, zone_of=zone_of or (lambda _u: reminders.zone("UTC")), now=now)
     answers, people, depts = _answer_tally(session, ws)
     return Closed(title=ws.title, answers=sum(answers.values()), people=len(people), departments=len([d for d in depts if d]))
 
@@ -940,12 +942,6 @@ def pain_point_choices(*, session: Session, team_id: str, channel_id: str) -> li
 # --- Nudges and map reviews ------------------------------------------------------------------------------
 
 
-def _reminders():
-    from bot import reminders  # the reminder rows live in their own module; imported late to keep this one light
-
-    return reminders
-
-
 def open_workshop_of(*, session: Session, team_id: str, channel_id: str) -> Workshop | None:
     return repo.open_workshop(session=session, team_id=team_id, channel_id=channel_id)
 
@@ -981,11 +977,10 @@ def plan_step_nudges(*, session: Session, team_id: str, channel_id: str, members
     due = max(now, step.opened_at + timedelta(minutes=ws.nudge_after_minutes))
     facilitators = repo.facilitators(session=session, team_id=team_id, workshop_id=ws.id)
     n = 0
-    r = _reminders()
     for user in members:
         if user not in facilitators:  # never at night in the person's own time zone
-            at = r.not_at_night(due, zone_of(user)) if zone_of else due
-            r.add(session=session, team_id=team_id, workshop_id=ws.id, kind="nudge", subject_id=step.id,
+            at = reminders.not_at_night(due, zone_of(user)) if zone_of else due
+            reminders.add(session=session, team_id=team_id, workshop_id=ws.id, kind="nudge", subject_id=step.id,
                   recipient=user, due_at=at, now=now)
             n += 1
     return n
@@ -1002,14 +997,14 @@ def nudge_now(*, session: Session, team_id: str, channel_id: str, user_id: str, 
     facilitators = repo.facilitators(session=session, team_id=team_id, workshop_id=ws.id)
     already = repo.nudged(session=session, team_id=team_id, step_id=step.id)
     # The delayed nudges of this step are replaced by these (each person is nudged once per step).
-    _reminders().cancel_pending(session=session, team_id=team_id, kinds=["nudge"], subject_id=step.id)
+    reminders.cancel_pending(session=session, team_id=team_id, kinds=["nudge"], subject_id=step.id)
     n = 0
     for user in members:
         if user in facilitators or user in already or answered_step(session=session, team_id=team_id,
                                                                      step_id=step.id, user_id=user):
             continue
-        at = _reminders().not_at_night(now, zone_of(user)) if zone_of else now  # at night: in their morning
-        _reminders().add(session=session, team_id=team_id, workshop_id=ws.id, kind="nudge", subject_id=step.id,
+        at = reminders.not_at_night(now, zone_of(user)) if zone_of else now  # at night: in their morning
+        reminders.add(session=session, team_id=team_id, workshop_id=ws.id, kind="nudge", subject_id=step.id,
                          recipient=user, due_at=at, now=now)
         n += 1
     return n
@@ -1017,38 +1012,10 @@ def nudge_now(*, session: Session, team_id: str, channel_id: str, user_id: str, 
 
 def plan_map_reviews(*, session: Session, ws: Workshop, zone_of, now: datetime) -> None:
     """After closing: remind the facilitators to check the map against reality (default: each quarter)."""
-    r = _reminders()
     for user in repo.facilitators(session=session, team_id=ws.team_id, workshop_id=ws.id):
         tz = zone_of(user)
         day = (now + timedelta(days=ws.review_after_days)).astimezone(tz).date()
-        from bot.dates import is_working_day, next_working_day
-
         if not is_working_day(day):
             day = next_working_day(day)
-        r.add(session=session, team_id=ws.team_id, workshop_id=ws.id, kind="map_review", subject_id=ws.id,
-              recipient=user, due_at=r.morning_of(day, tz), now=now)
-
-
-def reassign_validation(*, session: Session, team_id: str, channel_id: str, user_id: str, task_id: int,
-                        owner: str, now: datetime):
-    """A facilitator hands a validation task to someone else; its reminder follows."""
-    from bot.storage.models import ValidationTask
-
-    task = session.get(ValidationTask, task_id)
-    if task is None or task.team_id != team_id:
-        raise Refusal(f"There's no validation task #{task_id}.")
-    ws = repo.workshop(session=session, team_id=team_id, workshop_id=task.workshop_id)
-    _require_facilitator(session, ws, user_id, "reassign validation tasks")
-    task.owner = owner
-    session.add(task)
-    for rem in session.exec(select_pending_reminders(team_id, "validation_due", task.id)):
-        rem.recipient = owner
-        session.add(rem)
-    return task
-
-
-def select_pending_reminders(team_id: str, kind: str, subject_id: int):
-    from bot.storage.models import Reminder
-
-    return select(Reminder).where(Reminder.team_id == team_id, Reminder.kind == kind,
-                                  Reminder.subject_id == subject_id, Reminder.status == "pending")
+        reminders.add(session=session, team_id=ws.team_id, workshop_id=ws.id, kind="map_review", subject_id=ws.id,
+              recipient=user, due_at=reminders.morning_of(day, tz), now=now)

@@ -200,3 +200,15 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+@pytest.fixture
+def openai_fake():
+    """A local OpenAI-compatible server answering every schema well (tests/test_synthesis.py's GOOD)."""
+    from tests.fake_openai import FakeOpenAI
+    from tests.test_synthesis import GOOD
+
+    fake = FakeOpenAI().start()
+    fake.answers.update(GOOD)
+    yield fake
+    fake.stop()

@@ -8,18 +8,10 @@ import pytest
 
 from bot import ids
 from tests.conftest import ANA, BEN, CAT, CHANNEL, FACILITATOR, serve_bot
-from tests.fake_openai import FakeOpenAI, Fault
-from tests.test_synthesis import GOOD, KEY
+from tests.fake_openai import Fault
+from tests.test_synthesis import KEY
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def openai_fake():
-    fake = FakeOpenAI().start()
-    fake.answers.update(GOOD)
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

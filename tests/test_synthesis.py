@@ -13,7 +13,7 @@ from bot.synthesis import basic
 from bot.synthesis.model import DATA_LABEL, ModelSynthesizer
 from bot.synthesis.prompts import PROMPTS_DIR, PromptError, load_prompts
 from bot.synthesis.run import NO_KEY, synthesize
-from tests.fake_openai import FakeOpenAI, Fault
+from tests.fake_openai import Fault
 from tests.synthesis_fixture import EXPECTED_GROUPS, PAIN_POINTS
 
 KEY = "sk-test-key-never-to-be-seen"
@@ -101,14 +101,6 @@ GOOD = {
                                                                       "What did you do next?"]}]},
     "LineKind": {"kind": "pain_point", "score": None},
 }
-
-
-@pytest.fixture
-def openai_fake():
-    fake = FakeOpenAI().start()
-    fake.answers.update(GOOD)
-    yield fake
-    fake.stop()
 
 
 def model(fake, timeout: float = 5.0) -> ModelSynthesizer:

@@ -19,6 +19,7 @@ from bot.handlers.common import ephemeral
 from bot.blocks.synthesis import build_synthesis, build_working
 from bot.render.export import EXPORTERS, build_channel_export, build_export, export_filename
 from bot.synthesis import store as synthesis_store
+from bot.synthesis.run import synthesize
 from bot.services import Services
 from bot.slack import error_code, post_message, share_ts, upload_file
 from bot.templates import load_templates
@@ -276,8 +277,8 @@ def _validate(r: _Request, cmd: c.Validate) -> None:
     if cmd.reassign is not None:
         task_id, owner = cmd.reassign
         with r.svc.session() as s:
-            workshop.reassign_validation(session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
-                                         task_id=task_id, owner=owner, now=r.svc.clock())
+            followups.reassign_validation(session=s, team_id=r.team_id, user_id=r.user_id, task_id=task_id,
+                                          owner=owner)
         r.reply(m.note(f"Validation task #{task_id} is now <@{owner}>'s; their reminder follows."))
         return
     with r.svc.session() as s:
@@ -365,8 +366,6 @@ def _synthesize(r: _Request, cmd: c.Synthesize) -> None:
         workshop_id, ai_enabled = ws.id, ws.ai_enabled
 
     def task() -> None:
-        from bot.synthesis.run import synthesize
-
         try:  # "working on it" at once; the result replaces it
             ts = post_message(r.svc.client, channel=r.channel_id, **build_working(data["workshop"]["title"]))
         except SlackApiError as e:

@@ -12,6 +12,7 @@ from bot.blocks import messages as m
 from bot.handlers.common import whisper
 from bot.services import Services
 from bot.storage import repo
+from bot.synthesis.model import ModelFailed
 from bot.slack import error_code
 from slack_sdk.errors import SlackApiError
 
@@ -108,7 +109,6 @@ def _sort_with_model(svc: Services, team_id: str, channel: str, msg: dict,
     became, with one-click correction. Returns the lines still to ask about (the model failed or is off)."""
     if svc.synthesizer is None:
         return unsorted
-    from bot.synthesis.model import ModelFailed
 
     with svc.session() as s:
         item = repo.item(session=s, team_id=team_id, item_id=unsorted[0][0])

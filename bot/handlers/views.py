@@ -14,6 +14,7 @@ from bot.blocks import messages as m
 from bot.blocks.followups import build_validation_summary
 from bot.followups import workshop_facilitators
 from bot.synthesis import store as synthesis_store
+from bot.handlers.actions import refresh_synthesis
 from bot.handlers.commands import announce_action, post_prompt
 from bot.handlers.common import whisper
 from bot.services import Services
@@ -95,8 +96,6 @@ def register_action_form(app: App, svc: Services) -> None:
             return
         ack()
         if suggestion:
-            from bot.handlers.actions import refresh_synthesis
-
             svc.refreshes.submit(("synthesis", suggestion[0]), refresh_synthesis, svc, team_id, suggestion[0])
 
         def tell(message: dict) -> None:
