@@ -15,7 +15,8 @@ from bot import text as t
 from bot.storage import repo
 from bot.storage.models import ActionEvent, ActionItem, ActionStatus, ItemKind, Reminder, ReminderKind, ValidationTask
 from bot.synthesis.store import guide_for
-from bot.workshop import NO_WORKSHOP, Refusal, is_facilitator_of, rank_pain_points, vote_counts
+from bot.voting import rank_pain_points, vote_counts
+from bot.workshop import NO_WORKSHOP, Refusal, is_facilitator_of
 
 MAX_ACTION_TEXT = 500
 ZoneOf = Callable[[str], ZoneInfo]  # user id → their time zone

@@ -11,6 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from bot import voting
 from bot import workshop as w
 from bot.render.export import build_export, export_csv, export_markdown, mermaid_journey
 from tests.mermaid_journey import MermaidError, parse
@@ -32,8 +33,8 @@ def full_map(session, clock, **kw) -> dict:
     run.next()
     run.say("pain: Title page confusing; #1 issue: no 50% discount\ntp: section 3 of the form", "UBEN")
     a, b, c = pain_ids(session, run.prompt.workshop_id)
-    w.open_vote(session=session, team_id=T, channel_id=run.channel, user_id="UFAC", votes=3, now=clock())
-    w.cast_vote(session=session, team_id=T, user_id="UANA", item_id=b, now=clock())
+    voting.open_vote(session=session, team_id=T, channel_id=run.channel, user_id="UFAC", votes=3, now=clock())
+    voting.cast_vote(session=session, team_id=T, user_id="UANA", item_id=b, now=clock())
     return build_export(session=session, team_id=T, workshop_id=run.prompt.workshop_id)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot import voting
 from bot import workshop as w
 from bot.storage import repo
 from bot.storage.models import ItemKind
@@ -121,12 +122,12 @@ def test_dot_voting_rules(session, clock):
     run.say("pain: a\npain: b\npain: c\npain: d")
     a, b, c, d = pain_ids(session, run.prompt.workshop_id)
     with pytest.raises(w.Refusal, match="Only the facilitator"):
-        w.open_vote(session=session, team_id=T, channel_id=C, user_id="UANA", votes=2, now=clock())
-    (page,) = w.open_vote(session=session, team_id=T, channel_id=C, user_id=FAC, votes=2, now=clock())
+        voting.open_vote(session=session, team_id=T, channel_id=C, user_id="UANA", votes=2, now=clock())
+    (page,) = voting.open_vote(session=session, team_id=T, channel_id=C, user_id=FAC, votes=2, now=clock())
     assert [line.item_id for line in page.lines] == [a, b, c, d] and page.votes_per_person == 2
 
     def vote(item, user="UBEN"):
-        return w.cast_vote(session=session, team_id=T, user_id=user, item_id=item, now=clock())
+        return voting.cast_vote(session=session, team_id=T, user_id=user, item_id=item, now=clock())
 
     assert (vote(c).action, vote(d).action) == ("added", "added")
     full = vote(a)
@@ -135,28 +136,28 @@ def test_dot_voting_rules(session, clock):
     moved = vote(a)  # ...and put it elsewhere
     assert (moved.action, moved.used, moved.allowed) == ("added", 2, 2)
     vote(c, "UCAT")
-    counts = w.vote_counts(session=session, team_id=T, workshop_id=run.prompt.workshop_id)
+    counts = voting.vote_counts(session=session, team_id=T, workshop_id=run.prompt.workshop_id)
     assert (counts[a], counts[b], counts[c], counts[d]) == (1, 0, 2, 0)
     items = repo.items(session=session, team_id=T, workshop_id=run.prompt.workshop_id)
-    assert [i.text for i in w.rank_pain_points(items, counts)] == ["c", "a", "b", "d"]
-    assert w.ballot_page(session=session, team_id=T, vote_message_id=page.vote_message_id).voters == 2
+    assert [i.text for i in voting.rank_pain_points(items, counts)] == ["c", "a", "b", "d"]
+    assert voting.ballot_page(session=session, team_id=T, vote_message_id=page.vote_message_id).voters == 2
     with pytest.raises(w.Refusal, match="gone"):
-        w.cast_vote(session=session, team_id="T2", user_id="UBEN", item_id=a, now=clock())
+        voting.cast_vote(session=session, team_id="T2", user_id="UBEN", item_id=a, now=clock())
 
 
 def test_voting_needs_pain_points_and_an_open_workshop(session, clock):
     run = Run(session, clock)
     run.to_stage()
     with pytest.raises(w.Refusal, match="no pain points"):
-        w.open_vote(session=session, team_id=T, channel_id=C, user_id=FAC, votes=3, now=clock())
+        voting.open_vote(session=session, team_id=T, channel_id=C, user_id=FAC, votes=3, now=clock())
     run.say("pain: a")
     (a,) = pain_ids(session, run.prompt.workshop_id)
     with pytest.raises(w.Refusal, match="closed"):  # no ballot yet
-        w.cast_vote(session=session, team_id=T, user_id="UBEN", item_id=a, now=clock())
-    w.open_vote(session=session, team_id=T, channel_id=C, user_id=FAC, votes=3, now=clock())
+        voting.cast_vote(session=session, team_id=T, user_id="UBEN", item_id=a, now=clock())
+    voting.open_vote(session=session, team_id=T, channel_id=C, user_id=FAC, votes=3, now=clock())
     w.close_workshop(session=session, team_id=T, channel_id=C, user_id=FAC, now=clock())
     with pytest.raises(w.Refusal, match="closed"):
-        w.cast_vote(session=session, team_id=T, user_id="UBEN", item_id=a, now=clock())
+        voting.cast_vote(session=session, team_id=T, user_id="UBEN", item_id=a, now=clock())
 
 
 def test_a_deleted_pain_point_takes_its_votes_with_it(session, clock):
@@ -164,20 +165,20 @@ def test_a_deleted_pain_point_takes_its_votes_with_it(session, clock):
     run.to_stage()
     out = run.say("pain: doomed")
     (a,) = pain_ids(session, run.prompt.workshop_id)
-    w.open_vote(session=session, team_id=T, channel_id=C, user_id=FAC, votes=3, now=clock())
-    w.cast_vote(session=session, team_id=T, user_id="UBEN", item_id=a, now=clock())
+    voting.open_vote(session=session, team_id=T, channel_id=C, user_id=FAC, votes=3, now=clock())
+    voting.cast_vote(session=session, team_id=T, user_id="UBEN", item_id=a, now=clock())
     assert out.status == "stored"
     reply_ts = f"{C}.{run.n}"
     w.delete_reply(session=session, team_id=T, channel_id=C, ts=reply_ts)
     session.flush()
     session.expire_all()
-    assert w.vote_counts(session=session, team_id=T, workshop_id=run.prompt.workshop_id) == {}
+    assert voting.vote_counts(session=session, team_id=T, workshop_id=run.prompt.workshop_id) == {}
 
 
 def test_ballots_split_into_pages_within_slacks_block_limit(session, clock):
     run = Run(session, clock)
     run.to_stage()
     run.say("\n".join(f"pain: p{n}" for n in range(95)))
-    pages = w.open_vote(session=session, team_id=T, channel_id=C, user_id=FAC, votes=3, now=clock())
+    pages = voting.open_vote(session=session, team_id=T, channel_id=C, user_id=FAC, votes=3, now=clock())
     assert [len(p.lines) for p in pages] == [40, 40, 15]
     assert [(p.page, p.pages) for p in pages] == [(0, 3), (1, 3), (2, 3)]

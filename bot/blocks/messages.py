@@ -10,7 +10,8 @@ from bot import text as t
 from bot.blocks import limits
 from bot.storage.models import ItemKind, StepKind
 from bot.templates import Template
-from bot.workshop import BallotPage, Closed, PromptView, Rated, ReplyOutcome, StatusView, VoteOutcome
+from bot.voting import BallotPage, VoteOutcome
+from bot.workshop import Closed, PromptView, Rated, ReplyOutcome, StatusView
 
 USAGE = (
     "Usage: `/journey new <title>` · `status` · `next` · `dept <department>` · `stages A, B, C` · `vote` · `map` · "

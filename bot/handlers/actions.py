@@ -6,12 +6,12 @@ import re
 
 from slack_bolt import Ack, App, Respond
 
-from bot import followups, ids, reminders, workshop
+from bot import followups, ids, reminders, voting, workshop
 from bot.blocks.followups import build_action, build_action_changed
 from bot.blocks.modals import build_action_modal, build_evidence_modal
 from bot.blocks.synthesis import build_synthesis
 from bot.synthesis import store as synthesis_store
-from bot.workshop import pain_point_choices
+from bot.voting import pain_point_choices
 from bot.blocks import messages as m
 from bot.handlers.common import ephemeral
 from bot.services import Services
@@ -74,7 +74,7 @@ def _vote(svc: Services, body: dict, action: dict, respond: Respond) -> None:
     team_id = _team(body)
     try:
         with svc.session() as s:
-            outcome = workshop.cast_vote(session=s, team_id=team_id, user_id=body["user"]["id"],
+            outcome = voting.cast_vote(session=s, team_id=team_id, user_id=body["user"]["id"],
                                          item_id=int(action.get("value", 0)), now=svc.clock())
     except workshop.Refusal as r:
         svc.outbox.submit(ephemeral, respond, m.note(str(r)))
@@ -87,7 +87,7 @@ def _vote(svc: Services, body: dict, action: dict, respond: Respond) -> None:
 def refresh_ballot(svc: Services, team_id: str, vote_message_id: int) -> None:
     """Show a ballot message's current tally (read now, so the last refresh shows the final count)."""
     with svc.session() as s:
-        page = workshop.ballot_page(session=s, team_id=team_id, vote_message_id=vote_message_id)
+        page = voting.ballot_page(session=s, team_id=team_id, vote_message_id=vote_message_id)
     svc.client.chat_update(channel=page.channel_id, ts=page.ts, **m.build_ballot(page))
 
 

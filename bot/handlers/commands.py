@@ -8,13 +8,13 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError
 
 from bot import commands as c
-from bot import digests, followups, reminders, workshop
+from bot import digests, followups, reminders, voting, workshop
 from bot.blocks.followups import build_action, build_actions_list, build_digest, build_validation_plan
 from bot.blocks.modals import build_action_modal
 from bot.dates import BadDate, parse_due
 from bot.blocks import messages as m
 from bot.blocks.modals import build_new_workshop_modal
-from bot.workshop import pain_point_choices
+from bot.voting import pain_point_choices
 from bot.handlers.common import ephemeral
 from bot.blocks.synthesis import build_synthesis, build_working
 from bot.render.export import EXPORTERS, build_channel_export, build_export, export_filename
@@ -182,7 +182,7 @@ def _templates(r: _Request, cmd: c.Templates) -> None:
 
 def _vote(r: _Request, cmd: c.Vote) -> None:
     with r.svc.session() as s:
-        pages = workshop.open_vote(session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
+        pages = voting.open_vote(session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
                                    votes=cmd.votes, now=r.svc.clock())
 
     def task() -> None:
@@ -193,7 +193,7 @@ def _vote(r: _Request, cmd: c.Vote) -> None:
                 r.tell(m.build_slack_failed("post the ballot", error_code(e), retry="run `/journey vote` again"))
                 return
             with r.svc.session() as s:
-                workshop.record_ballot_posted(session=s, team_id=r.team_id, vote_message_id=page.vote_message_id, ts=ts)
+                voting.record_ballot_posted(session=s, team_id=r.team_id, vote_message_id=page.vote_message_id, ts=ts)
 
     r.svc.outbox.submit(task)
 

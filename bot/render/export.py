@@ -16,7 +16,8 @@ from bot.synthesis.store import latest_for_export
 from bot.storage import repo
 from bot.storage.models import Item, ItemKind
 from bot.templates import load_templates
-from bot.workshop import NO_WORKSHOP, Refusal, emotion_average, emotion_spread, rank_pain_points, vote_counts
+from bot.voting import rank_pain_points, vote_counts
+from bot.workshop import NO_WORKSHOP, Refusal, emotion_average, emotion_spread
 
 SCHEMA = "journey-map/1"
 
