@@ -36,7 +36,6 @@ def _settings() -> Settings:
 
 def _build(settings: Settings):
     from bot.app import build_app
-
     from bot.synthesis.prompts import PromptError
 
     try:

@@ -81,7 +81,7 @@ def make_dispatcher(svc: Services, *, name: str | None = None, lease: timedelta 
                                   **build_undeliverable(c.recipient, what, error))
 
     return Dispatcher(engine=svc.engine, client=svc.client, clock=svc.clock, render=render, after_sent=after_sent,
-                      undeliverable=undeliverable, name=name, lease=lease)
+                      undeliverable=undeliverable, name=name, lease=lease, warm=svc.directory.user)
 
 
 def _nudge_text(session: Session, c: Claimed) -> str | None:

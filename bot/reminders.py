@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import logging
 import os
-from concurrent.futures import ThreadPoolExecutor
 import socket
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -187,7 +187,7 @@ class Dispatcher:
     def __init__(self, *, engine: Engine, client: WebClient, clock: Callable[[], datetime],
                  render: Render, after_sent: AfterSent, undeliverable: Undeliverable,
                  name: str | None = None, lease: timedelta = timedelta(minutes=2), batch: int = 500,
-                 senders: int = 16):
+                 senders: int = 16, warm: Callable[[str], object] = lambda _user: None):
         self.engine = engine
         self.client = client
         self.clock = clock
@@ -198,6 +198,7 @@ class Dispatcher:
         self.lease = lease
         self.batch = batch
         self.senders = senders
+        self.warm = warm  # looks a person up in Slack before a transaction opens (their time zone, cached)
 
     def tick(self) -> int:
         """Claim what is due and deliver it, one message per person, several people at once (a rate-limited
@@ -257,6 +258,7 @@ class Dispatcher:
                 group = [c for c in group if c.id not in already]
                 if not group:
                     return len(already)
+            self.warm(recipient)  # network first, never while the transaction holds the database
             with session_scope(self.engine) as s:
                 message = self.render(s, group, now)
             if message is None:  # nothing left to say (the subjects were closed meanwhile)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.storage.models import ItemKind
 
+
 # Slack escapes &, < and > in message and command text; mention tokens stay as <...>.
 def from_slack(text: str) -> str:
     """Slack's wire text to what the person typed (entities decoded; mention tokens kept as Slack wrote them)."""

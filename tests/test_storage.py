@@ -8,11 +8,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import func, select
 
-from tests.conftest import emptied_postgres
-
 from bot import workshop as w
 from bot.storage.db import init_db, make_engine, session_scope
 from bot.storage.models import Item, Reply
+from tests.conftest import emptied_postgres
 
 NOW = datetime(2026, 11, 2, 9, tzinfo=UTC)
 

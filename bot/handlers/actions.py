@@ -7,14 +7,14 @@ import re
 from slack_bolt import Ack, App, Respond
 
 from bot import followups, ids, reminders, voting, workshop
+from bot.blocks import messages as m
 from bot.blocks.followups import build_action, build_action_changed
 from bot.blocks.modals import build_action_modal, build_evidence_modal
 from bot.blocks.synthesis import build_synthesis
-from bot.synthesis import store as synthesis_store
-from bot.voting import pain_point_choices
-from bot.blocks import messages as m
 from bot.handlers.common import ephemeral
 from bot.services import Services
+from bot.synthesis import store as synthesis_store
+from bot.voting import pain_point_choices
 
 
 def register(app: App, svc: Services) -> None:

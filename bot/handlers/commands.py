@@ -9,20 +9,19 @@ from slack_sdk.errors import SlackApiError
 
 from bot import commands as c
 from bot import digests, followups, reminders, voting, workshop
-from bot.blocks.followups import build_action, build_actions_list, build_digest, build_validation_plan
-from bot.blocks.modals import build_action_modal
-from bot.dates import BadDate, parse_due
 from bot.blocks import messages as m
-from bot.blocks.modals import build_new_workshop_modal
-from bot.voting import pain_point_choices
-from bot.handlers.common import ephemeral
+from bot.blocks.followups import build_action, build_actions_list, build_digest, build_validation_plan
+from bot.blocks.modals import build_action_modal, build_new_workshop_modal
 from bot.blocks.synthesis import build_synthesis, build_working
+from bot.dates import BadDate, parse_due
+from bot.handlers.common import ephemeral
 from bot.render.export import EXPORTERS, build_channel_export, build_export, export_filename
-from bot.synthesis import store as synthesis_store
-from bot.synthesis.run import synthesize
 from bot.services import Services
 from bot.slack import error_code, post_message, share_ts, upload_file
+from bot.synthesis import store as synthesis_store
+from bot.synthesis.run import synthesize
 from bot.templates import load_templates
+from bot.voting import pain_point_choices
 
 
 def post_prompt(
@@ -108,13 +107,26 @@ def _members(r: _Request) -> list[str]:
     return r.svc.directory.channel_humans(r.channel_id, exclude={r.bot_user_id} if r.bot_user_id else set()) or []
 
 
+def _warm(r: _Request, *users: str | None) -> None:
+    """Look people up in Slack (users.info, cached) before a transaction opens, never while one holds the
+    database: `_zone_of` inside it then finds them in memory."""
+    for user in users:
+        if user:
+            r.svc.directory.user(user)
+
+
 def _next(r: _Request, cmd: c.Next) -> None:
+    with r.svc.session() as s:
+        ws = workshop.open_workshop_of(session=s, team_id=r.team_id, channel_id=r.channel_id)
+        nudging = bool(ws and ws.nudge_after_minutes)
+    members = _members(r) if nudging else []  # Slack calls first, outside the transaction
+    _warm(r, *members)
     with r.svc.session() as s:
         outcome = workshop.open_next_step(
             session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, now=r.svc.clock()
         )
-        if not outcome.reposted and repo_nudge_delay(s, r):
-            workshop.plan_step_nudges(session=s, team_id=r.team_id, channel_id=r.channel_id, members=_members(r),
+        if not outcome.reposted and members:
+            workshop.plan_step_nudges(session=s, team_id=r.team_id, channel_id=r.channel_id, members=members,
                                       now=r.svc.clock(), zone_of=_zone_of(r, s))
     r.post_prompt(outcome.prompt, then=m.build_reposted(outcome.prompt) if outcome.reposted else None)
 
@@ -234,6 +246,7 @@ def _action(r: _Request, cmd: c.Action) -> None:
         view = build_action_modal(channel_id=r.channel_id, owner=cmd.owner, pain_points=pains)
         r.svc.outbox.submit(r.svc.client.views_open, trigger_id=r.trigger_id, view=view, on_error=r.sorry)
         return
+    _warm(r, r.user_id, cmd.owner)
     with r.svc.session() as s:
         zone_of = _zone_of(r, s)
         today = r.svc.clock().astimezone(zone_of(r.user_id)).date()
@@ -266,6 +279,7 @@ def announce_action(svc: Services, *, team_id: str, channel_id: str, view, today
 
 
 def _actions(r: _Request, cmd: c.Actions) -> None:
+    _warm(r, r.user_id)
     with r.svc.session() as s:
         today = r.svc.clock().astimezone(_zone_of(r, s)(r.user_id)).date()
         items = followups.list_actions(session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
@@ -281,6 +295,7 @@ def _validate(r: _Request, cmd: c.Validate) -> None:
                                           owner=owner)
         r.reply(m.note(f"Validation task #{task_id} is now <@{owner}>'s; their reminder follows."))
         return
+    _warm(r, r.user_id)
     with r.svc.session() as s:
         zone_of = _zone_of(r, s)
         today = r.svc.clock().astimezone(zone_of(r.user_id)).date()
@@ -303,12 +318,9 @@ def _validate(r: _Request, cmd: c.Validate) -> None:
     r.svc.outbox.submit(task)
 
 
-def repo_nudge_delay(session, r: _Request) -> int | None:
-    ws = workshop.open_workshop_of(session=session, team_id=r.team_id, channel_id=r.channel_id)
-    return ws.nudge_after_minutes if ws else None
-
-
 def _nudge(r: _Request, cmd: c.Nudge) -> None:
+    members = [] if (cmd.off or cmd.after_minutes) else _members(r)
+    _warm(r, *members)
     with r.svc.session() as s:
         if cmd.off or cmd.after_minutes:
             workshop.set_nudge_delay(session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
@@ -318,7 +330,7 @@ def _nudge(r: _Request, cmd: c.Nudge) -> None:
                            f"{humanise_minutes(cmd.after_minutes)} after it opens (once per step)."))
             return
         sent = workshop.nudge_now(session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
-                                  members=_members(r), now=r.svc.clock(), zone_of=_zone_of(r, s))
+                                  members=members, now=r.svc.clock(), zone_of=_zone_of(r, s))
     r.reply(m.note(f"Nudging {m.plural(sent, 'person', 'people')} privately (at night in their time zone: in "
                    "their morning)." if sent else
                    "Everyone here has answered (or was nudged already): nobody to nudge."))
@@ -335,6 +347,7 @@ def humanise_minutes(minutes: int) -> str:
 def _digest(r: _Request, cmd: c.Digest) -> None:
     who = cmd.user or r.user_id
     you = "you" if who == r.user_id else f"<@{who}>"
+    _warm(r, who, r.user_id)
     with r.svc.session() as s:
         zone_of = _zone_of(r, s)
         now = r.svc.clock()

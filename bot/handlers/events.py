@@ -5,16 +5,16 @@ from __future__ import annotations
 import logging
 
 from slack_bolt import App
+from slack_sdk.errors import SlackApiError
 
 from bot import text as t
 from bot import workshop
 from bot.blocks import messages as m
 from bot.handlers.common import whisper
 from bot.services import Services
+from bot.slack import error_code
 from bot.storage import repo
 from bot.synthesis.model import ModelFailed
-from bot.slack import error_code
-from slack_sdk.errors import SlackApiError
 
 log = logging.getLogger(__name__)
 

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from slack_bolt import Ack, App
 from slack_sdk.errors import SlackApiError
-
-from datetime import date
 
 from bot import followups, ids, reminders, workshop
 from bot.blocks import messages as m
 from bot.blocks.followups import build_validation_summary
 from bot.followups import workshop_facilitators
-from bot.synthesis import store as synthesis_store
 from bot.handlers.actions import refresh_synthesis
 from bot.handlers.commands import announce_action, post_prompt
 from bot.handlers.common import whisper
 from bot.services import Services
+from bot.synthesis import store as synthesis_store
 
 
 def _value(view: dict, block: str, action: str) -> str | None:

@@ -12,9 +12,9 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.followups import action_items_export, validations_by_pain_point
-from bot.synthesis.store import latest_for_export
 from bot.storage import repo
 from bot.storage.models import Item, ItemKind
+from bot.synthesis.store import latest_for_export
 from bot.templates import load_templates
 from bot.voting import rank_pain_points, vote_counts
 from bot.workshop import NO_WORKSHOP, Refusal, emotion_average, emotion_spread
