@@ -33,7 +33,7 @@ def make_dispatcher(svc: Services, *, name: str | None = None, lease: timedelta 
                 action = session.get(ActionItem, c.subject_id)
                 if action is None or action.status != "open":
                     continue
-                view = followups.action_view(session=session, action=action, today=today)
+                view = followups.action_view(session=session, action=action, today=today, with_history=False)
                 entries.append((c.kind, view, now - c.due_at > LATE_AFTER))
             elif c.kind == ReminderKind.DIGEST:
                 sub_since = digests.last_sent(session=session, team_id=c.team_id, user_id=c.recipient)

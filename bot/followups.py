@@ -36,12 +36,12 @@ class ActionView:
     history: list[tuple[datetime, str, str, str | None]]
 
 
-def action_view(*, session: Session, action: ActionItem, today: date) -> ActionView:
+def action_view(*, session: Session, action: ActionItem, today: date, with_history: bool = True) -> ActionView:
     ws = repo.workshop(session=session, team_id=action.team_id, workshop_id=action.workshop_id)
     pain = repo.item(session=session, team_id=action.team_id, item_id=action.pain_point_id) if action.pain_point_id else None
     events = session.exec(
         select(ActionEvent).where(ActionEvent.action_item_id == action.id).order_by(ActionEvent.id)
-    ).all()
+    ).all() if with_history else []
     return ActionView(
         id=action.id, text=action.text, owner=action.owner, due=action.due, status=action.status,
         snoozed_until=action.snoozed_until,

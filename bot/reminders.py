@@ -199,6 +199,7 @@ class Dispatcher:
         self.batch = batch
         self.senders = senders
         self.warm = warm  # looks a person up in Slack before a transaction opens (their time zone, cached)
+        self._dms: dict[tuple[str, str], str] = {}  # (team, user) → DM channel: it never changes
 
     def tick(self) -> int:
         """Claim what is due and deliver it, one message per person, several people at once (a rate-limited
@@ -282,13 +283,16 @@ class Dispatcher:
         return len(group)
 
     def _dm_channel(self, team_id: str, user_id: str) -> str:
+        if (team_id, user_id) in self._dms:
+            return self._dms[(team_id, user_id)]
         with session_scope(self.engine) as s:
             profile = s.get(UserProfile, (team_id, user_id))
-            if profile and profile.dm_channel:
-                return profile.dm_channel
-        channel = self.client.conversations_open(users=user_id)["channel"]["id"]
-        with session_scope(self.engine) as s:
-            repo.save_profile(session=s, team_id=team_id, user_id=user_id, now=self.clock(), dm_channel=channel)
+            channel = profile.dm_channel if profile else None
+        if channel is None:
+            channel = self.client.conversations_open(users=user_id)["channel"]["id"]
+            with session_scope(self.engine) as s:
+                repo.save_profile(session=s, team_id=team_id, user_id=user_id, now=self.clock(), dm_channel=channel)
+        self._dms[(team_id, user_id)] = channel
         return channel
 
     def _already_sent(self, channel: str, taken_over: list[Claimed]) -> dict[int, str]:
