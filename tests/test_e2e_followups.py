@@ -124,6 +124,8 @@ def test_customer_validation_end_to_end(bot):
     assert "Only @UANA" in bot.ws.submit_view(CAT, form, evidence("3", "x")).json()["errors"][ids.EVIDENCE_CUSTOMERS_BLOCK]
     assert bot.ws.submit_view(ANA, form, evidence("4", "All four hit it at checkout")).status == 200
     assert bot.fake.dm_messages(FACILITATOR) == []  # not all answered yet
+    updated = json.dumps(bot.fake.message(CHANNEL, plan.ts).blocks, ensure_ascii=False)
+    assert "*confirmed* by 4 customers" in updated and "All four hit it at checkout" in updated
 
     second = buttons[1]["elements"][2]  # "Not confirmed"
     bot.ws.click(ANA, CHANNEL, action_id=second["action_id"], value=second["value"], message=plan)

@@ -94,10 +94,11 @@ def build_action_modal(*, channel_id: str, owner: str | None, pain_points: list[
     }
 
 
-def build_evidence_modal(*, task_id: int, outcome: str, outcome_label: str, pain: str) -> dict:
+def build_evidence_modal(*, task_id: int, outcome: str, outcome_label: str, pain: str, plan: dict | None = None) -> dict:
+    """`plan`: the validation plan message the click came from ({channel, ts, tasks}), to show the outcome there."""
     return {
         "type": "modal", "callback_id": ids.VALIDATION_VIEW,
-        "private_metadata": json.dumps({"task_id": task_id, "outcome": outcome}),
+        "private_metadata": json.dumps({"task_id": task_id, "outcome": outcome, **({"plan": plan} if plan else {})}),
         "title": {"type": "plain_text", "text": "Validation outcome"},
         "submit": {"type": "plain_text", "text": "Record"}, "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [

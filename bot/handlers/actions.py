@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot import followups, ids, reminders, voting, workshop
 from bot.blocks import messages as m
-from bot.blocks.followups import build_action, build_action_changed
+from bot.blocks.followups import build_action, build_action_changed, build_validation_plan
 from bot.blocks.modals import build_action_modal, build_evidence_modal
 from bot.blocks.synthesis import build_synthesis
 from bot.handlers.common import ephemeral
@@ -130,7 +130,15 @@ def _validation_outcome(svc: Services, body: dict, action: dict, respond: Respon
     if task is None:
         svc.outbox.submit(ephemeral, respond, m.note("That validation task doesn't exist (any more)."))
         return
-    view = build_evidence_modal(task_id=task.id, outcome=outcome, outcome_label=followups.OUTCOMES[outcome], pain=pain)
+    # The message the click came from, when it is a validation plan (only validation rows): it will show the outcome.
+    message = body.get("message") or {}
+    block_ids = [b.get("block_id", "") for b in message.get("blocks", []) if b.get("type") == "actions"]
+    plan = None
+    if block_ids and all(b.startswith("validation:") for b in block_ids):
+        plan = {"channel": (body.get("channel") or {}).get("id"), "ts": message.get("ts"),
+                "tasks": [int(b.split(":")[1]) for b in block_ids]}
+    view = build_evidence_modal(task_id=task.id, outcome=outcome, outcome_label=followups.OUTCOMES[outcome], pain=pain,
+                                plan=plan)
     svc.outbox.submit(svc.client.views_open, trigger_id=body["trigger_id"], view=view,
                       on_error=lambda _e: ephemeral(respond, m.build_sorry()))
 
@@ -174,6 +182,14 @@ def _synth_accept(svc: Services, body: dict, action: dict, respond: Respond) -> 
                                suggestion=(int(synthesis_id), f"{kind}:{index}"))
     svc.outbox.submit(svc.client.views_open, trigger_id=body["trigger_id"], view=modal,
                       on_error=lambda _e: ephemeral(respond, m.build_sorry()))
+
+
+def refresh_validation_plan(svc: Services, team_id: str, plan: dict, today) -> None:
+    """Show a validation plan message's tasks as they are now (read when it runs)."""
+    with svc.session() as s:
+        views = [followups.validation_view(session=s, task=task) for task_id in plan["tasks"]
+                 if (task := followups.get_validation(session=s, team_id=team_id, task_id=task_id)) is not None]
+    svc.client.chat_update(channel=plan["channel"], ts=plan["ts"], **build_validation_plan(views, today))
 
 
 def refresh_synthesis(svc: Services, team_id: str, synthesis_id: int) -> None:

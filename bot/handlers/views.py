@@ -12,7 +12,7 @@ from bot import followups, ids, reminders, workshop
 from bot.blocks import messages as m
 from bot.blocks.followups import build_validation_summary
 from bot.followups import workshop_facilitators
-from bot.handlers.actions import refresh_synthesis
+from bot.handlers.actions import refresh_synthesis, refresh_validation_plan
 from bot.handlers.commands import announce_action, post_prompt
 from bot.handlers.common import whisper
 from bot.services import Services
@@ -125,6 +125,10 @@ def register_evidence_form(app: App, svc: Services) -> None:
             ack(response_action="errors", errors={ids.EVIDENCE_CUSTOMERS_BLOCK: m.plain_error(str(r))})
             return
         ack()
+        plan = meta.get("plan")
+        if plan and plan.get("channel") and plan.get("ts"):  # the plan message shows the outcome
+            svc.refreshes.submit(("validation_plan", plan["ts"]), refresh_validation_plan, svc, team_id, plan,
+                                 svc.clock().date())
         if answer.all_answered:  # the last answer of the workshop: the facilitators get one summary
             summary = build_validation_summary(answer.summary, answer.view.workshop_title)
             for user in facilitators:
