@@ -8,7 +8,7 @@ from bot import ids
 from bot import text as t
 from bot.blocks import limits
 from bot.blocks.messages import _context, _header, _message, _section, note, plural
-from bot.digests import Digest
+from bot.digests import MAX_OVERDUE_SHOWN, Digest
 from bot.followups import OUTCOMES, ActionView, ValidationView
 
 STATUS_ICONS = {"open": "🟡", "done": "✅", "dropped": "⚪"}
@@ -212,9 +212,6 @@ def digest_blocks(d: Digest, today: date) -> list[dict]:
     blocks.append(_context("Every item is in `/journey export json` in each workshop's channel. "
                            "`/journey digest unsubscribe` stops these."))
     return blocks
-
-
-MAX_OVERDUE_SHOWN = 5
 
 
 def build_digest(d: Digest, today: date) -> dict:

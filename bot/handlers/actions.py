@@ -195,8 +195,7 @@ def refresh_validation_plan(svc: Services, team_id: str, plan: dict, today) -> N
 def refresh_synthesis(svc: Services, team_id: str, synthesis_id: int) -> None:
     with svc.session() as s:
         v = synthesis_store.view(session=s, team_id=team_id, synthesis_id=synthesis_id)
-        row = synthesis_store._row(s, team_id, synthesis_id)
-        where = (row.channel_id, row.message_ts)
+        where = synthesis_store.message_of(session=s, team_id=team_id, synthesis_id=synthesis_id)
     if all(where):
         svc.client.chat_update(channel=where[0], ts=where[1], **build_synthesis(v))
 

@@ -63,6 +63,12 @@ def _row(session: Session, team_id: str, synthesis_id: int) -> Synthesis:
     return row
 
 
+def message_of(*, session: Session, team_id: str, synthesis_id: int) -> tuple[str | None, str | None]:
+    """Where the synthesis was posted (channel, ts)."""
+    row = _row(session, team_id, synthesis_id)
+    return row.channel_id, row.message_ts
+
+
 def view(*, session: Session, team_id: str, synthesis_id: int) -> SynthesisView:
     row = _row(session, team_id, synthesis_id)
     ws = repo.workshop(session=session, team_id=team_id, workshop_id=row.workshop_id)
