@@ -54,3 +54,12 @@ def test_timestamps_are_utc_aware_after_a_round_trip(tmp_path):
         ws = s.exec(select(w.Workshop)).one()
         assert ws.created_at == NOW and ws.created_at.tzinfo is not None
     assert p.workshop_id == ws.id
+
+
+def test_platform_style_postgres_urls_use_the_shipped_driver():
+    from bot.storage.db import normalise_url
+
+    assert normalise_url("postgres://u:p@h:5432/db") == "postgresql+psycopg://u:p@h:5432/db"
+    assert normalise_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalise_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalise_url("sqlite:///data/x.db") == "sqlite:///data/x.db"

@@ -18,8 +18,17 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 
+def normalise_url(url: str) -> str:
+    """Platforms hand out `postgres://…` or `postgresql://…`; both mean psycopg (v3), the driver we ship."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
 def make_engine(url: str) -> Engine:
     """Build an engine for `url`. SQLite gets WAL and a busy timeout so request threads can write side by side."""
+    url = normalise_url(url)
     parsed = make_url(url)
     # hide_parameters: a database error must not carry people's answers (or anything else) into the logs.
     if parsed.get_backend_name() != "sqlite":
