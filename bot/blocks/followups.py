@@ -119,10 +119,6 @@ def build_validation_plan(tasks: list[ValidationView], today: date) -> dict:
     return _message("Customer validation tasks", blocks[: limits.MESSAGE_BLOCKS])
 
 
-def build_validation_recorded(v: ValidationView, today: date) -> dict:
-    return note("Recorded, thank you: " + _validation_line(v, today))
-
-
 def build_validation_summary(tasks: list[ValidationView], title: str) -> dict:
     held = [v for v in tasks if v.status == "confirmed"]
     partly = [v for v in tasks if v.status == "partly"]

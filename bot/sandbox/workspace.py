@@ -12,7 +12,6 @@ from __future__ import annotations
 import html
 import json
 import time
-import urllib.parse
 from importlib import resources
 
 from bot.sandbox import render
@@ -239,6 +238,3 @@ def _slack_escape(text: str) -> str:
     """What Slack does to typed text before anyone sees it: &, < and > become entities."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
-
-def query_of(path: str) -> dict:
-    return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(path).query))
