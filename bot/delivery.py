@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot import digests, followups, reminders, workshop
+from bot import digests, followups, workshop
 from bot import text as t
 from bot.blocks.followups import build_reminders, build_undeliverable
 from bot.reminders import LATE_AFTER, Claimed, Dispatcher
@@ -21,8 +21,7 @@ log = logging.getLogger(__name__)
 
 def make_dispatcher(svc: Services, *, name: str | None = None, lease: timedelta = timedelta(minutes=2)) -> Dispatcher:
     def zone(session: Session, team_id: str, user_id: str):
-        return reminders.user_zone(session=session, team_id=team_id, user_id=user_id, directory=svc.directory,
-                                   now=svc.clock())
+        return svc.zone_of(session, team_id)(user_id)
 
     def render(session: Session, group: list[Claimed], now: datetime) -> dict | None:
         tz = zone(session, group[0].team_id, group[0].recipient)

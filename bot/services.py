@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
@@ -36,6 +37,20 @@ class Services:
     def __post_init__(self) -> None:
         if self.refreshes is None:
             self.refreshes = Coalescing(self.outbox)
+
+    def warm(self, *users: str | None) -> None:
+        """Look people up in Slack (users.info, cached) before a transaction opens, never while one holds the
+        database: `zone_of` inside it then finds them in memory."""
+        for user in users:
+            if user:
+                self.directory.user(user)
+
+    def zone_of(self, session: Session, team_id: str) -> Callable[[str], ZoneInfo]:
+        """user id → their Slack time zone, through the profile cache (refreshed from Slack after a week)."""
+        from bot.reminders import user_zone
+
+        return lambda user: user_zone(session=session, team_id=team_id, user_id=user, directory=self.directory,
+                                      now=self.clock())
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -6,7 +6,7 @@ import re
 
 from slack_bolt import Ack, App, Respond
 
-from bot import followups, ids, reminders, voting, workshop
+from bot import followups, ids, voting, workshop
 from bot.blocks import messages as m
 from bot.blocks.followups import build_action, build_action_changed, build_validation_plan
 from bot.blocks.modals import build_action_modal, build_evidence_modal
@@ -94,10 +94,10 @@ def refresh_ballot(svc: Services, team_id: str, vote_message_id: int) -> None:
 def _change_action(svc: Services, body: dict, action: dict, respond: Respond) -> None:
     team_id, user_id = _team(body), body["user"]["id"]
     change = action["action_id"].removeprefix(ids.ACTION_CHANGE + "_")
+    svc.warm(user_id)
     try:
         with svc.session() as s:
-            zone_of = lambda user: reminders.user_zone(session=s, team_id=team_id, user_id=user,  # noqa: E731
-                                                       directory=svc.directory, now=svc.clock())
+            zone_of = svc.zone_of(s, team_id)
             item = followups.change_action(session=s, team_id=team_id, user_id=user_id,
                                            action_id=int(action.get("value", 0)), change=change, zone_of=zone_of,
                                            now=svc.clock())

@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError
 
 from bot import commands as c
-from bot import digests, followups, reminders, voting, workshop
+from bot import digests, followups, voting, workshop
 from bot.blocks import messages as m
 from bot.blocks.followups import build_action, build_actions_list, build_digest, build_validation_plan
 from bot.blocks.modals import build_action_modal, build_new_workshop_modal
@@ -107,27 +107,19 @@ def _members(r: _Request) -> list[str]:
     return r.svc.directory.channel_humans(r.channel_id, exclude={r.bot_user_id} if r.bot_user_id else set()) or []
 
 
-def _warm(r: _Request, *users: str | None) -> None:
-    """Look people up in Slack (users.info, cached) before a transaction opens, never while one holds the
-    database: `_zone_of` inside it then finds them in memory."""
-    for user in users:
-        if user:
-            r.svc.directory.user(user)
-
-
 def _next(r: _Request, cmd: c.Next) -> None:
     with r.svc.session() as s:
         ws = workshop.open_workshop_of(session=s, team_id=r.team_id, channel_id=r.channel_id)
         nudging = bool(ws and ws.nudge_after_minutes)
     members = _members(r) if nudging else []  # Slack calls first, outside the transaction
-    _warm(r, *members)
+    r.svc.warm(*members)
     with r.svc.session() as s:
         outcome = workshop.open_next_step(
             session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, now=r.svc.clock()
         )
         if not outcome.reposted and members:
             workshop.plan_step_nudges(session=s, team_id=r.team_id, channel_id=r.channel_id, members=members,
-                                      now=r.svc.clock(), zone_of=_zone_of(r, s))
+                                      now=r.svc.clock(), zone_of=r.svc.zone_of(s, r.team_id))
     r.post_prompt(outcome.prompt, then=m.build_reposted(outcome.prompt) if outcome.reposted else None)
 
 
@@ -233,12 +225,6 @@ def _map(r: _Request, cmd: c.Map) -> None:
     r.svc.outbox.submit(task)
 
 
-def _zone_of(r: _Request, session):
-    """user id → time zone, through the profile cache (users.info when it is older than a week)."""
-    return lambda user: reminders.user_zone(session=session, team_id=r.team_id, user_id=user,
-                                            directory=r.svc.directory, now=r.svc.clock())
-
-
 def _action(r: _Request, cmd: c.Action) -> None:
     if cmd.owner is None or not cmd.text:
         with r.svc.session() as s:
@@ -246,9 +232,9 @@ def _action(r: _Request, cmd: c.Action) -> None:
         view = build_action_modal(channel_id=r.channel_id, owner=cmd.owner, pain_points=pains)
         r.svc.outbox.submit(r.svc.client.views_open, trigger_id=r.trigger_id, view=view, on_error=r.sorry)
         return
-    _warm(r, r.user_id, cmd.owner)
+    r.svc.warm(r.user_id, cmd.owner)
     with r.svc.session() as s:
-        zone_of = _zone_of(r, s)
+        zone_of = r.svc.zone_of(s, r.team_id)
         today = r.svc.clock().astimezone(zone_of(r.user_id)).date()
         try:
             due = parse_due(cmd.due, today=today) if cmd.due is not None else None
@@ -279,9 +265,9 @@ def announce_action(svc: Services, *, team_id: str, channel_id: str, view, today
 
 
 def _actions(r: _Request, cmd: c.Actions) -> None:
-    _warm(r, r.user_id)
+    r.svc.warm(r.user_id)
     with r.svc.session() as s:
-        today = r.svc.clock().astimezone(_zone_of(r, s)(r.user_id)).date()
+        today = r.svc.clock().astimezone(r.svc.zone_of(s, r.team_id)(r.user_id)).date()
         items = followups.list_actions(session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
                                        scope=cmd.scope, today=today)
     r.reply(build_actions_list(items, today, cmd.scope))
@@ -295,9 +281,9 @@ def _validate(r: _Request, cmd: c.Validate) -> None:
                                           owner=owner)
         r.reply(m.note(f"Validation task #{task_id} is now <@{owner}>'s; their reminder follows."))
         return
-    _warm(r, r.user_id)
+    r.svc.warm(r.user_id)
     with r.svc.session() as s:
-        zone_of = _zone_of(r, s)
+        zone_of = r.svc.zone_of(s, r.team_id)
         today = r.svc.clock().astimezone(zone_of(r.user_id)).date()
         try:
             due = parse_due(cmd.by, today=today)
@@ -320,7 +306,7 @@ def _validate(r: _Request, cmd: c.Validate) -> None:
 
 def _nudge(r: _Request, cmd: c.Nudge) -> None:
     members = [] if (cmd.off or cmd.after_minutes) else _members(r)
-    _warm(r, *members)
+    r.svc.warm(*members)
     with r.svc.session() as s:
         if cmd.off or cmd.after_minutes:
             workshop.set_nudge_delay(session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
@@ -330,7 +316,7 @@ def _nudge(r: _Request, cmd: c.Nudge) -> None:
                            f"{humanise_minutes(cmd.after_minutes)} after it opens (once per step)."))
             return
         sent = workshop.nudge_now(session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
-                                  members=members, now=r.svc.clock(), zone_of=_zone_of(r, s))
+                                  members=members, now=r.svc.clock(), zone_of=r.svc.zone_of(s, r.team_id))
     r.reply(m.note(f"Nudging {m.plural(sent, 'person', 'people')} privately (at night in their time zone: in "
                    "their morning)." if sent else
                    "Everyone here has answered (or was nudged already): nobody to nudge."))
@@ -347,9 +333,9 @@ def humanise_minutes(minutes: int) -> str:
 def _digest(r: _Request, cmd: c.Digest) -> None:
     who = cmd.user or r.user_id
     you = "you" if who == r.user_id else f"<@{who}>"
-    _warm(r, who, r.user_id)
+    r.svc.warm(who, r.user_id)
     with r.svc.session() as s:
-        zone_of = _zone_of(r, s)
+        zone_of = r.svc.zone_of(s, r.team_id)
         now = r.svc.clock()
         if cmd.action == "subscribe":
             due = digests.subscribe(session=s, team_id=r.team_id, user_id=who, frequency=cmd.frequency,
@@ -410,7 +396,7 @@ def _close(r: _Request, cmd: c.Close) -> None:
     with r.svc.session() as s:
         closed = workshop.close_workshop(
             session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, now=r.svc.clock(),
-            zone_of=_zone_of(r, s),
+            zone_of=r.svc.zone_of(s, r.team_id),
         )
     message = m.build_closed(closed)
 

@@ -8,7 +8,7 @@ from datetime import date
 from slack_bolt import Ack, App
 from slack_sdk.errors import SlackApiError
 
-from bot import followups, ids, reminders, workshop
+from bot import followups, ids, workshop
 from bot.blocks import messages as m
 from bot.blocks.followups import build_validation_summary
 from bot.followups import workshop_facilitators
@@ -70,10 +70,11 @@ def register_action_form(app: App, svc: Services) -> None:
         due_raw = _value(view, ids.ACTION_DUE_BLOCK, ids.ACTION_DUE_INPUT)
         pain_raw = _value(view, ids.ACTION_PAIN_BLOCK, ids.ACTION_PAIN_INPUT)
         now = svc.clock()
+        owner = _value(view, ids.ACTION_OWNER_BLOCK, ids.ACTION_OWNER_INPUT) or user_id
+        svc.warm(user_id, owner)
         try:
             with svc.session() as s:
-                zone_of = lambda user: reminders.user_zone(session=s, team_id=team_id, user_id=user,  # noqa: E731
-                                                           directory=svc.directory, now=now)
+                zone_of = svc.zone_of(s, team_id)
                 today = now.astimezone(zone_of(user_id)).date()
                 due = date.fromisoformat(due_raw) if due_raw else None
                 if due is not None and due < today:
@@ -81,7 +82,7 @@ def register_action_form(app: App, svc: Services) -> None:
                     return
                 action = followups.create_action(
                     session=s, team_id=team_id, channel_id=channel_id, user_id=user_id,
-                    owner=_value(view, ids.ACTION_OWNER_BLOCK, ids.ACTION_OWNER_INPUT) or user_id,
+                    owner=owner,
                     text=_value(view, ids.ACTION_TEXT_BLOCK, ids.ACTION_TEXT_INPUT) or "", due=due,
                     pain_point_id=int(pain_raw) if pain_raw else None, zone_of=zone_of, now=now,
                 )
