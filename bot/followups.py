@@ -14,6 +14,7 @@ from bot import reminders
 from bot import text as t
 from bot.storage import repo
 from bot.storage.models import ActionEvent, ActionItem, ActionStatus, ItemKind, Reminder, ReminderKind, ValidationTask
+from bot.synthesis.basic import group_duplicates
 from bot.synthesis.store import guide_for
 from bot.voting import rank_pain_points, vote_counts
 from bot.workshop import NO_WORKSHOP, Refusal, is_facilitator_of
@@ -198,10 +199,6 @@ class ValidationView:
     guide: tuple[str, ...] = ()  # the interview guide the reminders link to
 
 
-def _normalised(text: str) -> str:
-    return " ".join("".join(ch for ch in text.lower() if ch.isalnum() or ch.isspace()).split())
-
-
 def get_validation(*, session: Session, team_id: str, task_id: int) -> ValidationTask | None:
     return session.exec(select(ValidationTask).where(ValidationTask.team_id == team_id,
                                                      ValidationTask.id == task_id)).first()
@@ -236,14 +233,12 @@ def create_validation_tasks(
     pains = rank_pain_points(items, votes)
     if not pains:
         raise Refusal("There are no pain points to validate yet.")
-    if not votes:  # by how many different people named the same pain
-        named: dict[str, set[str]] = {}
-        first: dict[str, object] = {}
-        for p in pains:
-            key = _normalised(p.text)
-            named.setdefault(key, set()).add(p.author)
-            first.setdefault(key, p)
-        pains = sorted(first.values(), key=lambda p: (-len(named[_normalised(p.text)]), p.id))
+    if not votes:  # by how many different people named the same pain (the synthesis's notion of "the same")
+        groups = group_duplicates([p.text for p in pains])
+        grouped = {i for g in groups for i in g}
+        groups += [[i] for i in range(len(pains)) if i not in grouped]
+        ranked = sorted(groups, key=lambda g: (-len({pains[i].author for i in g}), min(pains[i].id for i in g)))
+        pains = [min((pains[i] for i in g), key=lambda p: p.id) for g in ranked]
     existing = {v.pain_point_id for v in session.exec(
         select(ValidationTask).where(ValidationTask.team_id == team_id, ValidationTask.workshop_id == ws.id))}
     chosen = [p for p in pains if p.id not in existing][:top]
