@@ -104,10 +104,14 @@ def _require_facilitator(session: Session, row: Synthesis, user_id: str) -> None
         raise Refusal("Only a facilitator can change the synthesis. Nothing was changed.")
 
 
+def _latest(session: Session, team_id: str, workshop_id: int) -> Synthesis | None:
+    return session.exec(select(Synthesis).where(Synthesis.team_id == team_id, Synthesis.workshop_id == workshop_id)
+                        .order_by(Synthesis.id.desc())).first()
+
+
 def latest_for_export(*, session: Session, team_id: str, workshop_id: int) -> dict | None:
     """The latest synthesis as the export shows it: undone merges left out, decisions alongside."""
-    row = session.exec(select(Synthesis).where(Synthesis.team_id == team_id, Synthesis.workshop_id == workshop_id)
-                       .order_by(Synthesis.id.desc())).first()
+    row = _latest(session, team_id, workshop_id)
     if row is None:
         return None
     result = SynthesisResult.model_validate_json(row.result)
@@ -129,8 +133,7 @@ def latest_for_export(*, session: Session, team_id: str, workshop_id: int) -> di
 def guide_for(*, session: Session, team_id: str, workshop_id: int, pain_point_id: int, pain: str,
               stage: str) -> list[str]:
     """The interview guide for a pain point: the latest synthesis's, else one from the question bank."""
-    row = session.exec(select(Synthesis).where(Synthesis.team_id == team_id, Synthesis.workshop_id == workshop_id)
-                       .order_by(Synthesis.id.desc())).first()
+    row = _latest(session, team_id, workshop_id)
     if row is not None:
         for g in SynthesisResult.model_validate_json(row.result).guides:
             if g.pain_point_id == pain_point_id:
