@@ -57,7 +57,8 @@ def postgres_engine(worker_id: str) -> Iterator[Engine]:
         if os.environ.get("CI"):
             pytest.fail("CI must run the PostgreSQL tests, but TEST_POSTGRES_URL is not set (see .ci/run)")
         pytest.skip("PostgreSQL tests need TEST_POSTGRES_URL (a server where tests may create databases)")
-    name = f"journey_test_{worker_id}"
+    # Unique per test process, so several checkouts (or CI runs) can share one server side by side.
+    name = f"journey_test_{worker_id}_{os.getpid()}"
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
         c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
