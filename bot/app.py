@@ -13,6 +13,8 @@ from sqlalchemy.engine import Engine
 from bot.blocks import messages as m
 from bot.config import Settings
 from bot.handlers import actions, commands, events, views
+from bot.handlers.common import ephemeral, task
+from bot.inbox import Inbox, InboxUnavailable, Request
 from bot.services import Services, utc_clock
 from bot.slack import Directory, make_client
 from bot.storage.db import init_db, make_engine
@@ -33,7 +35,9 @@ def build_app(
     outbox: TaskQueue | None = None,
     clock: Callable[[], datetime] = utc_clock,
     token_verification: bool = True,
+    inline: bool = False,
 ) -> App:
+    """`inline`: every request is processed, and its Slack calls made, before its response is sent (tests)."""
     from bot.synthesis.prompts import load_prompts
     from bot.synthesis.run import model_for
 
@@ -41,12 +45,17 @@ def build_app(
     engine = engine or make_engine(settings.database_url)
     init_db(engine)
     client = client or make_client(token=settings.secret("slack_bot_token"), base_url=settings.slack_api_url)
+    outbox = outbox or TaskQueue("slack", 0 if inline else settings.slack_workers)
+    inbox = Inbox(engine, outbox=outbox, clock=clock, inline=inline,
+                  retry_delays=(0.01, 0.01) if inline else (0.5, 1, 2, 4, 8, 15, 30))
+    inbox.on_failure = _apologise
     services = Services(
         settings=settings,
         engine=engine,
         client=client,
-        worker=worker or TaskQueue("work", 1, retry_delays=DB_RETRY_DELAYS),
-        outbox=outbox or TaskQueue("slack", settings.slack_workers),
+        worker=worker or TaskQueue("work", 0 if inline else 1, retry_delays=DB_RETRY_DELAYS),
+        outbox=outbox,
+        inbox=inbox,
         directory=Directory(client),
         clock=clock,
         synthesizer=model_for(settings, prompts),
@@ -63,20 +72,32 @@ def build_app(
 
     @app.error
     def on_error(error: Exception, body: dict, respond) -> BoltResponse:
-        log.error("Unhandled %s while handling a %s request", type(error).__name__, body.get("type") or "command",
-                  exc_info=error)
+        unavailable = isinstance(error, InboxUnavailable)
+        if unavailable:  # nothing was promised: Slack sends events again; a person is asked to
+            log.warning("Refused a %s request: the database can't store it", body.get("type") or "command")
+        else:
+            log.error("Unhandled %s while handling a %s request", type(error).__name__, body.get("type") or "command",
+                      exc_info=error)
         if body.get("response_url"):
             try:
-                respond(response_type="ephemeral", replace_original=False, **m.build_sorry())
+                respond(response_type="ephemeral", replace_original=False,
+                        **(m.build_busy() if unavailable else m.build_sorry()))
             except Exception:  # the apology is best effort; the error is already logged
                 log.warning("Could not tell the user about the error")
-        # A 500 makes Slack redeliver events, so a reply that failed to store gets another chance.
-        return BoltResponse(status=500, body="")
+        # An error status makes Slack redeliver events, so a reply that couldn't be stored gets another chance.
+        return BoltResponse(status=503 if unavailable else 500, body="")
 
     for module in (commands, events, actions, views):
         module.register(app, services)
+    if not inline:
+        inbox.start()
     app.journey = services  # type: ignore[attr-defined]  (for the server's shutdown and for tests)
     return app
+
+
+def _apologise(req: Request, _error: BaseException):
+    """A request whose processing failed (it is logged): its author hears so, where Slack lets us answer."""
+    return [task(ephemeral, req.respond, m.build_sorry())] if req.body.get("response_url") else []
 
 
 def services_of(app: App) -> Services:

@@ -126,12 +126,16 @@ def change_action(
     return action
 
 
+def find_action(*, session: Session, team_id: str, action_id: int) -> ActionItem | None:
+    return session.exec(select(ActionItem).where(ActionItem.team_id == team_id, ActionItem.id == action_id)).first()
+
+
 def get_action(*, session: Session, team_id: str, action_id: int) -> ActionItem:
     return _action(session, team_id, action_id)
 
 
 def _action(session: Session, team_id: str, action_id: int) -> ActionItem:
-    action = session.exec(select(ActionItem).where(ActionItem.team_id == team_id, ActionItem.id == action_id)).first()
+    action = find_action(session=session, team_id=team_id, action_id=action_id)
     if action is None:
         raise Refusal("That action item doesn't exist (any more).")
     return action

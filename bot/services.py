@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.config import Settings
+from bot.inbox import Inbox
 from bot.slack import Directory
 from bot.storage.db import session_scope
 from bot.tasks import Coalescing, TaskQueue
@@ -27,9 +28,10 @@ class Services:
     settings: Settings
     engine: Engine
     client: WebClient
-    worker: TaskQueue  # database work after the ack, in order
+    worker: TaskQueue  # small database writes that Slack calls hand back (a posted message's ts), in order
     outbox: TaskQueue  # Slack calls, in parallel
     directory: Directory
+    inbox: Inbox | None = None  # requests from Slack, stored before the ack and processed from the database
     clock: Callable[[], datetime] = utc_clock
     refreshes: Coalescing | None = None  # live message updates (ballots), coalesced on the outbox
     synthesizer: object | None = None  # the model synthesis, when OPENAI_API_KEY is set
@@ -49,7 +51,9 @@ class Services:
         """user id → their Slack time zone, through the profile cache (refreshed from Slack after a week)."""
         from bot.reminders import user_zone
 
-        return lambda user: user_zone(session=session, team_id=team_id, user_id=user, directory=self.directory,
+        # Inside a transaction only what `warm` already fetched is used: no Slack call while the database waits.
+        cached = self.directory.cache_only()
+        return lambda user: user_zone(session=session, team_id=team_id, user_id=user, directory=cached,
                                       now=self.clock())
 
     @contextmanager

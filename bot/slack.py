@@ -115,6 +115,15 @@ class Directory:
             self._users[user_id] = (now, user)
         return user
 
+    def cache_only(self) -> _CachedUsers:
+        """The same users, never asking Slack (for code inside a database transaction)."""
+        return _CachedUsers(self)
+
+    def cached_user(self, user_id: str) -> dict | None:
+        with self._lock:
+            hit = self._users.get(user_id)
+        return hit[1] if hit else None
+
     def channel_humans(self, channel_id: str, *, exclude: set[str], limit: int = 200) -> list[str] | None:
         """The people in a channel (bots and deactivated accounts left out), or None if Slack won't say."""
         members: list[str] = []
@@ -135,3 +144,11 @@ class Directory:
                 continue
             people.append(m)
         return people
+
+
+class _CachedUsers:
+    def __init__(self, directory: Directory):
+        self._directory = directory
+
+    def user(self, user_id: str) -> dict | None:
+        return self._directory.cached_user(user_id)

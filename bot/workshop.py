@@ -241,11 +241,11 @@ def start_workshop(
 
     ws = Workshop(team_id=team_id, channel_id=channel_id, title=title, template=key, map_type=map_type,
                   future_of=source.id if source else None, created_by=user_id, created_at=now)
-    session.add(ws)
     try:
-        session.flush()
+        with session.begin_nested():  # a savepoint: the caller's transaction may hold other requests' work
+            session.add(ws)
+            session.flush()
     except IntegrityError:  # another `new` won the race for this channel
-        session.rollback()
         existing = repo.open_workshop(session=session, team_id=team_id, channel_id=channel_id)
         raise Refusal(_already_open(existing)) from None
     session.add(Facilitator(team_id=team_id, workshop_id=ws.id, user_id=user_id))
@@ -516,32 +516,40 @@ def record_reply(
     text: str,
     event_id: str | None,
     now: datetime,
+    edited_ts: str | None = None,
 ) -> ReplyOutcome:
     step, ws = _open_step_for_thread(session, team_id, channel_id, thread_ts)
     if step is None or ws is None:
         return ReplyOutcome(status="ignored")
     if repo.reply_by_ts(session=session, team_id=team_id, channel_id=channel_id, ts=ts) is not None:
         return ReplyOutcome(status="duplicate")
+    if repo.is_deleted(session=session, team_id=team_id, channel_id=channel_id, ts=ts):
+        return ReplyOutcome(status="ignored")  # a late copy of a message its author deleted
     if step.closed_at is not None or ws.status != "open":
         return _closed_outcome(session, ws, step)
 
-    typed = text
     reply = Reply(
         team_id=team_id, channel_id=channel_id, ts=ts, thread_ts=thread_ts, user_id=user_id, workshop_id=ws.id,
-        step_id=step.id, text=typed, event_id=event_id, created_at=now,
+        step_id=step.id, text=text, event_id=event_id, edited_ts=edited_ts, created_at=now,
     )
-    session.add(reply)
     try:
-        session.flush()
-    except IntegrityError:  # the same message, redelivered and handled in parallel: the other copy stored it
-        session.rollback()
+        with session.begin_nested():
+            session.add(reply)
+            session.flush()
+    except IntegrityError:  # the same message, stored meanwhile by another process
         return ReplyOutcome(status="duplicate")
     dept = _department(session, team_id, user_id)
-    out = _sync_items(session, ws, step, reply, typed, dept, now, new=True)
+    out = _sync_items(session, ws, step, reply, text, dept, now, new=True)
     out.ask_department = dept is None and repo.count_replies(
         session=session, team_id=team_id, workshop_id=ws.id, user_id=user_id
     ) == 1
     return out
+
+
+def _ts_order(ts: str) -> tuple[int, int]:
+    """Slack timestamps ("1700000000.000123") in time order."""
+    seconds, _, fraction = ts.partition(".")
+    return int(seconds or 0), int(fraction or 0)
 
 
 def edit_reply(
@@ -555,31 +563,46 @@ def edit_reply(
     text: str,
     event_id: str | None,
     now: datetime,
+    edited_ts: str | None = None,
 ) -> ReplyOutcome:
+    """Apply an edit. Edits apply in the order of Slack's `edited.ts`, whatever order they arrive in, so an
+    older edit redelivered late never overwrites a newer one."""
+    if repo.is_deleted(session=session, team_id=team_id, channel_id=channel_id, ts=ts):
+        return ReplyOutcome(status="ignored")
     reply = repo.reply_by_ts(session=session, team_id=team_id, channel_id=channel_id, ts=ts)
     if reply is None:  # never stored (say, sent while the bot was away): treat the edit as the answer
         return record_reply(
             session=session, team_id=team_id, channel_id=channel_id, user_id=user_id, ts=ts, thread_ts=thread_ts,
-            text=text, event_id=event_id, now=now,
+            text=text, event_id=event_id, now=now, edited_ts=edited_ts,
         )
+    if edited_ts and reply.edited_ts and _ts_order(edited_ts) <= _ts_order(reply.edited_ts):
+        return ReplyOutcome(status="unchanged")  # a newer version is already stored
     step = repo.step(session=session, team_id=team_id, step_id=reply.step_id)
     ws = repo.workshop(session=session, team_id=team_id, workshop_id=reply.workshop_id)
-    typed = text
-    if typed == reply.text:
+    if text == reply.text:
         return ReplyOutcome(status="unchanged")
     if step.closed_at is not None or ws.status != "open":
         return _closed_outcome(session, ws, step)
-    reply.text = typed
+    reply.text = text
     reply.edited_at = now
+    reply.edited_ts = edited_ts or reply.edited_ts
     session.add(reply)
-    return _sync_items(session, ws, step, reply, typed, _department(session, team_id, reply.user_id), now)
+    return _sync_items(session, ws, step, reply, text, _department(session, team_id, reply.user_id), now)
 
 
-def delete_reply(*, session: Session, team_id: str, channel_id: str, ts: str) -> ReplyOutcome:
-    """A deleted reply takes its items and rating with it, whatever the step's state: people may withdraw words."""
+def delete_reply(*, session: Session, team_id: str, channel_id: str, ts: str, thread_ts: str | None = None,
+                 now: datetime) -> ReplyOutcome:
+    """A deleted reply takes its items and rating with it, whatever the step's state: people may withdraw words.
+    It leaves a tombstone, so no late copy of the message or of an edit brings it back; a delete that arrives
+    before its message (Slack doesn't promise order) means the message is never stored."""
     reply = repo.reply_by_ts(session=session, team_id=team_id, channel_id=channel_id, ts=ts)
-    if reply is None:
+    ours = reply is not None or (thread_ts is not None and repo.step_by_prompt(
+        session=session, team_id=team_id, channel_id=channel_id, prompt_ts=thread_ts) is not None)
+    if not ours:
         return ReplyOutcome(status="ignored")
+    repo.add_tombstone(session=session, team_id=team_id, channel_id=channel_id, ts=ts, now=now)
+    if reply is None:
+        return ReplyOutcome(status="removed")
     for item in repo.items_of_reply(session=session, team_id=team_id, reply_id=reply.id):
         session.delete(item)
     _drop_emotion_of_reply(session, reply)

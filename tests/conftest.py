@@ -180,7 +180,7 @@ def http_server() -> Iterator[tuple[ServerThread, _Current]]:
 def serve_bot(fake: FakeSlack, tmp_path: Path, clock: Clock, http_server, **settings) -> Iterator[Bot]:
     server, current = http_server
     app = build_app(make_settings(fake, tmp_path, **settings), worker=TaskQueue("work", 0, retry_delays=(0.01, 0.01)),
-                    outbox=TaskQueue("slack", 0), clock=clock)
+                    outbox=TaskQueue("slack", 0), clock=clock, inline=True)
     current.app = make_wsgi(app)
     ws = Workspace(fake, SlackSender(server.url + "/slack/events", SECRET))
     yield Bot(app, fake, ws, server.url, clock)

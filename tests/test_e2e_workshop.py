@@ -356,8 +356,7 @@ def test_logs_never_carry_tokens_or_what_people_wrote(bot, caplog, monkeypatch):
     bot.ws.reply(BEN, CHANNEL, prompt.ts, secret_text + " again")
 
     def broken(**kw):  # a database error (NOT NULL) whose statement parameters hold the text
-        with bot.services.session() as s:
-            s.exec(sqlalchemy.text("INSERT INTO workshop (id) VALUES (:t)"), params={"t": kw["text"]})
+        kw["session"].exec(sqlalchemy.text("INSERT INTO workshop (id) VALUES (:t)"), params={"t": kw["text"]})
 
     monkeypatch.setattr(workshop, "record_reply", broken)
     bot.ws.reply(CAT, CHANNEL, prompt.ts, secret_text + " thrice")

@@ -169,7 +169,7 @@ def test_a_deleted_pain_point_takes_its_votes_with_it(session, clock):
     voting.cast_vote(session=session, team_id=T, user_id="UBEN", item_id=a, now=clock())
     assert out.status == "stored"
     reply_ts = f"{C}.{run.n}"
-    w.delete_reply(session=session, team_id=T, channel_id=C, ts=reply_ts)
+    w.delete_reply(session=session, team_id=T, channel_id=C, ts=reply_ts, now=clock())
     session.flush()
     session.expire_all()
     assert voting.vote_counts(session=session, team_id=T, workshop_id=run.prompt.workshop_id) == {}

@@ -234,7 +234,7 @@ def test_edit_updates_items_in_place_and_delete_removes_them(session, clock):
     assert {n: i.id for n, i in items.items()} == before
     assert (items[0].text, items[1].kind) == ("very slow", ItemKind.TOUCHPOINT)
     assert [(e.score, e.note) for e in session.exec(select(Emotion)).all()] == [(4, "better")]
-    w.delete_reply(session=session, team_id=T, channel_id=C, ts="400.1")
+    w.delete_reply(session=session, team_id=T, channel_id=C, ts="400.1", now=clock())
     assert session.exec(select(Item)).all() == [] and session.exec(select(Emotion)).all() == []
 
 

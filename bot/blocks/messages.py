@@ -81,6 +81,11 @@ def build_sorry() -> dict:
     )
 
 
+def build_busy() -> dict:
+    return note("Sorry, I couldn't take that just now (my database isn't answering), so nothing happened. "
+                "Please try again in a minute.")
+
+
 def build_help() -> dict:
     lines = "\n".join(f"{cmd}\n      {what}" for cmd, what in HELP_LINES)
     return _message(

@@ -1,11 +1,13 @@
-"""`/journey` slash command: ack, parse, one service call, then replies through the outbox."""
+"""`/journey` slash command: the listener stores and acks; the inbox then parses it, looks up in Slack what the
+rules need, runs one service call in its transaction, and leaves the replies to the outbox."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App
 from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
 
 from bot import commands as c
 from bot import digests, followups, voting, workshop
@@ -14,10 +16,12 @@ from bot.blocks.followups import build_action, build_actions_list, build_digest,
 from bot.blocks.modals import build_action_modal, build_new_workshop_modal
 from bot.blocks.synthesis import build_synthesis, build_working
 from bot.dates import BadDate, parse_due
-from bot.handlers.common import ephemeral
+from bot.handlers.common import body_digest, durable, ephemeral, task
+from bot.inbox import Request, Then
 from bot.render.export import EXPORTERS, build_channel_export, build_export, export_filename
 from bot.services import Services
 from bot.slack import error_code, post_message, share_ts, upload_file
+from bot.storage import repo
 from bot.synthesis import store as synthesis_store
 from bot.synthesis.run import synthesize
 from bot.templates import load_templates
@@ -40,46 +44,77 @@ def post_prompt(
         tell(then)
 
 
+MAX_WARMED = 50  # people looked up for one command; anyone else's time zone comes from their profile (or UTC)
+
+
+def command_key(body: dict) -> str:
+    """A slash command's identity: its trigger_id is unique per invocation, so a replay is recognised."""
+    return f"command:{body.get('team_id')}:{body.get('trigger_id') or body_digest(body)}"
+
+
 def register(app: App, svc: Services) -> None:
-    @app.command(svc.settings.slash_command)
-    def journey(ack: Ack, command: dict, respond: Respond, context) -> None:
-        ack()
-        req = _Request(svc, command, respond, context.bot_user_id)
-        svc.worker.submit(req.run, on_error=req.sorry)
+    app.command(svc.settings.slash_command)(durable(svc, "command", command_key))
+    svc.inbox.route("command", prepare=lambda req: _prepare(svc, req), apply=lambda s, req, ready: _apply(svc, s, req, ready))
 
 
 class _Request:
-    """One `/journey` invocation, handled on the worker after the ack."""
+    """One `/journey` invocation, handled by the inbox after the ack: `prepare` looks up in Slack what the rules
+    need, then the handler runs in the inbox's transaction and leaves its Slack calls in `then`."""
 
-    def __init__(self, svc: Services, command: dict, respond: Respond, bot_user_id: str | None):
+    def __init__(self, svc: Services, req: Request):
+        body = req.body
         self.svc = svc
-        self.text: str = command.get("text", "")
-        self.team_id: str = command["team_id"]
-        self.channel_id: str = command["channel_id"]
-        self.user_id: str = command["user_id"]
-        self.trigger_id: str | None = command.get("trigger_id")
-        self.respond = respond
-        self.bot_user_id = bot_user_id
+        self.text: str = body.get("text", "")
+        self.team_id: str = req.team_id
+        self.channel_id: str = body["channel_id"]
+        self.user_id: str = body["user_id"]
+        self.trigger_id: str | None = body.get("trigger_id")
+        self.respond = req.respond
+        self.bot_user_id = req.bot_user_id
+        self.cmd = c.parse(self.text)
+        self.members: list[str] = []  # the channel's people, for the commands that need them
+        self.s: Session | None = None
+        self.then: Then = []
 
-    def run(self) -> None:
-        cmd = c.parse(self.text)
-        try:
-            HANDLERS[type(cmd)](self, cmd)
-        except workshop.Refusal as r:
-            self.reply(m.note(str(r)))
+    def later(self, fn: Callable, *args, on_error: Callable[[BaseException], None] | None = None, **kwargs) -> None:
+        """A Slack call for after the commit."""
+        self.then.append(task(fn, *args, on_error=on_error, **kwargs))
 
     def sorry(self, _error: BaseException) -> None:
         ephemeral(self.respond, m.build_sorry())
 
     def reply(self, message: dict) -> None:
-        self.svc.outbox.submit(ephemeral, self.respond, message)
+        self.later(ephemeral, self.respond, message)
 
     def tell(self, message: dict) -> None:
         """Called from inside an outbox task: answer right away."""
         ephemeral(self.respond, message)
 
     def post_prompt(self, prompt: workshop.PromptView, *, then: dict | None = None) -> None:
-        self.svc.outbox.submit(post_prompt, self.svc, team_id=self.team_id, prompt=prompt, tell=self.tell, then=then)
+        self.later(post_prompt, self.svc, team_id=self.team_id, prompt=prompt, tell=self.tell, then=then)
+
+    def members_of_channel(self) -> list[str]:
+        exclude = {self.bot_user_id} if self.bot_user_id else set()
+        return self.svc.directory.channel_humans(self.channel_id, exclude=exclude) or []
+
+
+def _prepare(svc: Services, req: Request) -> _Request:
+    r = _Request(svc, req)
+    look_up = PREPARE.get(type(r.cmd))
+    if look_up is not None:
+        look_up(r, r.cmd)
+    svc.warm(r.user_id)
+    return r
+
+
+def _apply(svc: Services, s: Session, req: Request, r: _Request) -> Then:
+    r.s, r.then = s, []
+    try:
+        with s.begin_nested():  # a refusal leaves nothing behind
+            HANDLERS[type(r.cmd)](r, r.cmd)
+    except workshop.Refusal as refusal:
+        r.then = [task(ephemeral, r.respond, m.note(str(refusal)))]
+    return r.then
 
 
 def _help(r: _Request, cmd: c.Help) -> None:
@@ -93,82 +128,76 @@ def _invalid(r: _Request, cmd: c.Invalid) -> None:
 def _new(r: _Request, cmd: c.New) -> None:
     if not cmd.title:
         view = build_new_workshop_modal(channel_id=r.channel_id, templates=load_templates())
-        r.svc.outbox.submit(r.svc.client.views_open, trigger_id=r.trigger_id, view=view, on_error=r.sorry)
+        r.later(r.svc.client.views_open, trigger_id=r.trigger_id, view=view, on_error=r.sorry)
         return
-    with r.svc.session() as s:
-        prompt = workshop.start_workshop(
-            session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, title=cmd.title,
-            template=cmd.template, map_type=cmd.map_type, future_of=cmd.future_of, now=r.svc.clock(),
-        )
+    prompt = workshop.start_workshop(
+        session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, title=cmd.title,
+        template=cmd.template, map_type=cmd.map_type, future_of=cmd.future_of, now=r.svc.clock(),
+    )
     r.post_prompt(prompt, then=m.build_started(prompt))
 
 
-def _members(r: _Request) -> list[str]:
-    return r.svc.directory.channel_humans(r.channel_id, exclude={r.bot_user_id} if r.bot_user_id else set()) or []
-
-
-def _next(r: _Request, cmd: c.Next) -> None:
+def _prepare_next(r: _Request, cmd: c.Next) -> None:
     with r.svc.session() as s:
         ws = workshop.open_workshop_of(session=s, team_id=r.team_id, channel_id=r.channel_id)
         nudging = bool(ws and ws.nudge_after_minutes)
-    members = _members(r) if nudging else []  # Slack calls first, outside the transaction
-    r.svc.warm(*members)
-    with r.svc.session() as s:
-        outcome = workshop.open_next_step(
-            session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, now=r.svc.clock()
-        )
-        if not outcome.reposted and members:
-            workshop.plan_step_nudges(session=s, team_id=r.team_id, channel_id=r.channel_id, members=members,
-                                      now=r.svc.clock(), zone_of=r.svc.zone_of(s, r.team_id))
+    r.members = r.members_of_channel() if nudging else []
+    r.svc.warm(*r.members)
+
+
+def _next(r: _Request, cmd: c.Next) -> None:
+    outcome = workshop.open_next_step(
+        session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, now=r.svc.clock()
+    )
+    if not outcome.reposted and r.members:
+        workshop.plan_step_nudges(session=r.s, team_id=r.team_id, channel_id=r.channel_id, members=r.members,
+                                  now=r.svc.clock(), zone_of=r.svc.zone_of(r.s, r.team_id))
     r.post_prompt(outcome.prompt, then=m.build_reposted(outcome.prompt) if outcome.reposted else None)
 
 
-def _status(r: _Request, cmd: c.Status) -> None:
-    def task() -> None:
-        members = r.svc.directory.channel_humans(r.channel_id, exclude={r.bot_user_id} if r.bot_user_id else set())
-        try:
-            with r.svc.session() as s:
-                view = workshop.status(session=s, team_id=r.team_id, channel_id=r.channel_id, members=members)
-        except workshop.Refusal as refusal:
-            r.tell(m.note(str(refusal)))
-            return
-        r.tell(m.build_status(view))
+def _prepare_members(r: _Request, cmd) -> None:
+    r.members = r.members_of_channel()
 
-    r.svc.outbox.submit(task)
+
+def _status(r: _Request, cmd: c.Status) -> None:
+    view = workshop.status(session=r.s, team_id=r.team_id, channel_id=r.channel_id, members=r.members)
+    r.reply(m.build_status(view))
 
 
 def _dept(r: _Request, cmd: c.Dept) -> None:
-    with r.svc.session() as s:
-        if not cmd.department:
-            current = workshop.department_of(session=s, team_id=r.team_id, user_id=r.user_id)
-            r.reply(m.build_dept_current(current))
-            return
-        name = workshop.set_department(
-            session=s, team_id=r.team_id, user_id=r.user_id, department=cmd.department, now=r.svc.clock()
-        )
+    if not cmd.department:
+        current = workshop.department_of(session=r.s, team_id=r.team_id, user_id=r.user_id)
+        r.reply(m.build_dept_current(current))
+        return
+    name = workshop.set_department(
+        session=r.s, team_id=r.team_id, user_id=r.user_id, department=cmd.department, now=r.svc.clock()
+    )
     r.reply(m.build_dept_set(name))
 
 
-def _stages(r: _Request, cmd: c.Stages) -> None:
-    with r.svc.session() as s:
-        names = workshop.set_stages(session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, raw=cmd.raw)
-    message = m.build_stages_set(names)
+def _post_or_tell(r: _Request, message: dict) -> None:
+    """Post to the channel; if Slack won't take it, the person who asked at least sees it (it is stored)."""
 
-    def task() -> None:
+    def post() -> None:
         try:
             post_message(r.svc.client, channel=r.channel_id, **message)
         except SlackApiError:
-            r.tell(message)  # the change is stored; at least the facilitator sees it
+            r.tell(message)
 
-    r.svc.outbox.submit(task)
+    r.later(post)
+
+
+def _stages(r: _Request, cmd: c.Stages) -> None:
+    names = workshop.set_stages(session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
+                                raw=cmd.raw)
+    _post_or_tell(r, m.build_stages_set(names))
 
 
 def _export(r: _Request, cmd: c.Export) -> None:
-    with r.svc.session() as s:
-        data = build_channel_export(session=s, team_id=r.team_id, channel_id=r.channel_id)
+    data = build_channel_export(session=r.s, team_id=r.team_id, channel_id=r.channel_id)
     title = data["workshop"]["title"]
 
-    def task() -> None:
+    def upload() -> None:
         try:
             upload_file(r.svc.client, channel=r.channel_id, content=EXPORTERS[cmd.format](data),
                         filename=export_filename(data, cmd.format), title=f"Journey map: {title}",
@@ -177,7 +206,7 @@ def _export(r: _Request, cmd: c.Export) -> None:
             r.tell(m.build_slack_failed("upload the export", error_code(e),
                                         retry=f"run `/journey export {cmd.format}` again"))
 
-    r.svc.outbox.submit(task)
+    r.later(upload)
 
 
 def _templates(r: _Request, cmd: c.Templates) -> None:
@@ -185,11 +214,10 @@ def _templates(r: _Request, cmd: c.Templates) -> None:
 
 
 def _vote(r: _Request, cmd: c.Vote) -> None:
-    with r.svc.session() as s:
-        pages = voting.open_vote(session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
-                                   votes=cmd.votes, now=r.svc.clock())
+    pages = voting.open_vote(session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
+                             votes=cmd.votes, now=r.svc.clock())
 
-    def task() -> None:
+    def post_ballots() -> None:
         for page in pages:
             try:
                 ts = post_message(r.svc.client, channel=r.channel_id, **m.build_ballot(page))
@@ -199,14 +227,13 @@ def _vote(r: _Request, cmd: c.Vote) -> None:
             with r.svc.session() as s:
                 voting.record_ballot_posted(session=s, team_id=r.team_id, vote_message_id=page.vote_message_id, ts=ts)
 
-    r.svc.outbox.submit(task)
+    r.later(post_ballots)
 
 
 def _map(r: _Request, cmd: c.Map) -> None:
-    with r.svc.session() as s:
-        data = build_channel_export(session=s, team_id=r.team_id, channel_id=r.channel_id)
+    data = build_channel_export(session=r.s, team_id=r.team_id, channel_id=r.channel_id)
 
-    def task() -> None:
+    def post_map() -> None:
         from bot.render.picture import render_map  # matplotlib loads on the first map, not at start-up
 
         picture = render_map(data, cmd.format)
@@ -222,101 +249,96 @@ def _map(r: _Request, cmd: c.Map) -> None:
         except SlackApiError as e:
             r.tell(m.build_slack_failed("post the map", error_code(e), retry=f"run `/journey map {cmd.format}` again"))
 
-    r.svc.outbox.submit(task)
+    r.later(post_map)
+
+
+def _prepare_action(r: _Request, cmd: c.Action) -> None:
+    r.svc.warm(cmd.owner)
 
 
 def _action(r: _Request, cmd: c.Action) -> None:
     if cmd.owner is None or not cmd.text:
-        with r.svc.session() as s:
-            pains = pain_point_choices(session=s, team_id=r.team_id, channel_id=r.channel_id)
+        pains = pain_point_choices(session=r.s, team_id=r.team_id, channel_id=r.channel_id)
         view = build_action_modal(channel_id=r.channel_id, owner=cmd.owner, pain_points=pains)
-        r.svc.outbox.submit(r.svc.client.views_open, trigger_id=r.trigger_id, view=view, on_error=r.sorry)
+        r.later(r.svc.client.views_open, trigger_id=r.trigger_id, view=view, on_error=r.sorry)
         return
-    r.svc.warm(r.user_id, cmd.owner)
-    with r.svc.session() as s:
-        zone_of = r.svc.zone_of(s, r.team_id)
-        today = r.svc.clock().astimezone(zone_of(r.user_id)).date()
-        try:
-            due = parse_due(cmd.due, today=today) if cmd.due is not None else None
-        except BadDate as e:
-            raise workshop.Refusal(f"{e} Nothing was stored.") from None
-        action = followups.create_action(
-            session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, owner=cmd.owner, text=cmd.text,
-            due=due, pain_point_id=cmd.pain_point, zone_of=zone_of, now=r.svc.clock(),
-        )
-        view = followups.action_view(session=s, action=action, today=today)
-    announce_action(r.svc, team_id=r.team_id, channel_id=r.channel_id, view=view, today=today, tell=r.tell)
+    zone_of = r.svc.zone_of(r.s, r.team_id)
+    today = r.svc.clock().astimezone(zone_of(r.user_id)).date()
+    try:
+        due = parse_due(cmd.due, today=today) if cmd.due is not None else None
+    except BadDate as e:
+        raise workshop.Refusal(f"{e} Nothing was stored.") from None
+    action = followups.create_action(
+        session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, owner=cmd.owner, text=cmd.text,
+        due=due, pain_point_id=cmd.pain_point, zone_of=zone_of, now=r.svc.clock(),
+    )
+    view = followups.action_view(session=r.s, action=action, today=today)
+    r.later(announce_action, r.svc, team_id=r.team_id, channel_id=r.channel_id, view=view, today=today, tell=r.tell)
 
 
 def announce_action(svc: Services, *, team_id: str, channel_id: str, view, today, tell: Callable[[dict], None]) -> None:
-    """Post a new action item in its channel (with its buttons) and remember where, to show changes there."""
-
-    def task() -> None:
-        message = build_action(view, today, headline="📌 *New action item*")
-        try:
-            ts = post_message(svc.client, channel=channel_id, **message)
-        except SlackApiError:
-            tell(message)  # stored all the same; the creator at least sees it
-            return
-        with svc.session() as s:
-            followups.record_announcement(session=s, team_id=team_id, action_id=view.id, channel_id=channel_id, ts=ts)
-
-    svc.outbox.submit(task)
+    """Outbox task: post a new action item in its channel (with its buttons) and remember where, to show changes
+    there."""
+    message = build_action(view, today, headline="📌 *New action item*")
+    try:
+        ts = post_message(svc.client, channel=channel_id, **message)
+    except SlackApiError:
+        tell(message)  # stored all the same; the creator at least sees it
+        return
+    with svc.session() as s:
+        followups.record_announcement(session=s, team_id=team_id, action_id=view.id, channel_id=channel_id, ts=ts)
 
 
 def _actions(r: _Request, cmd: c.Actions) -> None:
-    r.svc.warm(r.user_id)
-    with r.svc.session() as s:
-        today = r.svc.clock().astimezone(r.svc.zone_of(s, r.team_id)(r.user_id)).date()
-        items = followups.list_actions(session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
-                                       scope=cmd.scope, today=today)
+    today = r.svc.clock().astimezone(r.svc.zone_of(r.s, r.team_id)(r.user_id)).date()
+    items = followups.list_actions(session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
+                                   scope=cmd.scope, today=today)
     r.reply(build_actions_list(items, today, cmd.scope))
 
 
 def _validate(r: _Request, cmd: c.Validate) -> None:
     if cmd.reassign is not None:
         task_id, owner = cmd.reassign
-        with r.svc.session() as s:
-            followups.reassign_validation(session=s, team_id=r.team_id, user_id=r.user_id, task_id=task_id,
-                                          owner=owner)
+        followups.reassign_validation(session=r.s, team_id=r.team_id, user_id=r.user_id, task_id=task_id,
+                                      owner=owner)
         r.reply(m.note(f"Validation task #{task_id} is now <@{owner}>'s; their reminder follows."))
         return
-    r.svc.warm(r.user_id)
-    with r.svc.session() as s:
-        zone_of = r.svc.zone_of(s, r.team_id)
-        today = r.svc.clock().astimezone(zone_of(r.user_id)).date()
-        try:
-            due = parse_due(cmd.by, today=today)
-        except BadDate as e:
-            raise workshop.Refusal(f"{e} Nothing was stored.") from None
-        tasks = followups.create_validation_tasks(
-            session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, top=cmd.top, due=due,
-            customers=cmd.customers, zone_of=zone_of, now=r.svc.clock(),
-        )
-    message = build_validation_plan(tasks, today)
+    zone_of = r.svc.zone_of(r.s, r.team_id)
+    today = r.svc.clock().astimezone(zone_of(r.user_id)).date()
+    try:
+        due = parse_due(cmd.by, today=today)
+    except BadDate as e:
+        raise workshop.Refusal(f"{e} Nothing was stored.") from None
+    tasks = followups.create_validation_tasks(
+        session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, top=cmd.top, due=due,
+        customers=cmd.customers, zone_of=zone_of, now=r.svc.clock(),
+    )
+    _post_or_tell(r, build_validation_plan(tasks, today))
 
-    def task() -> None:
-        try:
-            post_message(r.svc.client, channel=r.channel_id, **message)
-        except SlackApiError:
-            r.tell(message)
 
-    r.svc.outbox.submit(task)
+def _prepare_validate(r: _Request, cmd: c.Validate) -> None:
+    with r.svc.session() as s:  # who raised pain points may own a task: their time zones plan its reminder
+        ws = repo.latest_workshop(session=s, team_id=r.team_id, channel_id=r.channel_id)
+        items = repo.items(session=s, team_id=r.team_id, workshop_id=ws.id) if ws else []
+    r.svc.warm(*list(dict.fromkeys(i.author for i in items if i.kind == "pain_point"))[:MAX_WARMED])
+
+
+def _prepare_nudge(r: _Request, cmd: c.Nudge) -> None:
+    if not (cmd.off or cmd.after_minutes):
+        r.members = r.members_of_channel()
+        r.svc.warm(*r.members)
 
 
 def _nudge(r: _Request, cmd: c.Nudge) -> None:
-    members = [] if (cmd.off or cmd.after_minutes) else _members(r)
-    r.svc.warm(*members)
-    with r.svc.session() as s:
-        if cmd.off or cmd.after_minutes:
-            workshop.set_nudge_delay(session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
-                                     minutes=None if cmd.off else cmd.after_minutes)
-            r.reply(m.note("Nudges are off." if cmd.off else
-                           f"From the next step on, people who haven't answered get a private nudge "
-                           f"{humanise_minutes(cmd.after_minutes)} after it opens (once per step)."))
-            return
-        sent = workshop.nudge_now(session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
-                                  members=members, now=r.svc.clock(), zone_of=r.svc.zone_of(s, r.team_id))
+    if cmd.off or cmd.after_minutes:
+        workshop.set_nudge_delay(session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
+                                 minutes=None if cmd.off else cmd.after_minutes)
+        r.reply(m.note("Nudges are off." if cmd.off else
+                       f"From the next step on, people who haven't answered get a private nudge "
+                       f"{humanise_minutes(cmd.after_minutes)} after it opens (once per step)."))
+        return
+    sent = workshop.nudge_now(session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
+                              members=r.members, now=r.svc.clock(), zone_of=r.svc.zone_of(r.s, r.team_id))
     r.reply(m.note(f"Nudging {m.plural(sent, 'person', 'people')} privately (at night in their time zone: in "
                    "their morning)." if sent else
                    "Everyone here has answered (or was nudged already): nobody to nudge."))
@@ -330,41 +352,42 @@ def humanise_minutes(minutes: int) -> str:
     return m.plural(minutes, "minute")
 
 
+def _prepare_digest(r: _Request, cmd: c.Digest) -> None:
+    r.svc.warm(cmd.user)
+
+
 def _digest(r: _Request, cmd: c.Digest) -> None:
     who = cmd.user or r.user_id
     you = "you" if who == r.user_id else f"<@{who}>"
-    r.svc.warm(who, r.user_id)
-    with r.svc.session() as s:
-        zone_of = r.svc.zone_of(s, r.team_id)
-        now = r.svc.clock()
-        if cmd.action == "subscribe":
-            due = digests.subscribe(session=s, team_id=r.team_id, user_id=who, frequency=cmd.frequency,
-                                    tz=zone_of(who), now=now)
-            r.reply(m.note(f"Subscribed {you} to a {cmd.frequency} digest by DM; the first comes "
-                           f"<!date^{int(due.timestamp())}^{{date_short_pretty}} at {{time}}|{due:%Y-%m-%d %H:%M} UTC>."))
-        elif cmd.action == "unsubscribe":
-            found = digests.unsubscribe(session=s, team_id=r.team_id, user_id=who)
-            r.reply(m.note(f"Unsubscribed {you}." if found else f"{you.capitalize()} had no digest subscription."))
-        elif cmd.action == "follow":
-            channels = digests.follow(session=s, team_id=r.team_id, user_id=r.user_id, channel_id=cmd.channel)
-            r.reply(m.note("Your digest covers " + (", ".join(f"<#{ch}>" for ch in channels) if channels
-                                                   else "every workshop in this workspace") + "."))
-        else:
-            today = now.astimezone(zone_of(r.user_id)).date()
-            digest = digests.build_digest(session=s, team_id=r.team_id, user_id=r.user_id, today=today, since=None)
-            message = build_digest(digest, today)
-            r.svc.outbox.submit(r.svc.client.chat_postMessage, channel=r.user_id, **message,
-                                on_error=lambda _e: r.tell(message))
+    s = r.s
+    zone_of = r.svc.zone_of(s, r.team_id)
+    now = r.svc.clock()
+    if cmd.action == "subscribe":
+        due = digests.subscribe(session=s, team_id=r.team_id, user_id=who, frequency=cmd.frequency,
+                                tz=zone_of(who), now=now)
+        r.reply(m.note(f"Subscribed {you} to a {cmd.frequency} digest by DM; the first comes "
+                       f"<!date^{int(due.timestamp())}^{{date_short_pretty}} at {{time}}|{due:%Y-%m-%d %H:%M} UTC>."))
+    elif cmd.action == "unsubscribe":
+        found = digests.unsubscribe(session=s, team_id=r.team_id, user_id=who)
+        r.reply(m.note(f"Unsubscribed {you}." if found else f"{you.capitalize()} had no digest subscription."))
+    elif cmd.action == "follow":
+        channels = digests.follow(session=s, team_id=r.team_id, user_id=r.user_id, channel_id=cmd.channel)
+        r.reply(m.note("Your digest covers " + (", ".join(f"<#{ch}>" for ch in channels) if channels
+                                               else "every workshop in this workspace") + "."))
+    else:
+        today = now.astimezone(zone_of(r.user_id)).date()
+        digest = digests.build_digest(session=s, team_id=r.team_id, user_id=r.user_id, today=today, since=None)
+        message = build_digest(digest, today)
+        r.later(r.svc.client.chat_postMessage, channel=r.user_id, **message, on_error=lambda _e: r.tell(message))
 
 
 def _synthesize(r: _Request, cmd: c.Synthesize) -> None:
-    with r.svc.session() as s:
-        ws = synthesis_store.workshop_for_synthesis(session=s, team_id=r.team_id, channel_id=r.channel_id,
-                                                    user_id=r.user_id)
-        data = build_export(session=s, team_id=r.team_id, workshop_id=ws.id)
-        workshop_id, ai_enabled = ws.id, ws.ai_enabled
+    ws = synthesis_store.workshop_for_synthesis(session=r.s, team_id=r.team_id, channel_id=r.channel_id,
+                                                user_id=r.user_id)
+    data = build_export(session=r.s, team_id=r.team_id, workshop_id=ws.id)
+    workshop_id, ai_enabled = ws.id, ws.ai_enabled
 
-    def task() -> None:
+    def run() -> None:
         try:  # "working on it" at once; the result replaces it
             ts = post_message(r.svc.client, channel=r.channel_id, **build_working(data["workshop"]["title"]))
         except SlackApiError as e:
@@ -379,34 +402,31 @@ def _synthesize(r: _Request, cmd: c.Synthesize) -> None:
             view = synthesis_store.view(session=s, team_id=r.team_id, synthesis_id=row.id)
         r.svc.client.chat_update(channel=r.channel_id, ts=ts, **build_synthesis(view))
 
-    r.svc.outbox.submit(task, on_error=r.sorry)
+    r.later(run, on_error=r.sorry)
 
 
 def _ai(r: _Request, cmd: c.Ai) -> None:
-    with r.svc.session() as s:
-        synthesis_store.set_ai(session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
-                               enabled=cmd.enabled)
+    synthesis_store.set_ai(session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
+                           enabled=cmd.enabled)
     r.reply(m.note("AI is on for this workshop: `/journey synthesize` uses the model (when one is configured) and "
                    "unprefixed lines are sorted by it." if cmd.enabled else
                    "AI is off for this workshop: nothing of it is sent to a model; `/journey synthesize` gives the "
                    "basic synthesis."))
 
 
+def _prepare_close(r: _Request, cmd: c.Close) -> None:
+    with r.svc.session() as s:  # the facilitators' time zones plan the map review reminders
+        ws = workshop.open_workshop_of(session=s, team_id=r.team_id, channel_id=r.channel_id)
+        facilitators = repo.facilitators(session=s, team_id=r.team_id, workshop_id=ws.id) if ws else []
+    r.svc.warm(*facilitators)
+
+
 def _close(r: _Request, cmd: c.Close) -> None:
-    with r.svc.session() as s:
-        closed = workshop.close_workshop(
-            session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, now=r.svc.clock(),
-            zone_of=r.svc.zone_of(s, r.team_id),
-        )
-    message = m.build_closed(closed)
-
-    def task() -> None:
-        try:
-            post_message(r.svc.client, channel=r.channel_id, **message)
-        except SlackApiError:
-            r.tell(message)
-
-    r.svc.outbox.submit(task)
+    closed = workshop.close_workshop(
+        session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, now=r.svc.clock(),
+        zone_of=r.svc.zone_of(r.s, r.team_id),
+    )
+    _post_or_tell(r, m.build_closed(closed))
 
 
 HANDLERS: dict[type, Callable[[_Request, object], None]] = {
@@ -429,4 +449,15 @@ HANDLERS: dict[type, Callable[[_Request, object], None]] = {
     c.Digest: _digest,
     c.Synthesize: _synthesize,
     c.Ai: _ai,
+}
+
+# Slack look-ups a command's rules need, made before its transaction opens.
+PREPARE: dict[type, Callable[[_Request, object], None]] = {
+    c.Next: _prepare_next,
+    c.Status: _prepare_members,
+    c.Action: _prepare_action,
+    c.Validate: _prepare_validate,
+    c.Nudge: _prepare_nudge,
+    c.Digest: _prepare_digest,
+    c.Close: _prepare_close,
 }

@@ -1,11 +1,59 @@
-"""Small pieces every handler uses to answer people."""
+"""Small pieces every handler uses: the durable listener, and answering people."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Respond
+from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
+
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+
+def durable(svc: Services, kind: str, key_of: Callable[[dict], str], *,
+            wanted: Callable[[dict], bool] = lambda _body: True) -> Callable[..., None]:
+    """A Bolt listener that stores the request in the inbox and only then acknowledges it (an ack is a promise;
+    if the database can't take it, the error makes Slack send it again). Requests `wanted` says no to are only
+    acknowledged."""
+
+    def listener(ack: Ack, body: dict, context: BoltContext) -> None:
+        if wanted(body):
+            svc.inbox.accept(key=key_of(body), kind=kind, team_id=context.team_id or body.get("team_id") or "",
+                             enterprise_id=context.enterprise_id, bot_user_id=context.bot_user_id, body=body)
+        ack()
+
+    return listener
+
+
+def body_digest(body: dict) -> str:
+    """A stable identity for a payload that carries none of Slack's ids."""
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def task(fn: Callable[..., Any], *args: Any, on_error: Callable[[BaseException], None] | None = None,
+         **kwargs: Any) -> Callable[[], None]:
+    """A Slack call to make after the transaction commits; `on_error` hears about a failure (already logged)."""
+
+    def run() -> None:
+        try:
+            fn(*args, **kwargs)
+        except Exception as e:
+            if on_error is None:
+                raise
+            log.warning("%s failed: %s", getattr(fn, "__name__", "task"), type(e).__name__)
+            try:
+                on_error(e)
+            except Exception:  # telling the user is best effort; the failure itself is logged
+                log.warning("could not tell the user about a failed task", exc_info=True)
+
+    run.__name__ = getattr(fn, "__name__", "task")
+    return run
 
 
 def ephemeral(respond: Respond, message: dict, *, replace: bool = False) -> None:

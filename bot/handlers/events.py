@@ -6,11 +6,13 @@ import logging
 
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
 
 from bot import text as t
 from bot import workshop
 from bot.blocks import messages as m
-from bot.handlers.common import whisper
+from bot.handlers.common import durable, task, whisper
+from bot.inbox import Request, Then
 from bot.services import Services
 from bot.slack import error_code
 from bot.storage import repo
@@ -23,59 +25,74 @@ CONFIRM_REACTION = "white_check_mark"
 _PERSON_SUBTYPES = {None, "thread_broadcast", "file_share"}
 
 
+# Subtypes worth storing: people's messages, their edits and their deletions. Everything else is only acked.
+_STORED_SUBTYPES = _PERSON_SUBTYPES | {"message_changed", "message_deleted"}
+
+
+def event_key(body: dict) -> str:
+    """An event's identity: Slack's event_id is the same on every redelivery."""
+    if body.get("event_id"):
+        return f"event:{body['event_id']}"
+    e = body.get("event") or {}
+    return f"event:{body.get('team_id')}:{e.get('channel')}:{e.get('ts')}:{e.get('subtype')}"
+
+
+def _wanted(body: dict) -> bool:
+    event = body.get("event") or {}
+    return event.get("subtype") in _STORED_SUBTYPES and not (event.get("bot_id") and not event.get("subtype"))
+
+
 def register(app: App, svc: Services) -> None:
-    @app.event("message")
-    def on_message(event: dict, body: dict) -> None:
-        svc.worker.submit(handle_message, svc, event, body)
+    app.event("message")(durable(svc, "event", event_key, wanted=_wanted))
+    svc.inbox.route("event", apply=lambda s, req, _ready: handle_message(svc, s, req))
 
 
-def handle_message(svc: Services, event: dict, body: dict) -> None:
+def handle_message(svc: Services, s: Session, req: Request) -> Then:
+    event = req.body.get("event") or {}
     subtype = event.get("subtype")
-    team_id = body.get("team_id") or event.get("team")
     channel = event.get("channel")
     if subtype == "message_deleted":
-        _deleted(svc, team_id, channel, event)
+        _deleted(svc, s, req.team_id, channel, event)
     elif subtype == "message_changed":
-        _changed(svc, team_id, channel, event, body)
+        return _changed(svc, s, req.team_id, channel, event, req.body)
     elif subtype in _PERSON_SUBTYPES and not event.get("bot_id"):
-        _posted(svc, team_id, channel, event, body)
+        return _posted(svc, s, req.team_id, channel, event, req.body)
+    return []
 
 
 def _is_thread_reply(msg: dict) -> bool:
     return bool(msg.get("thread_ts")) and msg.get("thread_ts") != msg.get("ts") and bool(msg.get("user"))
 
 
-def _posted(svc: Services, team_id: str, channel: str, event: dict, body: dict) -> None:
+def _posted(svc: Services, s: Session, team_id: str, channel: str, event: dict, body: dict) -> Then:
     if not _is_thread_reply(event):
-        return
-    with svc.session() as s:
-        outcome = workshop.record_reply(
-            session=s, team_id=team_id, channel_id=channel, user_id=event["user"], ts=event["ts"],
-            thread_ts=event["thread_ts"], text=t.from_slack(event.get("text", "")), event_id=body.get("event_id"),
-            now=svc.clock(),
-        )
-    svc.outbox.submit(_follow_up, svc, team_id, channel, event, outcome, confirm=True)
+        return []
+    outcome = workshop.record_reply(
+        session=s, team_id=team_id, channel_id=channel, user_id=event["user"], ts=event["ts"],
+        thread_ts=event["thread_ts"], text=t.from_slack(event.get("text", "")), event_id=body.get("event_id"),
+        now=svc.clock(),
+    )
+    return [task(_follow_up, svc, team_id, channel, event, outcome, confirm=True)]
 
 
-def _changed(svc: Services, team_id: str, channel: str, event: dict, body: dict) -> None:
+def _changed(svc: Services, s: Session, team_id: str, channel: str, event: dict, body: dict) -> Then:
     msg = event.get("message") or {}
     if msg.get("bot_id") or msg.get("subtype") == "bot_message" or not _is_thread_reply(msg):
-        return
-    with svc.session() as s:
-        outcome = workshop.edit_reply(
-            session=s, team_id=team_id, channel_id=channel, user_id=msg["user"], ts=msg["ts"],
-            thread_ts=msg["thread_ts"], text=t.from_slack(msg.get("text", "")), event_id=body.get("event_id"),
-            now=svc.clock(),
-        )
-    svc.outbox.submit(_follow_up, svc, team_id, channel, msg, outcome, confirm=False)
+        return []
+    outcome = workshop.edit_reply(
+        session=s, team_id=team_id, channel_id=channel, user_id=msg["user"], ts=msg["ts"],
+        thread_ts=msg["thread_ts"], text=t.from_slack(msg.get("text", "")), event_id=body.get("event_id"),
+        edited_ts=(msg.get("edited") or {}).get("ts"), now=svc.clock(),
+    )
+    return [task(_follow_up, svc, team_id, channel, msg, outcome, confirm=False)]
 
 
-def _deleted(svc: Services, team_id: str, channel: str, event: dict) -> None:
-    ts = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
-    if not ts:
-        return
-    with svc.session() as s:
-        workshop.delete_reply(session=s, team_id=team_id, channel_id=channel, ts=ts)
+def _deleted(svc: Services, s: Session, team_id: str, channel: str, event: dict) -> None:
+    previous = event.get("previous_message") or {}
+    ts = event.get("deleted_ts") or previous.get("ts")
+    if ts:
+        workshop.delete_reply(session=s, team_id=team_id, channel_id=channel, ts=ts,
+                              thread_ts=previous.get("thread_ts"), now=svc.clock())
 
 
 def _follow_up(svc: Services, team_id: str, channel: str, msg: dict, outcome: workshop.ReplyOutcome, *,

@@ -1,11 +1,15 @@
-"""Modal submissions: the `/journey new` form."""
+"""Modal submissions: the `/journey new`, action item and validation evidence forms.
+
+A submission whose errors must travel in the ack is validated and stored before acking (the one exception to
+"store, ack, then process"); its view id is recorded in the same transaction, so a submission delivered twice
+acts once."""
 
 from __future__ import annotations
 
 import json
 from datetime import date
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk.errors import SlackApiError
 
 from bot import followups, ids, workshop
@@ -15,6 +19,7 @@ from bot.followups import workshop_facilitators
 from bot.handlers.actions import refresh_synthesis, refresh_validation_plan
 from bot.handlers.commands import announce_action, post_prompt
 from bot.handlers.common import whisper
+from bot.inbox import first_time
 from bot.services import Services
 from bot.synthesis import store as synthesis_store
 
@@ -29,13 +34,29 @@ def _value(view: dict, block: str, action: str) -> str | None:
     return field.get("value")
 
 
+class _AlreadyHandled(Exception):
+    """This very submission was stored before (Slack delivered it twice): roll back, and just ack."""
+
+
+class _FormError(Exception):
+    def __init__(self, block: str, message: str):
+        super().__init__(message)
+        self.block, self.message = block, message
+
+
+def _once(s, team_id: str, view: dict, now) -> None:
+    """The last step of a submission's transaction: record its view id, or undo everything if it is known."""
+    if not first_time(s, f"view:{team_id}:{view.get('id')}", kind="view", team_id=team_id, now=now):
+        raise _AlreadyHandled
+
+
 def register(app: App, svc: Services) -> None:
     register_action_form(app, svc)
     register_evidence_form(app, svc)
 
     @app.view(ids.NEW_WORKSHOP_VIEW)
-    def new_workshop(ack: Ack, body: dict, view: dict) -> None:
-        team_id = (body.get("team") or {}).get("id") or view.get("team_id")
+    def new_workshop(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+        team_id = context.team_id
         user_id = body["user"]["id"]
         channel_id = json.loads(view.get("private_metadata") or "{}").get("channel_id")
         title = _value(view, ids.NEW_TITLE_BLOCK, ids.NEW_TITLE_INPUT) or ""
@@ -47,6 +68,10 @@ def register(app: App, svc: Services) -> None:
                     template=_value(view, ids.NEW_TEMPLATE_BLOCK, ids.NEW_TEMPLATE_INPUT),
                     objective=_value(view, ids.NEW_OBJECTIVE_BLOCK, ids.NEW_OBJECTIVE_INPUT), now=svc.clock(),
                 )
+                _once(s, team_id, view, svc.clock())
+        except _AlreadyHandled:
+            ack()
+            return
         except workshop.Refusal as r:
             ack(response_action="errors", errors={ids.NEW_TITLE_BLOCK: m.plain_error(str(r))})
             return
@@ -63,8 +88,8 @@ def register(app: App, svc: Services) -> None:
 
 def register_action_form(app: App, svc: Services) -> None:
     @app.view(ids.NEW_ACTION_VIEW)
-    def new_action(ack: Ack, body: dict, view: dict) -> None:
-        team_id = (body.get("team") or {}).get("id") or view.get("team_id")
+    def new_action(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+        team_id = context.team_id
         user_id = body["user"]["id"]
         channel_id = json.loads(view.get("private_metadata") or "{}").get("channel_id")
         due_raw = _value(view, ids.ACTION_DUE_BLOCK, ids.ACTION_DUE_INPUT)
@@ -78,8 +103,7 @@ def register_action_form(app: App, svc: Services) -> None:
                 today = now.astimezone(zone_of(user_id)).date()
                 due = date.fromisoformat(due_raw) if due_raw else None
                 if due is not None and due < today:
-                    ack(response_action="errors", errors={ids.ACTION_DUE_BLOCK: "That date has passed."})
-                    return
+                    raise _FormError(ids.ACTION_DUE_BLOCK, "That date has passed.")
                 action = followups.create_action(
                     session=s, team_id=team_id, channel_id=channel_id, user_id=user_id,
                     owner=owner,
@@ -91,6 +115,13 @@ def register_action_form(app: App, svc: Services) -> None:
                 if suggestion:  # accepted from a synthesis: the draft shows as accepted
                     synthesis_store.decide(session=s, team_id=team_id, user_id=user_id, synthesis_id=suggestion[0],
                                            key=suggestion[1], decision="accepted")
+                _once(s, team_id, view, now)
+        except _AlreadyHandled:
+            ack()
+            return
+        except _FormError as e:
+            ack(response_action="errors", errors={e.block: e.message})
+            return
         except workshop.Refusal as r:
             ack(response_action="errors", errors={ids.ACTION_TEXT_BLOCK: m.plain_error(str(r))})
             return
@@ -101,13 +132,14 @@ def register_action_form(app: App, svc: Services) -> None:
         def tell(message: dict) -> None:
             svc.client.chat_postMessage(channel=user_id, **message)
 
-        announce_action(svc, team_id=team_id, channel_id=channel_id, view=item, today=today, tell=tell)
+        svc.outbox.submit(announce_action, svc, team_id=team_id, channel_id=channel_id, view=item, today=today,
+                          tell=tell)
 
 
 def register_evidence_form(app: App, svc: Services) -> None:
     @app.view(ids.VALIDATION_VIEW)
-    def evidence(ack: Ack, body: dict, view: dict) -> None:
-        team_id = (body.get("team") or {}).get("id") or view.get("team_id")
+    def evidence(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+        team_id = context.team_id
         meta = json.loads(view.get("private_metadata") or "{}")
         raw = (_value(view, ids.EVIDENCE_CUSTOMERS_BLOCK, ids.EVIDENCE_CUSTOMERS_INPUT) or "").strip()
         if not raw.isdigit():
@@ -122,6 +154,10 @@ def register_evidence_form(app: App, svc: Services) -> None:
                 )
                 facilitators = [] if not answer.all_answered else workshop_facilitators(
                     session=s, team_id=team_id, task_id=answer.view.id)
+                _once(s, team_id, view, svc.clock())
+        except _AlreadyHandled:
+            ack()
+            return
         except workshop.Refusal as r:
             ack(response_action="errors", errors={ids.EVIDENCE_CUSTOMERS_BLOCK: m.plain_error(str(r))})
             return

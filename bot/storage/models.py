@@ -139,8 +139,19 @@ class Reply(SQLModel, table=True):
     step_id: int = Field(foreign_key="step.id")
     text: str
     event_id: str | None = None
+    # Slack's `edited.ts` of the version stored: an older edit redelivered late never overwrites a newer one.
+    edited_ts: str | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
     edited_at: datetime | None = Field(default=None, sa_column=_ts_column(nullable=True))
+
+
+class DeletedMessage(SQLModel, table=True):
+    """A tombstone: this message was deleted, so no late copy of it (or of an edit) may bring its answer back."""
+
+    team_id: str = Field(primary_key=True)
+    channel_id: str = Field(primary_key=True)
+    ts: str = Field(primary_key=True)
+    deleted_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
 
 
 class Item(SQLModel, table=True):
@@ -352,3 +363,24 @@ class Synthesis(SQLModel, table=True):
     message_ts: str | None = None
     created_by: str
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
+
+
+class InboxEntry(SQLModel, table=True):
+    """What Slack sent, committed before the bot acknowledges it (Slack never resends what got a 200) and
+    processed from here: by this process at once, or by any process after a crash. `key` is Slack's own
+    identity of the request (event_id, trigger_id, action_ts), so a redelivery or a replay is one row."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_pending", "status", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)
+    kind: str  # event | command | action
+    team_id: str  # the installation's workspace (Bolt's context.team_id), not the actor's
+    enterprise_id: str | None = None
+    bot_user_id: str | None = None
+    body: str | None = None  # the payload as JSON; cleared once processed (people's text isn't kept longer)
+    status: str = "pending"  # pending | done | failed
+    error: str | None = None  # for a failed one: the exception's type, never people's text
+    received_at: datetime = Field(sa_column=_ts_column(nullable=False))
+    done_at: datetime | None = Field(default=None, sa_column=_ts_column(nullable=True))

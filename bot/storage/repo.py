@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlmodel import Session, col, delete, func, select
 
 from bot.storage.models import (
+    DeletedMessage,
     Emotion,
     Facilitator,
     Item,
@@ -118,6 +119,25 @@ def reply_by_ts(*, session: Session, team_id: str, channel_id: str, ts: str) -> 
     ).first()
 
 
+def is_deleted(*, session: Session, team_id: str, channel_id: str, ts: str) -> bool:
+    return session.get(DeletedMessage, (team_id, channel_id, ts)) is not None
+
+
+def add_tombstone(*, session: Session, team_id: str, channel_id: str, ts: str, now) -> None:
+    """Remember a deleted message (once, however many processes see its deletion)."""
+    session.exec(_insert(session, DeletedMessage).values(team_id=team_id, channel_id=channel_id, ts=ts,
+                                                         deleted_at=now).on_conflict_do_nothing())
+
+
+def _insert(session: Session, table):
+    """INSERT with ON CONFLICT, in the dialect at hand (SQLite and PostgreSQL spell it alike)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
 def count_replies(*, session: Session, team_id: str, workshop_id: int, user_id: str) -> int:
     return session.exec(
         select(func.count())
@@ -174,12 +194,8 @@ def profiles(*, session: Session, team_id: str, user_ids: Sequence[str]) -> dict
 def save_profile(*, session: Session, team_id: str, user_id: str, now, **fields) -> None:
     """Set fields of a person's profile, creating it if need be, safely when several processes do it at once
     (INSERT … ON CONFLICT DO UPDATE, on SQLite and PostgreSQL alike)."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
     values = {"team_id": team_id, "user_id": user_id, "updated_at": now, **fields}
-    stmt = insert(UserProfile).values(**values).on_conflict_do_update(
+    stmt = _insert(session, UserProfile).values(**values).on_conflict_do_update(
         index_elements=["team_id", "user_id"], set_={**fields, "updated_at": now}
     )
     session.exec(stmt)

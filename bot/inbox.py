@@ -1,0 +1,349 @@
+"""The inbox: an acknowledgement is a promise (Slack never resends what got a 200).
+
+A listener hands what Slack sent to `Inbox.accept`, which returns only once the payload is committed; then the
+listener acks. Request threads share commits (group commit): one writer thread takes everything waiting, inserts
+it in one transaction and releases them all, so durability costs one commit per burst, not per request. If the
+database can't take the request within Slack's deadline, `accept` raises, the request gets an error, and Slack
+sends it again rather than the bot promising what it can't keep.
+
+A processor then takes pending rows in batches. Each batch is one transaction: the rules' changes and each
+row's `done` mark commit together, so a process killed at any moment leaves a row either untouched (processed
+later, by this process after a restart or by any other process sharing the database) or done, never half done.
+Slack look-ups a rule needs run before that transaction opens (`prepare`); the Slack calls a rule produces run
+on the outbox after it commits.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_bolt.context.respond import Respond
+from sqlalchemy import delete, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from bot.storage.db import session_scope
+from bot.storage.models import InboxEntry
+from bot.tasks import TaskQueue
+
+log = logging.getLogger(__name__)
+
+Then = list[Callable[[], None]]  # Slack calls to make once the transaction has committed
+KEEP_DONE = timedelta(days=1)  # long enough to recognise any redelivery or replay (Slack's window is 5 minutes)
+KEEP_FAILED = timedelta(days=7)  # failed payloads stay a week for an operator to look into, then go
+_TABLE = InboxEntry.__table__
+
+
+class InboxUnavailable(Exception):
+    """The database couldn't take the request in time: answer Slack with an error so that it retries."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """One stored request, as a rule sees it."""
+
+    id: int
+    kind: str
+    team_id: str  # the installation's workspace
+    enterprise_id: str | None
+    bot_user_id: str | None
+    body: dict
+    received_at: datetime
+
+    @property
+    def user_id(self) -> str | None:
+        body = self.body
+        if self.kind == "command":
+            return body.get("user_id")
+        if self.kind == "event":
+            return (body.get("event") or {}).get("user")
+        return (body.get("user") or {}).get("id")
+
+    @property
+    def respond(self) -> Respond:
+        """Answers through the request's response_url (commands and buttons have one, for 30 minutes)."""
+        return Respond(response_url=self.body.get("response_url"))
+
+
+@dataclass(frozen=True)
+class Route:
+    kind: str
+    apply: Callable[[Session, Request, Any], Then | None]  # the rules, in the batch's transaction; no Slack calls
+    matches: Callable[[dict], bool] = lambda _body: True
+    prepare: Callable[[Request], Any] | None = None  # Slack look-ups, before the transaction opens
+
+
+class Inbox:
+    def __init__(self, engine: Engine, *, outbox: TaskQueue, clock: Callable[[], datetime],
+                 inline: bool = False, batch: int = 100, poll_seconds: float = 1.0,
+                 accept_timeout: float = 2.5, retry_delays: Iterable[float] = (0.5, 1, 2, 4, 8, 15, 30)):
+        """`inline`: accept() processes the request in the caller's thread before it returns (tests)."""
+        self.engine = engine
+        self.outbox = outbox
+        self.clock = clock
+        self.inline = inline
+        self.batch = batch
+        self.poll_seconds = poll_seconds
+        self.accept_timeout = accept_timeout
+        self.retry_delays = tuple(retry_delays)
+        self.on_failure: Callable[[Request, BaseException], Then | None] | None = None
+        self._routes: list[Route] = []
+        self._insert = _insert_ignoring_duplicates(engine)
+        self._writer: _GroupCommit | None = None
+        self._processor: threading.Thread | None = None
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._last_purge = 0.0
+
+    # --- Routes -------------------------------------------------------------------------------------------
+
+    def route(self, kind: str, apply: Callable[[Session, Request, Any], Then | None], *,
+              prepare: Callable[[Request], Any] | None = None, matches: Callable[[dict], bool] | None = None) -> None:
+        self._routes.append(Route(kind, apply, matches or (lambda _body: True), prepare))
+
+    def _route_for(self, request: Request) -> Route | None:
+        return next((r for r in self._routes if r.kind == request.kind and r.matches(request.body)), None)
+
+    # --- Accepting ----------------------------------------------------------------------------------------
+
+    def accept(self, *, key: str, kind: str, team_id: str, body: dict, enterprise_id: str | None = None,
+               bot_user_id: str | None = None) -> None:
+        """Store the request durably (a redelivery of a stored one is a no-op). Raises InboxUnavailable when the
+        database can't take it in time."""
+        row = {"key": key[:255], "kind": kind, "team_id": team_id, "enterprise_id": enterprise_id,
+               "bot_user_id": bot_user_id, "body": json.dumps(body, separators=(",", ":")), "status": "pending",
+               "received_at": self.clock()}
+        if self._writer is not None:
+            self._writer.put(row)
+            self._wake.set()
+            return
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(self._insert, [row])
+        except OperationalError as e:
+            raise InboxUnavailable("the database is unavailable") from e
+        if self.inline:
+            self._process_inline(row["key"])
+
+    def _process_inline(self, key: str) -> None:
+        for delay in (*self.retry_delays, None):
+            try:
+                self.process(key=key)
+                return
+            except OperationalError:
+                if delay is None:  # still stored: the next processing run takes it
+                    log.warning("inbox: database unavailable; request left for the next run")
+                    return
+                time.sleep(delay)
+
+    # --- Processing ---------------------------------------------------------------------------------------
+
+    def process(self, *, key: str | None = None, limit: int | None = None) -> int:
+        """Process pending requests (oldest first; or the one with `key`) in one transaction; returns how many
+        were taken. Raises OperationalError when the database is unavailable (nothing is lost: they stay pending)."""
+        with session_scope(self.engine) as s:
+            query = select(InboxEntry).where(InboxEntry.status == "pending")
+            query = query.where(InboxEntry.key == key) if key else query.order_by(InboxEntry.id).limit(
+                limit or self.batch)
+            requests = [_request(e) for e in s.scalars(query)]
+        if not requests:
+            return 0
+        prepared: dict[int, Any] = {}
+        for req in requests:
+            route = self._route_for(req)
+            if route is not None and route.prepare is not None:
+                try:
+                    prepared[req.id] = route.prepare(req)
+                except Exception as e:  # a bug in a look-up; the request fails below, told to its author
+                    prepared[req.id] = e
+        then: Then = []
+        with session_scope(self.engine) as s:
+            claim = select(InboxEntry.id).where(InboxEntry.id.in_([r.id for r in requests]),
+                                                InboxEntry.status == "pending")
+            if self.engine.dialect.name == "postgresql":
+                claim = claim.with_for_update(skip_locked=True)  # another process has them: it does them
+            live = set(s.scalars(claim))
+            now = self.clock()
+            for req in requests:
+                if req.id not in live:
+                    continue
+                then.extend(self._apply(s, req, prepared.get(req.id)))
+                s.execute(update(_TABLE).where(_TABLE.c.id == req.id, _TABLE.c.status == "pending")
+                          .values(status="done", body=None, done_at=now))
+        for task in then:
+            self.outbox.submit(task)
+        return len(requests)
+
+    def _apply(self, s: Session, req: Request, prepared: Any) -> Then:
+        route = self._route_for(req)
+        if route is None:
+            return []
+        try:
+            if isinstance(prepared, Exception):
+                raise prepared
+            with s.begin_nested():  # a request that fails leaves the rest of the batch alone
+                return list(route.apply(s, req, prepared) or [])
+        except OperationalError:
+            raise  # the database went away: the whole batch stays pending
+        except Exception as e:
+            log.error("inbox: %s request %s failed (%s)", req.kind, req.id, type(e).__name__, exc_info=e)
+            s.execute(update(_TABLE).where(_TABLE.c.id == req.id).values(status="failed", error=type(e).__name__))
+            s.flush()
+            return list(self.on_failure(req, e) or []) if self.on_failure else []
+
+    # --- The threads --------------------------------------------------------------------------------------
+
+    def start(self) -> Inbox:
+        """Group commit for acks and a processor thread (which also takes over what a dead process left)."""
+        self._writer = _GroupCommit(self.engine, self._insert, timeout=self.accept_timeout, on_commit=self._wake.set)
+        self._processor = threading.Thread(target=self._loop, name="inbox", daemon=True)
+        self._processor.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop after the batch in hand. Nothing depends on this: what is still pending stays in the database."""
+        self._stopping.set()
+        self._wake.set()
+        if self._processor is not None:
+            self._processor.join(timeout)
+        if self._writer is not None:
+            self._writer.stop()
+
+    def _loop(self) -> None:
+        failures = 0
+        while not self._stopping.is_set():
+            self._wake.wait(self.poll_seconds)
+            self._wake.clear()
+            try:
+                while not self._stopping.is_set() and self.process() >= self.batch:
+                    pass
+                self._purge()
+                failures = 0
+            except OperationalError:
+                delay = self.retry_delays[min(failures, len(self.retry_delays) - 1)]
+                failures += 1
+                log.warning("inbox: database unavailable; requests stay pending, trying again in %ss", delay)
+                self._stopping.wait(delay)
+            except Exception:
+                log.exception("inbox: processing failed")
+                self._stopping.wait(1)
+
+    def _purge(self) -> None:
+        if time.monotonic() - self._last_purge < 600:
+            return
+        self._last_purge = time.monotonic()
+        now = self.clock()
+        with session_scope(self.engine) as s:
+            s.execute(delete(_TABLE).where(_TABLE.c.status == "done", _TABLE.c.done_at < now - KEEP_DONE))
+            s.execute(delete(_TABLE).where(_TABLE.c.status == "failed", _TABLE.c.received_at < now - KEEP_FAILED))
+
+    def pending(self) -> int:
+        with session_scope(self.engine) as s:
+            return len(list(s.scalars(select(InboxEntry.id).where(InboxEntry.status == "pending"))))
+
+
+def _request(e: InboxEntry) -> Request:
+    return Request(id=e.id, kind=e.kind, team_id=e.team_id, enterprise_id=e.enterprise_id,
+                   bot_user_id=e.bot_user_id, body=json.loads(e.body or "{}"), received_at=e.received_at)
+
+
+def _insert_ignoring_duplicates(engine: Engine):
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(_TABLE).on_conflict_do_nothing(index_elements=["key"])
+
+
+class _Accept:
+    __slots__ = ("row", "done", "error")
+
+    def __init__(self, row: dict):
+        self.row = row
+        self.done = threading.Event()
+        self.error: BaseException | None = None
+
+
+class _GroupCommit:
+    """One writer thread: takes every request waiting, inserts them in one transaction, releases them all."""
+
+    MAX_BATCH = 500
+
+    def __init__(self, engine: Engine, insert, *, timeout: float, on_commit: Callable[[], None]):
+        import queue
+
+        self._engine = engine
+        self._stmt = insert
+        self._timeout = timeout
+        self._on_commit = on_commit
+        self._queue: queue.SimpleQueue[_Accept | None] = queue.SimpleQueue()
+        self._empty = queue.Empty
+        self._thread = threading.Thread(target=self._loop, name="inbox-writer", daemon=True)
+        self._thread.start()
+
+    def put(self, row: dict) -> None:
+        waiting = _Accept(row)
+        self._queue.put(waiting)
+        if not waiting.done.wait(self._timeout):
+            raise InboxUnavailable("the database did not take the request in time")
+        if waiting.error is not None:
+            raise InboxUnavailable("the database is unavailable") from waiting.error
+
+    def stop(self) -> None:
+        self._queue.put(None)
+        self._thread.join(5)
+
+    def _loop(self) -> None:
+        while (first := self._queue.get()) is not None:
+            batch = [first]
+            while len(batch) < self.MAX_BATCH:
+                try:
+                    more = self._queue.get_nowait()
+                except self._empty:
+                    break
+                if more is None:
+                    self._queue.put(None)  # stop after this batch
+                    break
+                batch.append(more)
+            error = self._write([w.row for w in batch])
+            for w in batch:
+                w.error = error
+                w.done.set()
+            if error is None:
+                self._on_commit()
+
+    def _write(self, rows: list[dict]) -> BaseException | None:
+        try:
+            with self._engine.connect() as conn:
+                raw = conn.connection.driver_connection
+                sqlite = self._engine.dialect.name == "sqlite"
+                if sqlite:  # wait for another writer at most about as long as Slack waits for us
+                    raw.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
+                try:
+                    with conn.begin():
+                        if not sqlite:
+                            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(self._timeout * 1000)}")
+                        conn.execute(self._stmt, rows)
+                finally:
+                    if sqlite:
+                        raw.execute("PRAGMA busy_timeout=30000")
+            return None
+        except Exception as e:  # every request of the batch gets an error answer; Slack sends them again
+            log.warning("inbox: could not store %s request(s): %s", len(rows), type(e).__name__)
+            return e
+
+
+def first_time(session: Session, key: str, *, kind: str, team_id: str, now: datetime) -> bool:
+    """For requests handled before their ack (form submissions): record `key` as done in the caller's
+    transaction; False if it was already there (the same submission, delivered again)."""
+    stmt = _insert_ignoring_duplicates(session.get_bind()).values(
+        key=key[:255], kind=kind, team_id=team_id, status="done", received_at=now, done_at=now)
+    return session.execute(stmt).rowcount == 1
