@@ -79,6 +79,9 @@ class Route:
     apply: Callable[[Session, Request, Any], Then | None]  # the rules, in the batch's transaction; no Slack calls
     matches: Callable[[dict], bool] = lambda _body: True
     prepare: Callable[[Request], Any] | None = None  # Slack look-ups, before the transaction opens
+    # Requests that can be applied many at a time (new thread replies): consecutive ones go to `apply_many`.
+    batchable: Callable[[Request], bool] | None = None
+    apply_many: Callable[[Session, list[Request]], list[Then]] | None = None
 
 
 class Inbox:
@@ -106,8 +109,10 @@ class Inbox:
     # --- Routes -------------------------------------------------------------------------------------------
 
     def route(self, kind: str, apply: Callable[[Session, Request, Any], Then | None], *,
-              prepare: Callable[[Request], Any] | None = None, matches: Callable[[dict], bool] | None = None) -> None:
-        self._routes.append(Route(kind, apply, matches or (lambda _body: True), prepare))
+              prepare: Callable[[Request], Any] | None = None, matches: Callable[[dict], bool] | None = None,
+              batchable: Callable[[Request], bool] | None = None,
+              apply_many: Callable[[Session, list[Request]], list[Then]] | None = None) -> None:
+        self._routes.append(Route(kind, apply, matches or (lambda _body: True), prepare, batchable, apply_many))
 
     def _route_for(self, request: Request) -> Route | None:
         return next((r for r in self._routes if r.kind == request.kind and r.matches(request.body)), None)
@@ -171,33 +176,48 @@ class Inbox:
             if self.engine.dialect.name == "postgresql":
                 claim = claim.with_for_update(skip_locked=True)  # another process has them: it does them
             live = set(s.scalars(claim))
-            now = self.clock()
-            for req in requests:
-                if req.id not in live:
-                    continue
-                then.extend(self._apply(s, req, prepared.get(req.id)))
-                s.execute(update(_TABLE).where(_TABLE.c.id == req.id, _TABLE.c.status == "pending")
-                          .values(status="done", body=None, done_at=now))
+            requests = [r for r in requests if r.id in live]
+            done: list[int] = []
+            for route, run in _runs(requests, self._route_for):
+                if len(run) > 1:  # many alike (a burst of replies): one go, or one by one if that fails
+                    try:
+                        with s.begin_nested():
+                            then.extend(t for ts in route.apply_many(s, run) for t in ts)
+                        done.extend(r.id for r in run)
+                        continue
+                    except OperationalError:
+                        raise
+                    except Exception:
+                        log.warning("inbox: a batch of %s failed; taking them one by one", len(run))
+                for req in run:
+                    ok, applied = self._apply(s, route, req, prepared.get(req.id))
+                    then.extend(applied)
+                    if ok:
+                        done.append(req.id)
+            if done:
+                s.execute(update(_TABLE).where(_TABLE.c.id.in_(done), _TABLE.c.status == "pending")
+                          .values(status="done", body=None, done_at=self.clock()))
         for task in then:
             self.outbox.submit(task)
         return len(requests)
 
-    def _apply(self, s: Session, req: Request, prepared: Any) -> Then:
-        route = self._route_for(req)
+    def _apply(self, s: Session, route: Route | None, req: Request, prepared: Any) -> tuple[bool, Then]:
+        """One request in a savepoint of the batch's transaction: (done, Slack calls to make). One that fails is
+        marked failed, and its author hears so where Slack lets us answer."""
         if route is None:
-            return []
+            return True, []
         try:
             if isinstance(prepared, Exception):
                 raise prepared
             with s.begin_nested():  # a request that fails leaves the rest of the batch alone
-                return list(route.apply(s, req, prepared) or [])
+                return True, list(route.apply(s, req, prepared) or [])
         except OperationalError:
             raise  # the database went away: the whole batch stays pending
         except Exception as e:
             log.error("inbox: %s request %s failed (%s)", req.kind, req.id, type(e).__name__, exc_info=e)
             s.execute(update(_TABLE).where(_TABLE.c.id == req.id).values(status="failed", error=type(e).__name__))
             s.flush()
-            return list(self.on_failure(req, e) or []) if self.on_failure else []
+            return False, list(self.on_failure(req, e) or []) if self.on_failure else []
 
     # --- The threads --------------------------------------------------------------------------------------
 
@@ -248,6 +268,27 @@ class Inbox:
     def pending(self) -> int:
         with session_scope(self.engine) as s:
             return len(list(s.scalars(select(InboxEntry.id).where(InboxEntry.status == "pending"))))
+
+
+def _runs(requests: list[Request], route_for: Callable[[Request], Route | None]):
+    """Consecutive requests of one workspace that one route can apply together, in order; every other alone."""
+    run: list[Request] = []
+    run_route: Route | None = None
+    for req in requests:
+        route = route_for(req)
+        if route is not None and route.apply_many is not None and route.batchable(req):
+            if run and (route is not run_route or req.team_id != run[0].team_id):
+                yield run_route, run
+                run = []
+            run_route = route
+            run.append(req)
+            continue
+        if run:
+            yield run_route, run
+            run = []
+        yield route, [req]
+    if run:
+        yield run_route, run
 
 
 def _request(e: InboxEntry) -> Request:

@@ -505,6 +505,19 @@ def _closed_outcome(session: Session, ws: Workshop, step: Step) -> ReplyOutcome:
     return out
 
 
+@dataclass(frozen=True)
+class NewReply:
+    """A person's message in a thread, as Slack sent it."""
+
+    channel_id: str
+    user_id: str
+    ts: str
+    thread_ts: str
+    text: str
+    event_id: str | None = None
+    edited_ts: str | None = None
+
+
 def record_reply(
     *,
     session: Session,
@@ -518,32 +531,84 @@ def record_reply(
     now: datetime,
     edited_ts: str | None = None,
 ) -> ReplyOutcome:
-    step, ws = _open_step_for_thread(session, team_id, channel_id, thread_ts)
-    if step is None or ws is None:
-        return ReplyOutcome(status="ignored")
-    if repo.reply_by_ts(session=session, team_id=team_id, channel_id=channel_id, ts=ts) is not None:
-        return ReplyOutcome(status="duplicate")
-    if repo.is_deleted(session=session, team_id=team_id, channel_id=channel_id, ts=ts):
-        return ReplyOutcome(status="ignored")  # a late copy of a message its author deleted
-    if step.closed_at is not None or ws.status != "open":
-        return _closed_outcome(session, ws, step)
-
-    reply = Reply(
-        team_id=team_id, channel_id=channel_id, ts=ts, thread_ts=thread_ts, user_id=user_id, workshop_id=ws.id,
-        step_id=step.id, text=text, event_id=event_id, edited_ts=edited_ts, created_at=now,
-    )
-    try:
-        with session.begin_nested():
-            session.add(reply)
-            session.flush()
-    except IntegrityError:  # the same message, stored meanwhile by another process
-        return ReplyOutcome(status="duplicate")
-    dept = _department(session, team_id, user_id)
-    out = _sync_items(session, ws, step, reply, text, dept, now, new=True)
-    out.ask_department = dept is None and repo.count_replies(
-        session=session, team_id=team_id, workshop_id=ws.id, user_id=user_id
-    ) == 1
+    (out,) = record_replies(session=session, team_id=team_id, now=now, replies=[
+        NewReply(channel_id, user_id, ts, thread_ts, text, event_id, edited_ts)])
     return out
+
+
+def record_replies(*, session: Session, team_id: str, replies: list[NewReply], now: datetime) -> list[ReplyOutcome]:
+    """Store new thread replies (and their items) in order, one outcome each. A few queries and inserts for the
+    whole list, whatever its length: this is how a burst of answers is stored at thousands a second."""
+    steps = repo.steps_by_prompt_ts(session=session, team_id=team_id,
+                                    prompts={(r.channel_id, r.thread_ts) for r in replies})
+    workshops = repo.workshops_by_id(session=session, team_id=team_id, ids={s.workshop_id for s in steps.values()})
+    messages = {(r.channel_id, r.ts) for r in replies}
+    stored = repo.stored_replies(session=session, team_id=team_id, messages=messages)
+    deleted = repo.deleted_messages(session=session, team_id=team_id, messages=messages)
+    outcomes: list[ReplyOutcome | None] = [None] * len(replies)
+    taken: list[tuple[int, NewReply, Step, Workshop]] = []
+    for n, r in enumerate(replies):
+        step = steps.get((r.channel_id, r.thread_ts))
+        ws = workshops.get(step.workshop_id) if step else None
+        if step is None or ws is None:
+            outcomes[n] = ReplyOutcome(status="ignored")
+        elif (r.channel_id, r.ts) in stored:
+            outcomes[n] = ReplyOutcome(status="duplicate")
+        elif (r.channel_id, r.ts) in deleted:
+            outcomes[n] = ReplyOutcome(status="ignored")  # a late copy of a message its author deleted
+        elif step.closed_at is not None or ws.status != "open":
+            outcomes[n] = _closed_outcome(session, ws, step)
+        else:
+            stored.add((r.channel_id, r.ts))
+            taken.append((n, r, step, ws))
+    if not taken:
+        return outcomes  # type: ignore[return-value]
+
+    users = {r.user_id for _, r, _, _ in taken}
+    depts = {u: p.department for u, p in repo.profiles(session=session, team_id=team_id, user_ids=list(users)).items()}
+    answered = repo.repliers(session=session, team_id=team_id, workshop_ids={ws.id for *_, ws in taken}, users=users)
+    ids = repo.insert_replies(session=session, rows=[dict(
+        team_id=team_id, channel_id=r.channel_id, ts=r.ts, thread_ts=r.thread_ts, user_id=r.user_id,
+        workshop_id=ws.id, step_id=step.id, text=r.text, event_id=r.event_id, edited_ts=r.edited_ts, created_at=now,
+    ) for _, r, step, ws in taken])
+    items: list[dict] = []
+    unsorted_of: dict[int, ReplyOutcome] = {}
+    for n, r, step, ws in taken:
+        reply_id = ids.get((r.channel_id, r.ts))
+        if reply_id is None:  # stored meanwhile by another process
+            outcomes[n] = ReplyOutcome(status="duplicate")
+            continue
+        dept = depts.get(r.user_id)
+        lines, problems = _parse_reply(step, r.text, blueprint=ws.map_type == MapType.BLUEPRINT)
+        out = ReplyOutcome(status="stored", problems=problems)
+        emotion_line = None
+        for line in lines:
+            if line.kind == "emotion":
+                emotion_line = line  # the last rating in a reply wins
+                continue
+            items.append(_item_values(ws, step, r.channel_id, r.ts, reply_id, r.user_id, line, dept, now))
+            unsorted_of[len(items) - 1] = out
+            out.stored += 1
+        if emotion_line is not None and step.stage_id is not None:
+            _upsert_emotion(session, ws, step.stage_id, r.user_id, emotion_line.score, emotion_line.text or None,
+                            dept, reply_id, now)
+            out.stored += 1
+        if out.stored == 0 and not problems:
+            out.status = "ignored"
+        out.ask_department = dept is None and (ws.id, r.user_id) not in answered
+        answered.add((ws.id, r.user_id))
+        outcomes[n] = out
+    for index, item_id in enumerate(repo.insert_items(session=session, rows=items)):
+        if items[index]["kind"] == ItemKind.UNSORTED:
+            unsorted_of[index].unsorted.append((item_id, items[index]["text"]))
+    return outcomes  # type: ignore[return-value]
+
+
+def _item_values(ws: Workshop, step: Step, channel_id: str, ts: str | None, reply_id: int | None, author: str,
+                 line: _Line, dept: str | None, now: datetime) -> dict:
+    return dict(team_id=ws.team_id, workshop_id=ws.id, channel_id=channel_id, step_id=step.id, stage_id=step.stage_id,
+                reply_id=reply_id, ts=ts, line_no=line.line_no, kind=line.kind, text=line.text, detail=line.detail,
+                author=author, department=dept, created_at=now, updated_at=now)
 
 
 def _ts_order(ts: str) -> tuple[int, int]:
@@ -617,13 +682,11 @@ def _drop_emotion_of_reply(session: Session, reply: Reply) -> None:
 
 def _sync_items(
     session: Session, ws: Workshop, step: Step, reply: Reply, text: str, dept: str | None, now: datetime,
-    *, new: bool = False,
 ) -> ReplyOutcome:
-    """Make the reply's items match its text, line by line, keeping ids (and chosen kinds) of unchanged lines."""
+    """After an edit: make the reply's items match its text, line by line, keeping ids (and chosen kinds) of
+    unchanged lines."""
     lines, problems = _parse_reply(step, text, blueprint=ws.map_type == MapType.BLUEPRINT)
-    existing = {} if new else {
-        i.line_no: i for i in repo.items_of_reply(session=session, team_id=ws.team_id, reply_id=reply.id)
-    }
+    existing = {i.line_no: i for i in repo.items_of_reply(session=session, team_id=ws.team_id, reply_id=reply.id)}
     out = ReplyOutcome(status="stored", problems=problems)
     emotion_line: _Line | None = None
     kept: set[int] = set()
@@ -634,11 +697,7 @@ def _sync_items(
             continue
         item = existing.get(line.line_no)
         if item is None:
-            item = Item(
-                team_id=ws.team_id, workshop_id=ws.id, channel_id=reply.channel_id, step_id=step.id,
-                stage_id=step.stage_id, reply_id=reply.id, ts=reply.ts, line_no=line.line_no, kind=line.kind, text=line.text, detail=line.detail, author=reply.user_id,
-                department=dept, created_at=now, updated_at=now,
-            )
+            item = Item(**_item_values(ws, step, reply.channel_id, reply.ts, reply.id, reply.user_id, line, dept, now))
             fresh.append(item)
         elif (item.text, item.kind, item.detail) != (line.text, line.kind, line.detail):
             if item.text != line.text:
@@ -659,7 +718,7 @@ def _sync_items(
             now,
         )
         out.stored += 1
-    elif not new:
+    else:
         _drop_emotion_of_reply(session, reply)
     session.flush()
     out.unsorted = [(i.id, i.text) for i in fresh if i.kind == ItemKind.UNSORTED]

@@ -265,7 +265,7 @@ def test_a_database_outage_while_storing_is_waited_out_and_nothing_is_lost(bot, 
 
     bot.ws.command(FACILITATOR, CHANNEL, "new Fragile")
     prompt = bot.last_prompt()
-    real = workshop.record_reply
+    real = workshop.record_replies
     calls = {"n": 0}
 
     def flaky(**kw):
@@ -274,7 +274,7 @@ def test_a_database_outage_while_storing_is_waited_out_and_nothing_is_lost(bot, 
             raise OperationalError("INSERT", {}, Exception("database is locked"))
         return real(**kw)
 
-    monkeypatch.setattr(workshop, "record_reply", flaky)
+    monkeypatch.setattr(workshop, "record_replies", flaky)
     msg, sent = bot.ws.reply(ANA, CHANNEL, prompt.ts, "keep me")
     assert sent.status == 200 and calls["n"] == 3
     assert [o["text"] for o in export(bot)["objectives"]] == ["keep me"]
@@ -356,9 +356,10 @@ def test_logs_never_carry_tokens_or_what_people_wrote(bot, caplog, monkeypatch):
     bot.ws.reply(BEN, CHANNEL, prompt.ts, secret_text + " again")
 
     def broken(**kw):  # a database error (NOT NULL) whose statement parameters hold the text
-        kw["session"].exec(sqlalchemy.text("INSERT INTO workshop (id) VALUES (:t)"), params={"t": kw["text"]})
+        kw["session"].exec(sqlalchemy.text("INSERT INTO workshop (id) VALUES (:t)"),
+                           params={"t": kw["replies"][0].text})
 
-    monkeypatch.setattr(workshop, "record_reply", broken)
+    monkeypatch.setattr(workshop, "record_replies", broken)
     bot.ws.reply(CAT, CHANNEL, prompt.ts, secret_text + " thrice")
     logged = "\n".join(r.getMessage() + (str(r.exc_info[1]) if r.exc_info else "") for r in caplog.records)
     assert logged, "expected the failures to be logged"

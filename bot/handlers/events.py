@@ -44,7 +44,13 @@ def _wanted(body: dict) -> bool:
 
 def register(app: App, svc: Services) -> None:
     app.event("message")(durable(svc, "event", event_key, wanted=_wanted))
-    svc.inbox.route("event", apply=lambda s, req, _ready: handle_message(svc, s, req))
+    svc.inbox.route("event", apply=lambda s, req, _ready: handle_message(svc, s, req),
+                    batchable=_is_new_reply, apply_many=lambda s, reqs: _posted_many(svc, s, reqs))
+
+
+def _is_new_reply(req: Request) -> bool:
+    event = req.body.get("event") or {}
+    return event.get("subtype") in _PERSON_SUBTYPES and not event.get("bot_id") and _is_thread_reply(event)
 
 
 def handle_message(svc: Services, s: Session, req: Request) -> Then:
@@ -67,12 +73,19 @@ def _is_thread_reply(msg: dict) -> bool:
 def _posted(svc: Services, s: Session, team_id: str, channel: str, event: dict, body: dict) -> Then:
     if not _is_thread_reply(event):
         return []
-    outcome = workshop.record_reply(
-        session=s, team_id=team_id, channel_id=channel, user_id=event["user"], ts=event["ts"],
-        thread_ts=event["thread_ts"], text=t.from_slack(event.get("text", "")), event_id=body.get("event_id"),
-        now=svc.clock(),
-    )
-    return [task(_follow_up, svc, team_id, channel, event, outcome, confirm=True)]
+    req = Request(0, "event", team_id, None, None, body, svc.clock())
+    return _posted_many(svc, s, [req])[0]
+
+
+def _posted_many(svc: Services, s: Session, reqs: list[Request]) -> list[Then]:
+    """New thread replies, stored together (a burst of answers is a few statements, not a few per answer)."""
+    events = [r.body["event"] for r in reqs]
+    outcomes = workshop.record_replies(session=s, team_id=reqs[0].team_id, now=svc.clock(), replies=[
+        workshop.NewReply(channel_id=e["channel"], user_id=e["user"], ts=e["ts"], thread_ts=e["thread_ts"],
+                          text=t.from_slack(e.get("text", "")), event_id=r.body.get("event_id"))
+        for r, e in zip(reqs, events, strict=True)])
+    return [[task(_follow_up, svc, r.team_id, e["channel"], e, outcome, confirm=True)]
+            for r, e, outcome in zip(reqs, events, outcomes, strict=True)]
 
 
 def _changed(svc: Services, s: Session, team_id: str, channel: str, event: dict, body: dict) -> Then:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,11 +58,30 @@ def make_engine(url: str) -> Engine:
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
 
+    # SQLite has one writer at a time. Threads of this process queue for it on a lock, which wakes the next one
+    # the moment the last commits; left to SQLite's busy handler they would poll, sleeping up to 100 ms a try.
+    # (Other processes still wait in the busy handler.)
+    writing = threading.RLock()
+
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn) -> None:
         # Take the write lock up front: a deferred transaction that reads and then writes fails at once with
         # "database is locked" when another thread wrote in between; an immediate one waits its turn.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Bounded: should a transaction be left open by mistake, SQLite's own timeout still ends the wait.
+        held = writing.acquire(timeout=30)
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            if held:
+                writing.release()
+            raise
+        conn.info["holds_write_lock"] = held
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _sqlite_end(conn) -> None:
+        if conn.info.pop("holds_write_lock", False):
+            writing.release()
 
     return engine
 

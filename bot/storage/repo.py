@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import tuple_
 from sqlmodel import Session, col, delete, func, select
 
 from bot.storage.models import (
@@ -42,6 +43,13 @@ def latest_workshop(*, session: Session, team_id: str, channel_id: str) -> Works
 
 def workshop(*, session: Session, team_id: str, workshop_id: int) -> Workshop | None:
     return session.exec(select(Workshop).where(Workshop.team_id == team_id, Workshop.id == workshop_id)).first()
+
+
+def workshops_by_id(*, session: Session, team_id: str, ids: set[int]) -> dict[int, Workshop]:
+    if not ids:
+        return {}
+    return {w.id: w for w in session.exec(select(Workshop).where(Workshop.team_id == team_id,
+                                                                 col(Workshop.id).in_(list(ids))))}
 
 
 def workshops_in_channel(*, session: Session, team_id: str, channel_id: str) -> list[Workshop]:
@@ -109,6 +117,15 @@ def step_by_prompt(*, session: Session, team_id: str, channel_id: str, prompt_ts
     ).first()
 
 
+def steps_by_prompt_ts(*, session: Session, team_id: str, prompts: set[tuple[str, str]]) -> dict[tuple[str, str], Step]:
+    """(channel, prompt ts) → the step whose prompt it is, for every pair that is one."""
+    if not prompts:
+        return {}
+    rows = session.exec(select(Step).where(Step.team_id == team_id,
+                                           tuple_(Step.channel_id, Step.prompt_ts).in_(list(prompts))))
+    return {(s.channel_id, s.prompt_ts): s for s in rows}
+
+
 def step(*, session: Session, team_id: str, step_id: int) -> Step | None:
     return session.exec(select(Step).where(Step.team_id == team_id, Step.id == step_id)).first()
 
@@ -117,6 +134,50 @@ def reply_by_ts(*, session: Session, team_id: str, channel_id: str, ts: str) -> 
     return session.exec(
         select(Reply).where(Reply.team_id == team_id, Reply.channel_id == channel_id, Reply.ts == ts)
     ).first()
+
+
+def stored_replies(*, session: Session, team_id: str, messages: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of these (channel, ts) messages are stored replies."""
+    if not messages:
+        return set()
+    return set(session.exec(select(Reply.channel_id, Reply.ts).where(
+        Reply.team_id == team_id, tuple_(Reply.channel_id, Reply.ts).in_(list(messages)))).all())
+
+
+def deleted_messages(*, session: Session, team_id: str, messages: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    if not messages:
+        return set()
+    return set(session.exec(select(DeletedMessage.channel_id, DeletedMessage.ts).where(
+        DeletedMessage.team_id == team_id, tuple_(DeletedMessage.channel_id, DeletedMessage.ts).in_(list(messages)))
+    ).all())
+
+
+def repliers(*, session: Session, team_id: str, workshop_ids: set[int], users: set[str]) -> set[tuple[int, str]]:
+    """(workshop, person) for each of these people who has replied in each of these workshops."""
+    if not workshop_ids or not users:
+        return set()
+    return set(session.exec(select(Reply.workshop_id, Reply.user_id).distinct().where(
+        Reply.team_id == team_id, col(Reply.workshop_id).in_(list(workshop_ids)), col(Reply.user_id).in_(list(users)))
+    ).all())
+
+
+def insert_replies(*, session: Session, rows: list[dict]) -> dict[tuple[str, str], int]:
+    """Insert replies in one statement; (channel, ts) → id for each inserted (one stored meanwhile is skipped)."""
+    if not rows:
+        return {}
+    table = Reply.__table__
+    stmt = _insert(session, table).on_conflict_do_nothing().returning(table.c.id, table.c.channel_id, table.c.ts)
+    return {(ch, ts): i for i, ch, ts in session.execute(stmt, rows).all()}
+
+
+def insert_items(*, session: Session, rows: list[dict]) -> list[int]:
+    """Insert items in one statement; their ids, in the order of `rows`."""
+    if not rows:
+        return []
+    table = Item.__table__
+    stmt = _insert(session, table).returning(table.c.id, table.c.reply_id, table.c.line_no)
+    ids = {(reply, line): i for i, reply, line in session.execute(stmt, rows).all()}
+    return [ids[(r["reply_id"], r["line_no"])] for r in rows]
 
 
 def is_deleted(*, session: Session, team_id: str, channel_id: str, ts: str) -> bool:
