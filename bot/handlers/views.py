@@ -46,7 +46,7 @@ class _FormError(Exception):
 
 def _once(s, team_id: str, view: dict, now) -> None:
     """The last step of a submission's transaction: record its view id, or undo everything if it is known."""
-    if not first_time(s, f"view:{team_id}:{view.get('id')}", kind="view", team_id=team_id, now=now):
+    if not first_time(s, f"view:{team_id}:{view.get('id')}", now=now):
         raise _AlreadyHandled
 
 

@@ -366,21 +366,30 @@ class Synthesis(SQLModel, table=True):
 
 
 class InboxEntry(SQLModel, table=True):
-    """What Slack sent, committed before the bot acknowledges it (Slack never resends what got a 200) and
-    processed from here: by this process at once, or by any process after a crash. `key` is Slack's own
-    identity of the request (event_id, trigger_id, action_ts), so a redelivery or a replay is one row."""
+    """What Slack sent, committed before the bot acknowledges it (Slack never resends what got a 200), until it
+    has been processed: by this process at once, or by any process after a crash. Processed rows leave (with
+    people's text); `InboxDone` remembers their keys. Kept lean: this is written on every request's ack path."""
 
     __tablename__ = "inbox"
-    __table_args__ = (Index("ix_inbox_pending", "status", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    # Slack's own identity of the request (event_id, trigger_id, action_ts): a redelivery or a replay is one row.
     key: str = Field(unique=True)
     kind: str  # event | command | action
     team_id: str  # the installation's workspace (Bolt's context.team_id), not the actor's
     enterprise_id: str | None = None
     bot_user_id: str | None = None
-    body: str | None = None  # the payload as JSON; cleared once processed (people's text isn't kept longer)
-    status: str = "pending"  # pending | done | failed
-    error: str | None = None  # for a failed one: the exception's type, never people's text
+    body: str  # the payload as JSON
+    failed: str | None = None  # set when processing failed: the exception's type, never people's text
     received_at: datetime = Field(sa_column=_ts_column(nullable=False))
-    done_at: datetime | None = Field(default=None, sa_column=_ts_column(nullable=True))
+
+
+class InboxDone(SQLModel, table=True):
+    """The keys of processed requests, kept a day: a redelivery or a replay of one is recognised and dropped.
+    Written in the same transaction as the request's changes, so a request is applied exactly once."""
+
+    __tablename__ = "inbox_done"
+    __table_args__ = {"sqlite_with_rowid": False}  # on SQLite the key is the table: one b-tree, not two
+
+    key: str = Field(primary_key=True)
+    done_at: datetime = Field(sa_column=_ts_column(nullable=False))

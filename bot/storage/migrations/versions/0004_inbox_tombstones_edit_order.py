@@ -1,8 +1,8 @@
-"""The inbox (requests stored before the ack), tombstones of deleted messages, the order of edits
+"""The inbox (requests stored before the ack; keys of processed ones), tombstones of deleted messages, edit order
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-23 16:05:05.887096
+Create Date: 2026-11-23 16:28:58.863572
 """
 
 from collections.abc import Sequence
@@ -35,17 +35,18 @@ def upgrade() -> None:
     sa.Column('team_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('enterprise_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('bot_user_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('body', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('error', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('body', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('failed', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('received_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('done_at', bot.storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('key')
     )
-    with op.batch_alter_table('inbox', schema=None) as batch_op:
-        batch_op.create_index('ix_inbox_pending', ['status', 'id'], unique=False)
-
+    op.create_table('inbox_done',
+    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('done_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('key'),
+    sqlite_with_rowid=False
+    )
     with op.batch_alter_table('reply', schema=None) as batch_op:
         batch_op.add_column(sa.Column('edited_ts', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
 
@@ -57,9 +58,7 @@ def downgrade() -> None:
     with op.batch_alter_table('reply', schema=None) as batch_op:
         batch_op.drop_column('edited_ts')
 
-    with op.batch_alter_table('inbox', schema=None) as batch_op:
-        batch_op.drop_index('ix_inbox_pending')
-
+    op.drop_table('inbox_done')
     op.drop_table('inbox')
     op.drop_table('deletedmessage')
     # ### end Alembic commands ###
