@@ -95,10 +95,16 @@ def _new(r: _Request, cmd: c.New) -> None:
         view = build_new_workshop_modal(channel_id=r.channel_id, templates=load_templates())
         r.svc.outbox.submit(r.svc.client.views_open, trigger_id=r.trigger_id, view=view, on_error=r.sorry)
         return
+    visible: frozenset[str] = frozenset()
+    if cmd.future_of is not None:  # may this person see the source map? Slack first, outside the transaction
+        with r.svc.session() as s:
+            source = workshop.channel_of(session=s, team_id=r.team_id, workshop_id=cmd.future_of)
+        visible = r.svc.directory.visible([source] if source else [], r.user_id)
     with r.svc.session() as s:
         prompt = workshop.start_workshop(
             session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, title=cmd.title,
-            template=cmd.template, map_type=cmd.map_type, future_of=cmd.future_of, now=r.svc.clock(),
+            template=cmd.template, map_type=cmd.map_type, future_of=cmd.future_of, visible=visible,
+            now=r.svc.clock(),
         )
     r.post_prompt(prompt, then=m.build_started(prompt))
 
@@ -266,10 +272,15 @@ def announce_action(svc: Services, *, team_id: str, channel_id: str, view, today
 
 def _actions(r: _Request, cmd: c.Actions) -> None:
     r.svc.warm(r.user_id)
+    visible: frozenset[str] = frozenset()
+    if cmd.scope == "mine":  # items from across the workspace: only the workshops this person may see
+        with r.svc.session() as s:
+            channels = followups.owned_in_channels(session=s, team_id=r.team_id, user_id=r.user_id)
+        visible = r.svc.directory.visible(channels, r.user_id)
     with r.svc.session() as s:
         today = r.svc.clock().astimezone(r.svc.zone_of(s, r.team_id)(r.user_id)).date()
         items = followups.list_actions(session=s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
-                                       scope=cmd.scope, today=today)
+                                       scope=cmd.scope, today=today, visible=visible)
     r.reply(build_actions_list(items, today, cmd.scope))
 
 
@@ -334,16 +345,21 @@ def _digest(r: _Request, cmd: c.Digest) -> None:
     who = cmd.user or r.user_id
     you = "you" if who == r.user_id else f"<@{who}>"
     r.svc.warm(who, r.user_id)
+    visible: frozenset[str] = frozenset()
+    if cmd.action == "now":  # only the workshops this person may see: Slack first, outside the transaction
+        with r.svc.session() as s:
+            channels = digests.covered_channels(session=s, team_id=r.team_id, user_id=r.user_id)
+        visible = r.svc.directory.visible(channels, r.user_id)
     with r.svc.session() as s:
         zone_of = r.svc.zone_of(s, r.team_id)
         now = r.svc.clock()
         if cmd.action == "subscribe":
-            due = digests.subscribe(session=s, team_id=r.team_id, user_id=who, frequency=cmd.frequency,
-                                    tz=zone_of(who), now=now)
+            due = digests.subscribe(session=s, team_id=r.team_id, user_id=who, by=r.user_id,
+                                    frequency=cmd.frequency, tz=zone_of(who), now=now)
             r.reply(m.note(f"Subscribed {you} to a {cmd.frequency} digest by DM; the first comes "
                            f"<!date^{int(due.timestamp())}^{{date_short_pretty}} at {{time}}|{due:%Y-%m-%d %H:%M} UTC>."))
         elif cmd.action == "unsubscribe":
-            found = digests.unsubscribe(session=s, team_id=r.team_id, user_id=who)
+            found = digests.unsubscribe(session=s, team_id=r.team_id, user_id=who, by=r.user_id)
             r.reply(m.note(f"Unsubscribed {you}." if found else f"{you.capitalize()} had no digest subscription."))
         elif cmd.action == "follow":
             channels = digests.follow(session=s, team_id=r.team_id, user_id=r.user_id, channel_id=cmd.channel)
@@ -351,7 +367,8 @@ def _digest(r: _Request, cmd: c.Digest) -> None:
                                                    else "every workshop in this workspace") + "."))
         else:
             today = now.astimezone(zone_of(r.user_id)).date()
-            digest = digests.build_digest(session=s, team_id=r.team_id, user_id=r.user_id, today=today, since=None)
+            digest = digests.build_digest(session=s, team_id=r.team_id, user_id=r.user_id, today=today, since=None,
+                                          visible=visible)
             message = build_digest(digest, today)
             r.svc.outbox.submit(r.svc.client.chat_postMessage, channel=r.user_id, **message,
                                 on_error=lambda _e: r.tell(message))
