@@ -155,8 +155,9 @@ def owned_in_channels(*, session: Session, team_id: str, user_id: str) -> set[st
 def list_actions(*, session: Session, team_id: str, channel_id: str, user_id: str, scope: str,
                  today: date, visible: Collection[str] = ()) -> list[ActionView]:
     """`mine`: what the person owns in the workspace's workshops they may see (`visible`: those channels, Slack's
-    answer, asked before this transaction); `all`: every item of this channel's workshops (the person asked from
-    this channel, so they are in it). Overdue first, then by due date (undated last), then newest."""
+    answer, asked before this transaction); `all`: every item of this channel's workshops (asked from that
+    conversation, which in a private one only its members can do). Overdue first, then by due date (undated last),
+    then newest."""
     query = select(ActionItem).where(ActionItem.team_id == team_id)
     if scope == "mine":
         query = query.join(Workshop, Workshop.id == ActionItem.workshop_id).where(
