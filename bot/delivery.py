@@ -23,6 +23,17 @@ def make_dispatcher(svc: Services, *, name: str | None = None, lease: timedelta 
     def zone(session: Session, team_id: str, user_id: str):
         return svc.zone_of(session, team_id)(user_id)
 
+    # What each recipient's digest may cover: the channels whose workshops they may see, asked of Slack by
+    # `prepare` right before `render`'s transaction opens, and taken by `render`. (team, recipient) → channel ids.
+    digest_visible: dict[tuple[str, str], frozenset[str]] = {}
+
+    def prepare(group: list[Claimed]) -> None:
+        if any(c.kind == ReminderKind.DIGEST for c in group):
+            team_id, recipient = group[0].team_id, group[0].recipient
+            with svc.session() as s:
+                channels = digests.covered_channels(session=s, team_id=team_id, user_id=recipient)
+            digest_visible[(team_id, recipient)] = svc.directory.visible(channels, recipient)
+
     def render(session: Session, group: list[Claimed], now: datetime) -> dict | None:
         tz = zone(session, group[0].team_id, group[0].recipient)
         today = now.astimezone(tz).date()
@@ -37,7 +48,8 @@ def make_dispatcher(svc: Services, *, name: str | None = None, lease: timedelta 
             elif c.kind == ReminderKind.DIGEST:
                 sub_since = digests.last_sent(session=session, team_id=c.team_id, user_id=c.recipient)
                 digest = digests.build_digest(session=session, team_id=c.team_id, user_id=c.recipient, today=today,
-                                              since=sub_since)
+                                              since=sub_since,
+                                              visible=digest_visible.pop((c.team_id, c.recipient), frozenset()))
                 if digest.changed:
                     entries.append((c.kind, digest, False))
                 else:  # nothing new since the last one: no DM, but the next digest is planned
@@ -80,7 +92,7 @@ def make_dispatcher(svc: Services, *, name: str | None = None, lease: timedelta 
                                   **build_undeliverable(c.recipient, what, error))
 
     return Dispatcher(engine=svc.engine, client=svc.client, clock=svc.clock, render=render, after_sent=after_sent,
-                      undeliverable=undeliverable, name=name, lease=lease, warm=svc.directory.user)
+                      undeliverable=undeliverable, name=name, lease=lease, warm=svc.directory.user, prepare=prepare)
 
 
 def _nudge_text(session: Session, c: Claimed) -> str | None:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import exists, or_
 from sqlmodel import Session, col, select
 
 from bot import reminders
@@ -36,10 +38,20 @@ def next_digest_at(frequency: str, tz: ZoneInfo, now: datetime) -> datetime:
     return reminders.morning_of(day, tz)
 
 
-def subscribe(*, session: Session, team_id: str, user_id: str, frequency: str, tz: ZoneInfo, now: datetime) -> datetime:
-    sub = session.get(DigestSubscription, (team_id, user_id)) or DigestSubscription(
-        team_id=team_id, user_id=user_id, created_at=now, last_sent_at=now)
-    sub.frequency = frequency
+def _may_change(sub: DigestSubscription | None, user_id: str, by: str) -> bool:
+    """A subscription is changed or ended only by the subscriber, or by whoever subscribed them."""
+    return by == user_id or (sub is not None and sub.subscribed_by == by)
+
+
+def subscribe(*, session: Session, team_id: str, user_id: str, by: str, frequency: str, tz: ZoneInfo,
+              now: datetime) -> datetime:
+    """`by` subscribes `user_id` (themselves, or someone else, e.g. a manager)."""
+    sub = session.get(DigestSubscription, (team_id, user_id))
+    if sub is not None and not _may_change(sub, user_id, by):
+        raise Refusal(f"<@{user_id}> already gets a digest; only they, or whoever subscribed them, can change it. "
+                      "Nothing was changed.")
+    sub = sub or DigestSubscription(team_id=team_id, user_id=user_id, created_at=now, last_sent_at=now)
+    sub.frequency, sub.subscribed_by = frequency, by
     session.add(sub)
     reminders.cancel_pending(session=session, team_id=team_id, kinds=[DIGEST], subject_id=0, recipient=user_id)
     due = next_digest_at(frequency, tz, now)
@@ -48,8 +60,11 @@ def subscribe(*, session: Session, team_id: str, user_id: str, frequency: str, t
     return due
 
 
-def unsubscribe(*, session: Session, team_id: str, user_id: str) -> bool:
+def unsubscribe(*, session: Session, team_id: str, user_id: str, by: str) -> bool:
+    """`by` ends `user_id`'s subscription; False if they had none."""
     sub = session.get(DigestSubscription, (team_id, user_id))
+    if not _may_change(sub, user_id, by):  # the same answer whether they have one or not
+        raise Refusal(f"Only <@{user_id}>, or whoever subscribed them, can unsubscribe them. Nothing was changed.")
     reminders.cancel_pending(session=session, team_id=team_id, kinds=[DIGEST], subject_id=0, recipient=user_id)
     if sub is None:
         return False
@@ -91,20 +106,37 @@ class Digest:
         return any(w.changes for w in self.workshops)
 
 
-def build_digest(*, session: Session, team_id: str, user_id: str, today: date, since: datetime | None) -> Digest:
+def _covered(session: Session, team_id: str, user_id: str):
+    """The workshops a person's digest is about: those with action items or validation tasks, in the channels they
+    follow (every channel when they follow none)."""
     sub = session.get(DigestSubscription, (team_id, user_id))
     channels = json.loads(sub.channels) if sub else []
-    query = select(Workshop).where(Workshop.team_id == team_id).order_by(Workshop.id.desc())
+    has_followups = or_(
+        exists().where(ActionItem.team_id == team_id, ActionItem.workshop_id == Workshop.id),
+        exists().where(ValidationTask.team_id == team_id, ValidationTask.workshop_id == Workshop.id),
+    )
+    query = select(Workshop).where(Workshop.team_id == team_id, has_followups)
     if channels:
         query = query.where(col(Workshop.channel_id).in_(channels))
+    return query
+
+
+def covered_channels(*, session: Session, team_id: str, user_id: str) -> set[str]:
+    """The channels a person's digest could cover, to ask Slack which of them they may see before building it."""
+    return {ws.channel_id for ws in session.exec(_covered(session, team_id, user_id))}
+
+
+def build_digest(*, session: Session, team_id: str, user_id: str, today: date, since: datetime | None,
+                 visible: Collection[str]) -> Digest:
+    """`visible`: the channels whose workshops this person may see (Slack's answer, asked before this
+    transaction). A digest covers only those: no title, count, quote or synthesis line of any other."""
+    query = _covered(session, team_id, user_id).where(col(Workshop.channel_id).in_(list(visible)))
     digests = []
-    for ws in session.exec(query):
+    for ws in session.exec(query.order_by(Workshop.id.desc())):
         actions = session.exec(select(ActionItem).where(ActionItem.team_id == team_id,
                                                         ActionItem.workshop_id == ws.id)).all()
         tasks = session.exec(select(ValidationTask).where(ValidationTask.team_id == team_id,
                                                           ValidationTask.workshop_id == ws.id)).all()
-        if not actions and not tasks:
-            continue
         changes: Counter = Counter()
         if since is not None and actions:
             for e in session.exec(select(ActionEvent).where(

@@ -3,7 +3,7 @@ and `now`, never talk to Slack, and refuse (`Refusal`) before changing anything.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -13,7 +13,16 @@ from sqlmodel import Session, col, select
 from bot import reminders
 from bot import text as t
 from bot.storage import repo
-from bot.storage.models import ActionEvent, ActionItem, ActionStatus, ItemKind, Reminder, ReminderKind, ValidationTask
+from bot.storage.models import (
+    ActionEvent,
+    ActionItem,
+    ActionStatus,
+    ItemKind,
+    Reminder,
+    ReminderKind,
+    ValidationTask,
+    Workshop,
+)
 from bot.synthesis.basic import group_duplicates
 from bot.synthesis.store import guide_for
 from bot.voting import rank_pain_points, vote_counts
@@ -141,13 +150,22 @@ def _action(session: Session, team_id: str, action_id: int) -> ActionItem:
     return action
 
 
+def owned_in_channels(*, session: Session, team_id: str, user_id: str) -> set[str]:
+    """The channels whose workshops hold action items this person owns (to ask Slack which they may see)."""
+    return set(session.exec(select(Workshop.channel_id).join(ActionItem, ActionItem.workshop_id == Workshop.id)
+                            .where(ActionItem.team_id == team_id, ActionItem.owner == user_id).distinct()))
+
+
 def list_actions(*, session: Session, team_id: str, channel_id: str, user_id: str, scope: str,
-                 today: date) -> list[ActionView]:
-    """`mine`: everything the person owns in the workspace; `all`: every item of this channel's workshops.
-    Overdue first, then by due date (undated last), then newest."""
+                 today: date, visible: Collection[str] = ()) -> list[ActionView]:
+    """`mine`: what the person owns in the workspace's workshops they may see (`visible`: those channels, Slack's
+    answer, asked before this transaction); `all`: every item of this channel's workshops (asked from that
+    conversation, which in a private one only its members can do). Overdue first, then by due date (undated last),
+    then newest."""
     query = select(ActionItem).where(ActionItem.team_id == team_id)
     if scope == "mine":
-        query = query.where(ActionItem.owner == user_id)
+        query = query.join(Workshop, Workshop.id == ActionItem.workshop_id).where(
+            ActionItem.owner == user_id, col(Workshop.channel_id).in_(list(visible)))
     else:
         workshop_ids = [w.id for w in repo.workshops_in_channel(session=session, team_id=team_id, channel_id=channel_id)]
         query = query.where(col(ActionItem.workshop_id).in_(workshop_ids or [-1]))

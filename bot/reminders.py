@@ -187,7 +187,8 @@ class Dispatcher:
     def __init__(self, *, engine: Engine, client: WebClient, clock: Callable[[], datetime],
                  render: Render, after_sent: AfterSent, undeliverable: Undeliverable,
                  name: str | None = None, lease: timedelta = timedelta(minutes=2), batch: int = 500,
-                 senders: int = 16, warm: Callable[[str], object] = lambda _user: None):
+                 senders: int = 16, warm: Callable[[str], object] = lambda _user: None,
+                 prepare: Callable[[list[Claimed]], object] = lambda _group: None):
         self.engine = engine
         self.client = client
         self.clock = clock
@@ -199,6 +200,7 @@ class Dispatcher:
         self.batch = batch
         self.senders = senders
         self.warm = warm  # looks a person up in Slack before a transaction opens (their time zone, cached)
+        self.prepare = prepare  # other Slack look-ups a group's render needs, made before its transaction opens
         self._dms: dict[tuple[str, str], str] = {}  # (team, user) → DM channel: it never changes
 
     def tick(self) -> int:
@@ -260,6 +262,7 @@ class Dispatcher:
                 if not group:
                     return len(already)
             self.warm(recipient)  # network first, never while the transaction holds the database
+            self.prepare(group)
             with session_scope(self.engine) as s:
                 message = self.render(s, group, now)
             if message is None:  # nothing left to say (the subjects were closed meanwhile)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from slack_sdk import WebClient
@@ -90,14 +90,27 @@ def share_ts(client: WebClient, *, file_id: str, channel: str, attempts: int = 4
     return None
 
 
-class Directory:
-    """Channel members and user records, cached for a while: status pages would otherwise ask Slack every time."""
+def is_public(conversation: dict) -> bool:
+    """A public channel, from conversations.info's conversation object. Anything else (a private channel, a group
+    DM, a DM, or a shape we don't know) is not: DM objects carry `is_im` but no `is_private`."""
+    return bool(conversation.get("is_channel")) and not any(
+        conversation.get(flag) for flag in ("is_private", "is_im", "is_mpim", "is_group"))
 
-    def __init__(self, client: WebClient, ttl: float = 3600.0, clock: Callable[[], float] = time.monotonic):
+
+class Directory:
+    """Channel members, conversations and user records, cached for a while: status pages would otherwise ask Slack
+    every time. Who may see a conversation is cached only briefly (`conversation_ttl`), so that someone removed
+    from a private channel stops seeing its workshops within a minute."""
+
+    def __init__(self, client: WebClient, ttl: float = 3600.0, clock: Callable[[], float] = time.monotonic,
+                 conversation_ttl: float = 60.0):
         self._client = client
         self._ttl = ttl
+        self._conversation_ttl = conversation_ttl
         self._clock = clock
         self._users: dict[str, tuple[float, dict]] = {}
+        self._conversations: dict[str, tuple[float, dict]] = {}
+        self._members: dict[str, tuple[float, frozenset[str]]] = {}
         self._lock = threading.Lock()
 
     def user(self, user_id: str) -> dict | None:
@@ -145,6 +158,41 @@ class Directory:
             people.append(m)
         return people
 
+    def can_see(self, channel_id: str, user_id: str) -> bool:
+        """Whether a person may see the workshops of a conversation: anyone in the workspace for a public channel,
+        only its members for a private channel, group DM or DM. Asks Slack (conversations.info, then
+        conversations.members), so call it before a transaction opens. When Slack won't say: no (fail closed)."""
+        conversation = self._fresh(self._conversations, channel_id, "conversations.info",
+                                   lambda: self._client.conversations_info(channel=channel_id)["channel"])
+        if conversation is None:
+            return False
+        if is_public(conversation):
+            return True
+        members = self._fresh(self._members, channel_id, "conversations.members",
+                              lambda: frozenset(m for page in self._client.conversations_members(
+                                  channel=channel_id, limit=200) for m in page["members"]))
+        return members is not None and user_id in members
+
+    def visible(self, channel_ids: Iterable[str], user_id: str) -> frozenset[str]:
+        """Of these conversations, those whose workshops the person may see (see `can_see`)."""
+        return frozenset(ch for ch in set(channel_ids) if self.can_see(ch, user_id))
+
+    def _fresh(self, cache: dict[str, tuple[float, T]], channel_id: str, method: str,
+               fetch: Callable[[], T]) -> T | None:
+        now = self._clock()
+        with self._lock:
+            hit = cache.get(channel_id)
+        if hit and now - hit[0] < self._conversation_ttl:
+            return hit[1]
+        try:
+            value = fetch()
+        except (SlackApiError, OSError) as e:  # OSError: network failures, once the client's retries are spent
+            code = error_code(e) if isinstance(e, SlackApiError) else type(e).__name__
+            log.warning("%s failed for %s: %s; its workshops count as not visible", method, channel_id, code)
+            return None
+        with self._lock:
+            cache[channel_id] = (now, value)
+        return value
 
 class _CachedUsers:
     def __init__(self, directory: Directory):

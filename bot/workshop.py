@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -223,15 +224,18 @@ def start_workshop(
     objective: str | None = None,
     map_type: str | None = None,
     future_of: int | None = None,
+    visible: Collection[str] = (),
     now: datetime,
 ) -> PromptView:
+    """`visible`: the channels whose workshops this person may see (Slack's answer, asked before this
+    transaction); a future map's source must be one of them."""
     title = validate_title(title)
     key = validate_template(template)
     map_type = MapType(map_type or (MapType.FUTURE if future_of else MapType.CURRENT))
     source = None
     if future_of is not None:
         source = repo.workshop(session=session, team_id=team_id, workshop_id=future_of)
-        if source is None:
+        if source is None or source.channel_id not in visible:  # one answer: a private map's existence stays private
             raise Refusal(f"There's no workshop #{future_of} in this workspace to start a future-state map from.")
         if template is None:
             key = source.template
@@ -272,6 +276,12 @@ def start_workshop(
                 )
             )
     return _prompt_view(session, ws, step)
+
+
+def channel_of(*, session: Session, team_id: str, workshop_id: int) -> str | None:
+    """The channel of a workshop, to ask Slack whether someone may see it before a rule uses it."""
+    ws = repo.workshop(session=session, team_id=team_id, workshop_id=workshop_id)
+    return ws.channel_id if ws else None
 
 
 def _seed_from(session: Session, ws: Workshop, source: Workshop, now: datetime) -> None:

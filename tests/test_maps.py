@@ -95,7 +95,7 @@ def test_future_of_seeds_stages_and_pain_points_linked_back(session, clock):
     current.to_stage()
     current.say("pain: cancelling takes three emails\ntp: account page")
     w.close_workshop(session=session, team_id=T, channel_id=C, user_id=FAC, now=clock())
-    future = Run(session, clock, title="Tomorrow", future_of=current.prompt.workshop_id)
+    future = Run(session, clock, title="Tomorrow", future_of=current.prompt.workshop_id, visible={C})
     ws = repo.workshop(session=session, team_id=T, workshop_id=future.prompt.workshop_id)
     assert (ws.map_type, ws.future_of, ws.template) == ("future", current.prompt.workshop_id, "churn")
     assert future.prompt.stage_names == current.prompt.stage_names
@@ -106,7 +106,7 @@ def test_future_of_seeds_stages_and_pain_points_linked_back(session, clock):
         w.start_workshop(session=session, team_id=T, channel_id="C9", user_id=FAC, title="X", future_of=999, now=clock())
     with pytest.raises(w.Refusal, match="no workshop"):  # another workspace's map can't be the source
         w.start_workshop(session=session, team_id="T2", channel_id="C9", user_id=FAC, title="X",
-                         future_of=current.prompt.workshop_id, now=clock())
+                         future_of=current.prompt.workshop_id, visible={C}, now=clock())
 
 
 def test_emotion_spread():

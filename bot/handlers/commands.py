@@ -73,6 +73,7 @@ class _Request:
         self.bot_user_id = req.bot_user_id
         self.cmd = c.parse(self.text)
         self.members: list[str] = []  # the channel's people, for the commands that need them
+        self.visible: frozenset[str] = frozenset()  # conversations whose workshops this person may see
         self.s: Session | None = None
         self.then: Then = []
 
@@ -132,9 +133,17 @@ def _new(r: _Request, cmd: c.New) -> None:
         return
     prompt = workshop.start_workshop(
         session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, title=cmd.title,
-        template=cmd.template, map_type=cmd.map_type, future_of=cmd.future_of, now=r.svc.clock(),
+        template=cmd.template, map_type=cmd.map_type, future_of=cmd.future_of, visible=r.visible,
+        now=r.svc.clock(),
     )
     r.post_prompt(prompt, then=m.build_started(prompt))
+
+
+def _prepare_new(r: _Request, cmd: c.New) -> None:
+    if cmd.future_of is not None:  # may this person see the source map?
+        with r.svc.session() as s:
+            source = workshop.channel_of(session=s, team_id=r.team_id, workshop_id=cmd.future_of)
+        r.visible = r.svc.directory.visible([source] if source else [], r.user_id)
 
 
 def _prepare_next(r: _Request, cmd: c.Next) -> None:
@@ -289,10 +298,17 @@ def announce_action(svc: Services, *, team_id: str, channel_id: str, view, today
         followups.record_announcement(session=s, team_id=team_id, action_id=view.id, channel_id=channel_id, ts=ts)
 
 
+def _prepare_actions(r: _Request, cmd: c.Actions) -> None:
+    if cmd.scope == "mine":  # items from across the workspace: only the workshops this person may see
+        with r.svc.session() as s:
+            channels = followups.owned_in_channels(session=s, team_id=r.team_id, user_id=r.user_id)
+        r.visible = r.svc.directory.visible(channels, r.user_id)
+
+
 def _actions(r: _Request, cmd: c.Actions) -> None:
     today = r.svc.clock().astimezone(r.svc.zone_of(r.s, r.team_id)(r.user_id)).date()
     items = followups.list_actions(session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
-                                   scope=cmd.scope, today=today)
+                                   scope=cmd.scope, today=today, visible=r.visible)
     r.reply(build_actions_list(items, today, cmd.scope))
 
 
@@ -354,6 +370,10 @@ def humanise_minutes(minutes: int) -> str:
 
 def _prepare_digest(r: _Request, cmd: c.Digest) -> None:
     r.svc.warm(cmd.user)
+    if cmd.action == "now":  # only the workshops this person may see
+        with r.svc.session() as s:
+            channels = digests.covered_channels(session=s, team_id=r.team_id, user_id=r.user_id)
+        r.visible = r.svc.directory.visible(channels, r.user_id)
 
 
 def _digest(r: _Request, cmd: c.Digest) -> None:
@@ -363,12 +383,12 @@ def _digest(r: _Request, cmd: c.Digest) -> None:
     zone_of = r.svc.zone_of(s, r.team_id)
     now = r.svc.clock()
     if cmd.action == "subscribe":
-        due = digests.subscribe(session=s, team_id=r.team_id, user_id=who, frequency=cmd.frequency,
+        due = digests.subscribe(session=s, team_id=r.team_id, user_id=who, by=r.user_id, frequency=cmd.frequency,
                                 tz=zone_of(who), now=now)
         r.reply(m.note(f"Subscribed {you} to a {cmd.frequency} digest by DM; the first comes "
                        f"<!date^{int(due.timestamp())}^{{date_short_pretty}} at {{time}}|{due:%Y-%m-%d %H:%M} UTC>."))
     elif cmd.action == "unsubscribe":
-        found = digests.unsubscribe(session=s, team_id=r.team_id, user_id=who)
+        found = digests.unsubscribe(session=s, team_id=r.team_id, user_id=who, by=r.user_id)
         r.reply(m.note(f"Unsubscribed {you}." if found else f"{you.capitalize()} had no digest subscription."))
     elif cmd.action == "follow":
         channels = digests.follow(session=s, team_id=r.team_id, user_id=r.user_id, channel_id=cmd.channel)
@@ -376,7 +396,8 @@ def _digest(r: _Request, cmd: c.Digest) -> None:
                                                else "every workshop in this workspace") + "."))
     else:
         today = now.astimezone(zone_of(r.user_id)).date()
-        digest = digests.build_digest(session=s, team_id=r.team_id, user_id=r.user_id, today=today, since=None)
+        digest = digests.build_digest(session=s, team_id=r.team_id, user_id=r.user_id, today=today, since=None,
+                                      visible=r.visible)
         message = build_digest(digest, today)
         r.later(r.svc.client.chat_postMessage, channel=r.user_id, **message, on_error=lambda _e: r.tell(message))
 
@@ -453,6 +474,8 @@ HANDLERS: dict[type, Callable[[_Request, object], None]] = {
 
 # Slack look-ups a command's rules need, made before its transaction opens.
 PREPARE: dict[type, Callable[[_Request, object], None]] = {
+    c.New: _prepare_new,
+    c.Actions: _prepare_actions,
     c.Next: _prepare_next,
     c.Status: _prepare_members,
     c.Action: _prepare_action,

@@ -184,9 +184,11 @@ class FakeSlack:
         }
 
     def add_channel(self, channel_id: str, name: str, *, members: list[str] = (), private: bool = False,
-                    bot_member: bool = True) -> None:
+                    bot_member: bool = True, mpim: bool = False) -> None:
+        """A channel; `mpim`: a group DM (always private)."""
         m = set(members) | ({BOT_USER_ID} if bot_member else set())
-        self.channels[channel_id] = {"id": channel_id, "name": name, "is_private": private, "members": m}
+        self.channels[channel_id] = {"id": channel_id, "name": name, "is_private": private or mpim, "is_mpim": mpim,
+                                     "members": m}
         self.messages.setdefault(channel_id, [])
 
     def fail(self, method: str, error: str, *, status: int = 200, times: int = 1, retry_after: int | None = None) -> None:
@@ -540,7 +542,14 @@ class FakeSlack:
         ch = self._channel(args.get("channel"))
         if ch["is_private"] and BOT_USER_ID not in ch["members"]:
             raise SlackError("channel_not_found")
-        return {"ok": True, "channel": {"id": ch["id"], "name": ch["name"], "is_private": ch["is_private"],
+        if ch.get("is_im"):  # Slack's DM object: no name, no is_private
+            return {"ok": True, "channel": {"id": ch["id"], "created": 1700000000, "is_im": True, "is_archived": False,
+                                            "is_org_shared": False, "user": ch["user"], "is_user_deleted": False,
+                                            "priority": 0}}
+        mpim = ch.get("is_mpim", False)
+        return {"ok": True, "channel": {"id": ch["id"], "name": ch["name"], "created": 1700000000,
+                                        "is_channel": not mpim, "is_group": mpim, "is_im": False, "is_mpim": mpim,
+                                        "is_private": ch["is_private"], "is_archived": False,
                                         "is_member": BOT_USER_ID in ch["members"]}}
 
     def m_conversations_members(self, args: dict) -> dict:

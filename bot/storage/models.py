@@ -340,6 +340,9 @@ class DigestSubscription(SQLModel, table=True):
     user_id: str = Field(primary_key=True)
     frequency: str = "weekly"  # daily | weekly
     channels: str = "[]"  # JSON list of followed channel ids; empty: every workshop in the workspace
+    # Who subscribed them (themselves or, say, an assistant): besides the subscriber, the only one who may change
+    # or end the subscription. None on subscriptions made before this was recorded: only the subscriber may.
+    subscribed_by: str | None = None
     last_sent_at: datetime | None = Field(default=None, sa_column=_ts_column(nullable=True))
     last_snapshot: str | None = None  # JSON of what the last digest showed, to tell what changed
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
