@@ -33,7 +33,7 @@ import time
 import urllib.parse
 from dataclasses import dataclass
 
-from bot.sandbox.sender import command_fields, event_payload, sign
+from bot.sandbox.sender import command_fields, event_payload, fire, raw_request
 
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-fake-token"
@@ -103,13 +103,7 @@ def _spawn(*args: str) -> tuple[subprocess.Popen, str]:
 
 
 def _raw(host: str, body: bytes, ctype: str, extra: dict | None = None) -> bytes:
-    ts = str(int(time.time()))
-    headers = {
-        "Host": host, "Content-Type": ctype, "Content-Length": str(len(body)), "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": sign(SECRET, ts, body), **(extra or {}),
-    }
-    head = "POST /slack/events HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
-    return head.encode() + body
+    return raw_request(host, SECRET, body, ctype, extra)
 
 
 def command(host: str, user: str, text: str) -> bytes:
@@ -124,49 +118,6 @@ def reply_event(host: str, n: int, thread_ts: str, *, retry: bool = False) -> by
     payload = event_payload(team_id=TEAM, event=event, event_id=f"Ev{n:08d}")
     extra = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"} if retry else None
     return _raw(host, json.dumps(payload).encode(), "application/json", extra)
-
-
-async def _read_response(reader: asyncio.StreamReader) -> int:
-    status_line = await reader.readline()
-    status = int(status_line.split()[1])
-    length, chunked = 0, False
-    while (line := await reader.readline()) not in (b"\r\n", b""):
-        k, _, v = line.decode().partition(":")
-        if k.lower() == "content-length":
-            length = int(v)
-        elif k.lower() == "transfer-encoding" and "chunked" in v.lower():
-            chunked = True
-    if chunked:
-        while (size := int((await reader.readline()).strip() or b"0", 16)):
-            await reader.readexactly(size + 2)
-        await reader.readline()
-    elif length:
-        await reader.readexactly(length)
-    return status
-
-
-async def fire(url: str, requests: list[bytes], concurrency: int) -> tuple[list[float], list[int], float]:
-    parsed = urllib.parse.urlsplit(url)
-    queue = list(reversed(requests))
-    latencies: list[float] = []
-    statuses: list[int] = []
-
-    async def worker() -> None:
-        reader, writer = await asyncio.open_connection(parsed.hostname, parsed.port)
-        try:
-            while queue:
-                req = queue.pop()
-                start = time.perf_counter()
-                writer.write(req)
-                await writer.drain()
-                statuses.append(await _read_response(reader))
-                latencies.append(time.perf_counter() - start)
-        finally:
-            writer.close()
-
-    start = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return latencies, statuses, time.perf_counter() - start
 
 
 # --- One run ---------------------------------------------------------------------------------------------

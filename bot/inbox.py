@@ -389,4 +389,4 @@ def first_time(session: Session, key: str, *, now: datetime) -> bool:
     """For requests handled before their ack (form submissions): record `key` as done in the caller's
     transaction; False if it was already there (the same submission, delivered again)."""
     stmt = _insert_ignoring_duplicates(session.get_bind(), _DONE).values(key=key[:255], done_at=now)
-    return session.execute(stmt).rowcount == 1
+    return session.execute(stmt.returning(_DONE.c.key)).first() is not None

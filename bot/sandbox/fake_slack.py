@@ -263,6 +263,12 @@ class FakeSlack:
             daemon_threads = True
             request_queue_size = 1024
 
+            def handle_error(self, request, client_address) -> None:
+                import sys
+
+                if not isinstance(sys.exc_info()[1], ConnectionError):  # a client that went away (a killed bot)
+                    super().handle_error(request, client_address)
+
         self._server = Server((host, port), Handler)
         self.url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-slack", daemon=True)

@@ -7,6 +7,7 @@ delivered to the bot as an event, the way Slack does it.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import itertools
@@ -67,6 +68,70 @@ class SlackSender:
 
     def json(self, payload: dict, **kw: Any) -> Sent:
         return self.send(json.dumps(payload).encode(), "application/json", **kw)
+
+
+def raw_request(host: str, secret: str, body: bytes, content_type: str, headers: dict | None = None) -> bytes:
+    """A whole signed HTTP request to POST /slack/events, as bytes (for clients that keep many in flight)."""
+    ts = str(int(time.time()))
+    h = {"Host": host, "Content-Type": content_type, "Content-Length": str(len(body)),
+         "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sign(secret, ts, body), **(headers or {})}
+    head = "POST /slack/events HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in h.items()) + "\r\n"
+    return head.encode() + body
+
+
+async def _read_status(reader: asyncio.StreamReader) -> int:
+    status_line = await reader.readline()
+    if not status_line:
+        raise ConnectionError("the server closed the connection")
+    status = int(status_line.split()[1])
+    length, chunked = 0, False
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        k, _, v = line.decode().partition(":")
+        if k.lower() == "content-length":
+            length = int(v)
+        elif k.lower() == "transfer-encoding" and "chunked" in v.lower():
+            chunked = True
+    if chunked:
+        while (size := int((await reader.readline()).strip() or b"0", 16)):
+            await reader.readexactly(size + 2)
+        await reader.readline()
+    elif length:
+        await reader.readexactly(length)
+    return status
+
+
+async def fire(url: str, requests: list[bytes], concurrency: int) -> tuple[list[float], list[int], float]:
+    """Send `requests` (see raw_request) keeping `concurrency` in flight over keep-alive connections, as Slack
+    does under load. Returns each request's latency and status (0: no answer, the connection failed) in the
+    order of `requests`, and the seconds it all took."""
+    parsed = urllib.parse.urlsplit(url)
+    pending = list(reversed(range(len(requests))))
+    latencies = [0.0] * len(requests)
+    statuses = [0] * len(requests)
+
+    async def worker() -> None:
+        while pending:
+            try:
+                reader, writer = await asyncio.open_connection(parsed.hostname, parsed.port)
+            except OSError:
+                pending.pop() if pending else None  # the server is gone: this one went unanswered
+                continue
+            try:
+                while pending:
+                    n = pending.pop()
+                    start = time.perf_counter()
+                    writer.write(requests[n])
+                    await writer.drain()
+                    statuses[n] = await _read_status(reader)
+                    latencies[n] = time.perf_counter() - start
+            except (OSError, ConnectionError, asyncio.IncompleteReadError, ValueError, IndexError):
+                continue  # the connection broke (a killed server): that request stays unanswered
+            finally:
+                writer.close()
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies, statuses, time.perf_counter() - start
 
 
 def command_fields(*, team_id: str, channel: str, user: str, text: str, response_url: str, command: str = "/journey",
