@@ -76,9 +76,10 @@ def _drain(app, clock=None) -> None:
     from bot.app import services_of
 
     services = services_of(app)
-    log.info("Finishing queued work before stopping")
+    log.info("Finishing the work in hand before stopping (what is still pending stays in the database)")
     if clock is not None:
         clock.shutdown(wait=True)  # a reminder being sent is finished, not cut off
+    services.inbox.stop()
     services.worker.shutdown()
     services.outbox.shutdown()
 

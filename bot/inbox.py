@@ -30,7 +30,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from bot.storage.db import session_scope, write_lock
+from bot.storage.db import session_scope
 from bot.storage.models import InboxDone, InboxEntry
 from bot.tasks import TaskQueue
 
@@ -333,15 +333,17 @@ _COLUMNS = ("key", "kind", "team_id", "enterprise_id", "bot_user_id", "body", "r
 
 class _Writer:
     """Stores an accepted request from the request's own thread: no hand-off to another thread (on a busy
-    process every hand-off waits for the interpreter lock), one short transaction on a connection the thread
-    keeps, the statement straight to the driver (SQLAlchemy's own cost would show on this one hot path).
+    process every hand-off waits for the interpreter lock), one statement on a connection kept for it, straight
+    to the driver (SQLAlchemy's own cost would show on this one hot path).
     On SQLite, with WAL and synchronous=NORMAL, a commit costs tens of microseconds and survives the process
     being killed; PostgreSQL makes concurrent commits share their flush to disk by itself."""
 
     def __init__(self, engine: Engine, *, timeout: float):
         self._engine = engine
         self._timeout = timeout
-        self._local = threading.local()
+        self._local = threading.local()  # PostgreSQL: a connection per request thread
+        self.conn = None  # SQLite: one connection shared by the request threads
+        self._connecting = threading.Lock()
         compiled = _insert_ignoring_duplicates(engine).compile(dialect=engine.dialect, column_keys=list(_COLUMNS))
         self._sql = compiled.string
         self._names = list(compiled.positiontup or []) if compiled.positional else None
@@ -352,37 +354,45 @@ class _Writer:
         values = {c: (bind(row[c]) if (bind := self._binds[c]) else row[c]) for c in _COLUMNS}
         params = tuple(values[n] for n in self._names) if self._names is not None else values
         try:
-            with write_lock(self._engine):
-                conn = self._connection()
-                try:
-                    # On SQLite one autocommitted statement: every call into SQLite lets go of the interpreter
-                    # lock, and each time getting it back can wait behind a busy thread while we hold the write
-                    # lock; so one call, not BEGIN, INSERT, COMMIT.
-                    conn.execute(self._sql, params)
-                    if not self._sqlite:
-                        conn.commit()
-                except BaseException:
-                    self._local.conn = None  # a broken connection is not reused
-                    with contextlib.suppress(Exception):
-                        conn.close()
-                    raise
+            conn = self._connection()
+            try:
+                # One autocommitted statement. On SQLite every request thread shares one connection, and SQLite's
+                # own mutex takes turns: it is let go the moment the statement is done, where a Python lock would
+                # be held until the thread got the interpreter lock back, often several milliseconds later.
+                conn.execute(self._sql, params)
+                if not self._sqlite:
+                    conn.commit()
+            except BaseException:
+                self._forget(conn)  # a broken connection is not reused
+                raise
         except Exception as e:  # the request gets an error answer; Slack sends it again
             log.warning("inbox: could not store a request: %s", type(e).__name__)
             raise InboxUnavailable("the database is unavailable") from e
 
     def _connection(self):
-        conn = getattr(self._local, "conn", None)
+        holder = self if self._sqlite else self._local
+        conn = getattr(holder, "conn", None)
         if conn is None:
-            pooled = self._engine.raw_connection()
-            conn = pooled.dbapi_connection
-            pooled.detach()  # this thread's own, outside the pool
-            if self._sqlite:  # wait for another process's writer about as long as Slack waits for us
-                conn.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
-            else:
-                conn.execute(f"SET statement_timeout = {int(self._timeout * 1000)}")
-                conn.commit()
-            self._local.conn = conn
+            with self._connecting:
+                conn = getattr(holder, "conn", None)
+                if conn is None:
+                    pooled = self._engine.raw_connection()
+                    conn = pooled.dbapi_connection
+                    pooled.detach()  # ours, outside the pool
+                    if self._sqlite:  # wait for another writer about as long as Slack waits for us
+                        conn.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
+                    else:
+                        conn.execute(f"SET statement_timeout = {int(self._timeout * 1000)}")
+                        conn.commit()
+                    holder.conn = conn
         return conn
+
+    def _forget(self, conn) -> None:
+        holder = self if self._sqlite else self._local
+        if getattr(holder, "conn", None) is conn:
+            holder.conn = None
+        with contextlib.suppress(Exception):
+            conn.close()
 
 
 def first_time(session: Session, key: str, *, now: datetime) -> bool:

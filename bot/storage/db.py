@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import threading
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -64,7 +62,6 @@ def make_engine(url: str) -> Engine:
     # the moment the last commits; left to SQLite's busy handler they would poll, sleeping up to 100 ms a try.
     # (Other processes still wait in the busy handler.)
     writing = threading.RLock()
-    _WRITE_LOCKS[engine] = writing
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn) -> None:
@@ -87,14 +84,6 @@ def make_engine(url: str) -> Engine:
             writing.release()
 
     return engine
-
-
-_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
-
-
-def write_lock(engine: Engine) -> threading.RLock | contextlib.nullcontext:
-    """What a raw (non-SQLAlchemy) write on this engine must hold: SQLite's in-process writer queue."""
-    return _WRITE_LOCKS.get(engine) or contextlib.nullcontext()
 
 
 def alembic_config(connection) -> Config:
