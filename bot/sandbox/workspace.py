@@ -31,9 +31,10 @@ EMOJI = {"white_check_mark": "✅", "eyes": "👀", "+1": "👍", "tada": "🎉"
 
 
 class Sandbox:
-    def __init__(self, fake: FakeSlack, workspace: Workspace):
+    def __init__(self, fake: FakeSlack, workspace: Workspace, *, timer=time.monotonic):
         self.fake = fake
         self.ws = workspace
+        self.timer = timer  # how long the bot takes to acknowledge (tests move it by hand)
         self.notices: list[tuple[str, str]] = []  # (user or "*", text): what the page tells people
         fake.ui = self
 
@@ -93,13 +94,13 @@ class Sandbox:
     # --- What people do -------------------------------------------------------------------------------
 
     def _deliver(self, user: str, send) -> Sent | None:
-        started = time.monotonic()
+        started = self.timer()
         try:
             sent = send()
         except OSError as e:
             self.notices.append((user, f"The bot can't be reached ({e}). Is it running?"))
             return None
-        took = time.monotonic() - started
+        took = self.timer() - started
         if took > ACK_DEADLINE:
             self.notices.append(("*", f"⚠️ The bot took {took:.1f} s to acknowledge; Slack gives up after 3 s "
                                       "and shows the person an error."))
