@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from bot.blocks import messages as m
 from bot.config import Settings
 from bot.handlers import actions, commands, events, views
+from bot.logs import keep_private
 from bot.services import Services, utc_clock
 from bot.slack import Directory, make_client
 from bot.storage.db import init_db, make_engine
@@ -51,6 +52,7 @@ def build_app(
         clock=clock,
         synthesizer=model_for(settings, prompts),
     )
+    keep_private()  # before App(): Bolt copies the App logger's filters to every logger it makes
     app = App(
         client=client,
         signing_secret=settings.secret("slack_signing_secret") or "",

@@ -9,6 +9,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import commands as c
 from bot import digests, followups, voting, workshop
+from bot import text as t
 from bot.blocks import messages as m
 from bot.blocks.followups import build_action, build_actions_list, build_digest, build_validation_plan
 from bot.blocks.modals import build_action_modal, build_new_workshop_modal
@@ -171,7 +172,7 @@ def _export(r: _Request, cmd: c.Export) -> None:
     def task() -> None:
         try:
             upload_file(r.svc.client, channel=r.channel_id, content=EXPORTERS[cmd.format](data),
-                        filename=export_filename(data, cmd.format), title=f"Journey map: {title}",
+                        filename=export_filename(data, cmd.format), title=f"Journey map: {t.show_plain(title, 200)}",
                         comment=m.build_export_comment(title, cmd.format))
         except SlackApiError as e:
             r.tell(m.build_slack_failed("upload the export", error_code(e),
@@ -214,7 +215,7 @@ def _map(r: _Request, cmd: c.Map) -> None:
         title = data["workshop"]["title"]
         try:
             file_id = upload_file(r.svc.client, channel=r.channel_id, content=picture,
-                                  filename=export_filename(data, cmd.format), title=f"Journey map: {title}",
+                                  filename=export_filename(data, cmd.format), title=f"Journey map: {t.show_plain(title, 200)}",
                                   comment=summary["text"])
             # The summary goes in the picture's thread; if Slack hasn't shared the file yet, beside it.
             thread = share_ts(r.svc.client, file_id=file_id, channel=r.channel_id)
