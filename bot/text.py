@@ -112,8 +112,9 @@ def parse_persona(text: str) -> tuple[str, str]:
 # --- Showing people's text in Slack ----------------------------------------------------------------
 
 # The <...> tokens Slack gives meaning to: <@U1|name>, <#C1|name>, <!channel>, <!subteam^S1|@team>,
-# <!date^…|fallback>, and links <https://x>, <https://x|label> (any scheme: mailto:, tel:, slack:…).
-_TOKEN = re.compile(r"<([@#!]|[A-Za-z][A-Za-z0-9+.-]*:)([^<>|]*)(?:\|([^<>]*))?>")
+# <!date^…|fallback>, and links <https://x>, <https://x|label> (any scheme: mailto:, tel:, slack:…); and anything
+# else with a label, <…|label>, which reads as a masked link too. A plain <word> is left as typed.
+_TOKEN = re.compile(r"<([@#!]|[A-Za-z][A-Za-z0-9+.-]*:|(?=[^<>]*\|))([^<>|]*)(?:\|([^<>]*))?>")
 
 
 def _token_to_plain(m: re.Match) -> str:
@@ -128,6 +129,8 @@ def _token_to_plain(m: re.Match) -> str:
         return "@" + ref  # <!channel>, <!here>, <!everyone>
     # A link: it reads as its label with the address beside it, so a label can't hide where it goes.
     url = kind + ref
+    if not url:
+        return label
     shown = ref if kind in ("mailto:", "tel:") else url
     if not label or label in (url, shown) or label == ref.removeprefix("//").rstrip("/"):
         return shown
