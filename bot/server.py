@@ -90,11 +90,11 @@ def make_wsgi(app: App) -> WSGIApp:
         if not _TIMESTAMP.fullmatch(timestamp) or not signature:
             log.info("Refused a request without Slack's signature headers")
             return _answer(start_response, 401, "Unauthorized")
-        skew = time.time() - int(timestamp)
+        skew = int(timestamp) - time.time()
         if abs(skew) > TIMESTAMP_WINDOW:
             # A genuine request this far off means this server's clock is wrong; a replayed one looks the same.
-            log.warning("Refused a request signed %+.0f s from this server's clock (Slack allows %s s)", skew,
-                        TIMESTAMP_WINDOW)
+            log.warning("Refused a request whose timestamp is %.0f s %s this server's clock (%s s allowed)",
+                        abs(skew), "behind" if skew < 0 else "ahead of", TIMESTAMP_WINDOW)
             return _answer(start_response, 401, "Unauthorized")
         try:
             text = body.decode("utf-8")
@@ -112,11 +112,12 @@ def make_wsgi(app: App) -> WSGIApp:
         # Bolt's internal headers (lazy listeners) aren't covered by the signature, so none comes from outside.
         headers = {k: v for k, v in headers.items() if not k.startswith("x-slack-bolt-")}
         try:
-            bolt_request = BoltRequest(body=text, query=request.query_string, headers=headers)
-        except Exception as e:  # a signed body of a shape Bolt can't read; its message could quote the body
-            log.info("Refused a signed request Bolt could not read (%s)", type(e).__name__)
+            response = app.dispatch(BoltRequest(body=text, query=request.query_string, headers=headers))
+        except Exception as e:
+            # Bolt answers what its listeners raise (the app's error handler); what escapes it is a body of a
+            # shape Bolt can't read ({"event": 5}). The exception's message could quote the body: only its type.
+            log.warning("Refused a signed request Bolt could not read (%s)", type(e).__name__)
             return _answer(start_response, 400, "Bad request")
-        response = app.dispatch(bolt_request)
         wsgi_response = WsgiHttpResponse(status=response.status, headers=response.headers, body=response.body)
         start_response(wsgi_response.status, wsgi_response.get_headers())
         return wsgi_response.get_body()
