@@ -128,8 +128,12 @@ def serve(settings: Settings) -> None:
     from bot.server import make_wsgi
 
     require(settings, "slack_bot_token", "slack_signing_secret")
+    # The port first: a port in use is a bad setting like the others, said before anything starts (requests wait
+    # in the backlog until the server runs, by when the app is in place).
+    handler = {}
+    server = _listen(lambda environ, start_response: handler["wsgi"](environ, start_response), settings)
     app = _build(settings)
-    server = _listen(make_wsgi(app), settings)
+    handler["wsgi"] = make_wsgi(app)
     clock = _start_clock(settings, app)
     # A deploy stops the process with SIGTERM: stop taking requests, then finish the work already acknowledged.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
