@@ -59,10 +59,22 @@ def live_tokens(calls, acks=()) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def ai_bot(fake, tmp_path, clock, http_server):
+def model():
+    server = FakeOpenAI().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def model_bot(fake, tmp_path, clock, http_server, model):
+    yield from serve_bot(fake, tmp_path, clock, http_server, openai_api_key="sk-test", openai_base_url=model.url,
+                         openai_model="<https://evil.example/m|model>", openai_timeout_seconds=5)
+
+
+@pytest.fixture
+def ai_bot(model_bot, model):
     """The bot with a model that answers with the same hostile text everywhere it can write."""
     evil = hostile("model")
-    model = FakeOpenAI().start()
     model.answers.update({
         "Clusters": {"clusters": [{"statement": evil, "item_ids": [i, i + 1]} for i in range(1, 40)]},
         "StageSummaries": {"stages": [{"stage": "Awareness", "summary": evil, "disagreement": evil}]},
@@ -71,9 +83,7 @@ def ai_bot(fake, tmp_path, clock, http_server):
         "ValidationGuides": {"guides": [{"pain_point_id": i, "questions": [evil, evil, evil]} for i in range(1, 9)]},
         "LineKind": {"kind": "pain_point", "score": None},
     })
-    yield from serve_bot(fake, tmp_path, clock, http_server, openai_api_key="sk-test", openai_base_url=model.url,
-                         openai_model="<https://evil.example/m|model>", openai_timeout_seconds=5)
-    model.stop()
+    return model_bot
 
 
 def test_hostile_text_is_inert_in_everything_the_bot_sends(ai_bot):
@@ -222,3 +232,24 @@ def test_nul_bytes_and_lone_surrogates_in_a_reply_are_dropped_and_the_rest_store
         current.app = None
     assert data["workshop"]["title"] == "Checkout redesign"
     assert [o["text"] for o in data["objectives"]] == ["Sales team", "and marketing 😀"]
+
+
+def test_a_model_answering_3000_identical_merges_adds_one(model_bot, model):
+    bot = model_bot
+    bot.ws.command(FACILITATOR, CHANNEL, "new Checkout")
+    for _ in range(3):
+        bot.ws.command(FACILITATOR, CHANNEL, "next")
+    bot.ws.reply(ANA, CHANNEL, bot.last_prompt().ts, "pain: cards fail\npain: card payments fail\npain: slow")
+    bot.ws.command(FACILITATOR, CHANNEL, "export json")
+    pains = [p["id"] for p in json.loads(list(bot.fake.files.values())[-1]["content"])["stages"][0]["pain_points"]]
+    model.answers.update({
+        "Clusters": {"clusters": [{"statement": "Card payments fail", "item_ids": pains[:2]}] * 3000},
+        "StageSummaries": {"stages": []}, "Suggestions": {"opportunities": [], "action_items": []},
+        "ValidationGuides": {"guides": []},
+    })
+    bot.ws.command(FACILITATOR, CHANNEL, "synthesize")
+    posted = json.dumps(bot.fake.channel_messages(CHANNEL, bot_only=True)[-1].blocks, ensure_ascii=False)
+    assert "Duplicate pain points merged (1)" in posted and "Card payments fail" in posted
+    bot.ws.command(FACILITATOR, CHANNEL, "export json")
+    stored = json.loads(list(bot.fake.files.values())[-1]["content"])["synthesis"]
+    assert (stored["source"], len(stored["clusters"])) == ("model", 1)
