@@ -69,8 +69,9 @@ def _database(settings: Settings):
             time.sleep(0.5)
 
 
-def _check_slack(settings: Settings) -> None:
-    """auth.test, once and with a short timeout: an unreachable Slack or a refused token is one line, at once."""
+def _check_slack(settings: Settings, *, socket_mode: bool = False) -> None:
+    """auth.test (and in Socket Mode apps.connections.open), once each and with a short timeout: an unreachable
+    Slack or a refused token is one line, at once."""
     from slack_sdk import WebClient
 
     from bot.slack import error_code
@@ -80,12 +81,17 @@ def _check_slack(settings: Settings) -> None:
     quiet.disabled = True
     client = WebClient(token=settings.secret("slack_bot_token"), base_url=settings.slack_api_url,
                        timeout=SLACK_WAIT_SECONDS, retry_handlers=[], logger=quiet)
+    token = "SLACK_BOT_TOKEN"
     try:
         client.auth_test()
+        if settings.secret("slack_app_token") and socket_mode:
+            token = "SLACK_APP_TOKEN"  # Socket Mode's first call; the URL it hands out is left unused
+            client.apps_connections_open(app_token=settings.secret("slack_app_token"))
     except SlackApiError as e:
         if e.response.status_code == 200 and isinstance(e.response.data, dict):
-            raise ConfigError(f"Slack refused SLACK_BOT_TOKEN ({error_code(e)}); check it is the Bot User OAuth "
-                              "Token of an installed app.") from None
+            hint = ("it needs the connections:write scope" if token == "SLACK_APP_TOKEN"
+                    else "check it is the Bot User OAuth Token of an installed app")
+            raise ConfigError(f"Slack refused {token} ({error_code(e)}); {hint}.") from None
         raise ConfigError(f"SLACK_API_URL ({settings.slack_api_url}) didn't answer like Slack's Web API "
                           f"(HTTP {e.response.status_code}).") from None
     except (OSError, ValueError) as e:  # URLError, timeouts, refused connections, an unusable URL
@@ -94,14 +100,14 @@ def _check_slack(settings: Settings) -> None:
                           f"{_first_line(reason) if isinstance(reason, BaseException) else reason}.") from None
 
 
-def _build(settings: Settings):
+def _build(settings: Settings, *, socket_mode: bool = False):
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot.app import build_app
     from bot.synthesis.prompts import PromptError
 
     engine = _database(settings)
-    _check_slack(settings)
+    _check_slack(settings, socket_mode=socket_mode)
     try:
         return build_app(settings, engine=engine)
     except (BoltError, SlackApiError) as e:
@@ -226,7 +232,7 @@ def socket(settings: Settings) -> None:
     from bot.slack import error_code
 
     require(settings, "slack_bot_token", "slack_app_token")
-    app = _build(settings)
+    app = _build(settings, socket_mode=True)
     log.info("Journey Workshop Bot connecting to Slack in Socket Mode")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     clock = _start_clock(settings, app)

@@ -1,4 +1,4 @@
-"""Every bad setting stops `python -m bot serve` at start-up with one line naming it and exit code 2, within a
+"""Every bad setting stops `python -m bot serve` (or `socket`) at start-up with one line naming it and exit code 2, within a
 few seconds: a malformed DATABASE_URL, a database that doesn't answer, Slack unreachable or refusing the token,
 a bad SLACK_API_URL, a port that can't be had (issue 10, part 5)."""
 
@@ -40,11 +40,11 @@ def slack() -> Iterator[FakeSlack]:
         yield fake
 
 
-def serve(tmp_path, **env) -> tuple[int, str, float]:
+def start(tmp_path, mode: str, **env) -> tuple[int, str, float]:
     settings = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": "s", "PORT": "0", "HOST": "127.0.0.1",
                 "DATABASE_URL": f"sqlite:///{tmp_path}/journey.db", **env}
     start = time.monotonic()
-    proc = run_bot(["serve"], settings, tmp_path)
+    proc = run_bot([mode], settings, tmp_path)
     try:
         _, err = proc.communicate(timeout=60)
     finally:
@@ -70,6 +70,8 @@ CASES = {
     "not Slack's API": ({"SLACK_API_URL": "{slack_root}/nowhere/"}, "SLACK_API_URL"),
     "malformed Slack URL": ({"SLACK_API_URL": "nonsense"}, "Setting SLACK_API_URL is invalid"),
     "a port in use": ({"SLACK_API_URL": "{slack}", "PORT": "{silent}"}, "Can't listen on HOST 127.0.0.1 PORT"),
+    "Slack refusing the app token (Socket Mode)": ({"SLACK_API_URL": "{slack}", "SLACK_APP_TOKEN": "xapp-revoked"},
+                                                   "Slack refused SLACK_APP_TOKEN (invalid_auth)"),
 }
 
 
@@ -80,7 +82,7 @@ def test_a_bad_setting_stops_start_up_with_one_line(tmp_path, case, silent, clos
     env = {k: v.format(**ports) for k, v in env.items()}
     if "SLACK_API_URL" not in env:
         env["SLACK_API_URL"] = slack.api_url  # only the database is wrong
-    code, err, seconds = serve(tmp_path, **env)
+    code, err, seconds = start(tmp_path, "socket" if "SLACK_APP_TOKEN" in env else "serve", **env)
     assert code == 2, err
     assert says in err and err.count("\n") == 1 and err.startswith("journey-bot: "), err
     assert "hunter2" not in err  # a database URL's password is never echoed
