@@ -74,10 +74,14 @@ def _parses(body: str, content_type: str) -> bool:
         return False
 
 
-def make_wsgi(app: App) -> WSGIApp:
-    from bot.app import services_of
+def make_wsgi(app: App, *, signing_secret: str | None = None) -> WSGIApp:
+    """The WSGI app for `app`; its signing secret comes from the settings it was built with (build_app), or is
+    given (a bare Bolt App, as the benchmark's baseline)."""
+    if signing_secret is None:
+        from bot.app import services_of
 
-    verifier = SignatureVerifier(services_of(app).settings.secret("slack_signing_secret") or "")
+        signing_secret = services_of(app).settings.secret("slack_signing_secret") or ""
+    verifier = SignatureVerifier(signing_secret)
 
     def slack(environ: dict, start_response: Callable) -> Iterable[bytes]:
         body = _read_body(environ)

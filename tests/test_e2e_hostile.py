@@ -191,7 +191,10 @@ def test_hostile_text_is_inert_in_everything_the_bot_sends(ai_bot):
     missing = [tag for tag in ("title", "objective", "persona", "pain-UANA-0", "tp",
                 "asked", "action", "form", "evidence", "model", "modal") if f"https://evil.example/{tag}" not in sent]
     assert missing == [], "a flow above didn't reach Slack"
-    assert any(dm for u in (ANA, BEN, CAT) for dm in bot.fake.dm_messages(u)), "no reminder or digest was sent"
+    dms = [m.text for u in (ANA, BEN, CAT, FACILITATOR) for m in bot.fake.dm_messages(u)]
+    for what in ("Reminder: action (https://evil.example/action)", "Your journey map digest",
+                 "Customer validation of title (https://evil.example/title)"):
+        assert any(text.startswith(what) for text in dms), f"no DM {what!r} in {dms}"
     methods = {c.method for c in bot.fake.calls}
     assert {"chat.postMessage", "chat.update", "chat.postEphemeral", "response_url", "views.open",
             "files.completeUploadExternal"} <= methods
