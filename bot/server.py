@@ -28,9 +28,10 @@ log = logging.getLogger(__name__)
 
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
-# Slack's own payloads stay far below this: a message is at most 40,000 characters, a view at most 100 blocks,
-# and the largest the bot gets (a message_changed event carries the message twice, a block_actions payload the
-# bot's own message with it) are tens of kilobytes. 1 MiB leaves room for all of that in any script, and bounds
+# Slack's own payloads stay far below this. Most are a few kilobytes; the largest the bot can get is a
+# message_changed event, a 40,000-character message twice over with its rich-text blocks: a few hundred kilobytes
+# even in a script of 3 UTF-8 bytes a character. (A block_actions payload carries the bot's own message, at most 50
+# blocks of short texts; a view_submission the bot's small forms.) 1 MiB leaves room for all of that and bounds
 # what a forged request can cost: 1 MiB per request thread, never the 1 GB waitress would otherwise accept.
 MAX_BODY = 1024 * 1024
 # Slack signs every request with a timestamp and refuses to be believed after five minutes (replays).
@@ -63,8 +64,9 @@ def _read_body(environ: dict) -> bytes | int:
 
 
 def _parses(body: str, content_type: str) -> bool:
-    """Whether Slack's body is what its content type says: a JSON object, or form fields (with a JSON object in
-    `payload` for interactivity). Bolt parses it again; this only keeps a broken one from becoming a 500."""
+    """Whether Slack's body is what its content type says: a JSON object, or well-formed form fields (with a
+    JSON object in `payload` for interactivity). Bolt parses it again, leniently (bad percent-encoding becomes
+    U+FFFD, a JSON number a body): a signed body that isn't well formed is refused here instead."""
     try:
         if content_type == "application/json" or body.startswith("{"):
             return isinstance(json.loads(body), dict)
