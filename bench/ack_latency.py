@@ -85,7 +85,8 @@ def serve_app(kind: str, slack_url: str, db: str) -> None:
         def message():
             pass
 
-    server = create_server(make_wsgi(app), host="127.0.0.1", port=0, threads=settings.http_threads)
+    server = create_server(make_wsgi(app, signing_secret=SECRET), host="127.0.0.1", port=0,
+                           threads=settings.http_threads)
     print(f"URL http://127.0.0.1:{server.effective_port}", flush=True)
     server.run()
 

@@ -16,6 +16,7 @@ import argparse
 import logging
 import signal
 import sys
+import time
 
 from pydantic import SecretStr, ValidationError
 from slack_bolt.error import BoltError
@@ -31,27 +32,114 @@ def _settings() -> Settings:
         return Settings()
     except ValidationError as e:
         first = e.errors()[0]
-        raise ConfigError(f"Setting {str(first['loc'][0]).upper()} is invalid: {first['msg']}.") from None
+        why = first["msg"].removeprefix("Value error, ").rstrip(".")
+        raise ConfigError(f"Setting {str(first['loc'][0]).upper()} is invalid: {why}.") from None
 
 
-def _build(settings: Settings):
+# How long start-up waits for the database (a database starting beside the bot gets that long) and for Slack.
+DATABASE_WAIT_SECONDS = 5
+SLACK_WAIT_SECONDS = 5
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0].strip().rstrip(".")
+
+
+def _database(settings: Settings):
+    """The engine, once the database answers `SELECT 1`; tried for DATABASE_WAIT_SECONDS, then one line."""
+    from sqlalchemy.exc import DBAPIError
+
+    from bot.storage.db import make_engine
+
+    try:
+        engine = make_engine(settings.database_url)
+    except OSError as e:  # a SQLite file's folder that can't be made
+        raise ConfigError(f"DATABASE_URL can't be used: {_first_line(e)}.") from None
+    deadline = time.monotonic() + DATABASE_WAIT_SECONDS
+    while True:
+        try:
+            with engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+            return engine
+        except DBAPIError as e:
+            if time.monotonic() >= deadline:
+                engine.dispose()
+                raise ConfigError(f"The database in DATABASE_URL can't be reached ({_first_line(e.orig)}); "
+                                  f"gave up after {DATABASE_WAIT_SECONDS} s.") from None
+            time.sleep(0.5)
+
+
+def _check_slack(settings: Settings, *, socket_mode: bool = False) -> None:
+    """auth.test (and in Socket Mode apps.connections.open), once each and with a short timeout: an unreachable
+    Slack or a refused token is one line, at once."""
+    from slack_sdk import WebClient
+
+    from bot.slack import error_code
+
+    # No retries, and its own disabled logger: slack_sdk would log each failed try, and this failure is one line.
+    quiet = logging.getLogger("bot.slack_check")
+    quiet.disabled = True
+    client = WebClient(token=settings.secret("slack_bot_token"), base_url=settings.slack_api_url,
+                       timeout=SLACK_WAIT_SECONDS, retry_handlers=[], logger=quiet)
+    token = "SLACK_BOT_TOKEN"
+    try:
+        client.auth_test()
+        if settings.secret("slack_app_token") and socket_mode:
+            token = "SLACK_APP_TOKEN"  # Socket Mode's first call; the URL it hands out is left unused
+            client.apps_connections_open(app_token=settings.secret("slack_app_token"))
+    except SlackApiError as e:
+        if e.response.status_code == 200 and isinstance(e.response.data, dict):
+            hint = ("it needs the connections:write scope" if token == "SLACK_APP_TOKEN"
+                    else "check it is the Bot User OAuth Token of an installed app")
+            raise ConfigError(f"Slack refused {token} ({error_code(e)}); {hint}.") from None
+        raise ConfigError(f"SLACK_API_URL ({settings.slack_api_url}) didn't answer like Slack's Web API "
+                          f"(HTTP {e.response.status_code}).") from None
+    except (OSError, ValueError) as e:  # URLError, timeouts, refused connections, an unusable URL
+        reason = getattr(e, "reason", None) or e
+        raise ConfigError(f"Slack can't be reached at SLACK_API_URL ({settings.slack_api_url}): "
+                          f"{_first_line(reason) if isinstance(reason, BaseException) else reason}.") from None
+
+
+def _build(settings: Settings, *, socket_mode: bool = False):
+    from sqlalchemy.exc import SQLAlchemyError
+
     from bot.app import build_app
     from bot.synthesis.prompts import PromptError
 
+    engine = _database(settings)
+    _check_slack(settings, socket_mode=socket_mode)
     try:
-        return build_app(settings)
+        return build_app(settings, engine=engine)
     except (BoltError, SlackApiError) as e:
-        raise ConfigError(f"Slack refused the bot token ({e}); check SLACK_BOT_TOKEN.") from None
+        raise ConfigError(f"Slack refused the bot token ({_first_line(e)}); check SLACK_BOT_TOKEN.") from None
+    except OSError as e:
+        raise ConfigError(f"Slack can't be reached at SLACK_API_URL ({_first_line(e)}).") from None
+    except SQLAlchemyError as e:
+        raise ConfigError(f"The database in DATABASE_URL couldn't be brought up to date "
+                          f"({_first_line(getattr(e, 'orig', None) or e)}).") from None
     except PromptError as e:
         raise ConfigError(f"A prompt file is broken: {e}.") from None
 
 
+def _listen(wsgi, settings: Settings):
+    from bot.server import create_server
+
+    try:
+        return create_server(wsgi, host=settings.host, port=settings.port, threads=settings.http_threads)
+    except OSError as e:
+        raise ConfigError(f"Can't listen on HOST {settings.host} PORT {settings.port} ({_first_line(e)}).") from None
+
+
 def serve(settings: Settings) -> None:
-    from bot.server import create_server, make_wsgi
+    from bot.server import make_wsgi
 
     require(settings, "slack_bot_token", "slack_signing_secret")
+    # The port first: a port in use is a bad setting like the others, said before anything starts (requests wait
+    # in the backlog until the server runs, by when the app is in place).
+    handler = {}
+    server = _listen(lambda environ, start_response: handler["wsgi"](environ, start_response), settings)
     app = _build(settings)
-    server = create_server(make_wsgi(app), host=settings.host, port=settings.port, threads=settings.http_threads)
+    handler["wsgi"] = make_wsgi(app)
     clock = _start_clock(settings, app)
     # A deploy stops the process with SIGTERM: stop taking requests, then finish the work already acknowledged.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -142,13 +230,18 @@ def clock(settings: Settings) -> None:
 def socket(settings: Settings) -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+    from bot.slack import error_code
+
     require(settings, "slack_bot_token", "slack_app_token")
-    app = _build(settings)
+    app = _build(settings, socket_mode=True)
     log.info("Journey Workshop Bot connecting to Slack in Socket Mode")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     clock = _start_clock(settings, app)
     try:
         SocketModeHandler(app, settings.secret("slack_app_token")).start()
+    except SlackApiError as e:  # apps.connections.open, the first thing start() asks
+        raise ConfigError(f"Slack refused SLACK_APP_TOKEN ({error_code(e)}); it needs the connections:write "
+                          "scope.") from None
     finally:
         _drain(app, clock)
 

@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.handlers import actions, commands, events, views
 from bot.handlers.common import ephemeral, task
 from bot.inbox import Inbox, InboxUnavailable, Request
+from bot.logs import keep_private
 from bot.services import Services, utc_clock
 from bot.slack import Directory, make_client
 from bot.storage.db import init_db, make_engine
@@ -60,6 +61,7 @@ def build_app(
         clock=clock,
         synthesizer=model_for(settings, prompts),
     )
+    keep_private()  # before App(): Bolt copies the App logger's filters to every logger it makes
     app = App(
         client=client,
         signing_secret=settings.secret("slack_signing_secret") or "",

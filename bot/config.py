@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -30,11 +32,47 @@ class Settings(BaseSettings):
     @field_validator("slack_api_url")
     @classmethod
     def _trailing_slash(cls, v: str) -> str:
+        _require_http_url(v)
         return v if v.endswith("/") else v + "/"
+
+    @field_validator("openai_base_url")
+    @classmethod
+    def _http_url(cls, v: str | None) -> str | None:
+        if v is not None:
+            _require_http_url(v)
+        return v
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, v: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+        from bot.storage.db import normalise_url
+
+        try:
+            url = make_url(normalise_url(v))
+            dialect = url.get_dialect()
+        except (ArgumentError, NoSuchModuleError, ValueError):
+            # Not the value itself: a database URL usually holds a password.
+            raise ValueError("expected a database URL such as sqlite:///data/journey.db or "
+                             "postgresql://user:password@host/db") from None
+        try:
+            dialect.import_dbapi()
+        except ImportError:
+            raise ValueError(f"no driver for {url.drivername} is installed; the bot ships SQLite and PostgreSQL "
+                             "(psycopg)") from None
+        return v
 
     def secret(self, name: str) -> str | None:
         value = getattr(self, name)
         return value.get_secret_value() if value else None
+
+
+def _require_http_url(v: str) -> None:
+    parts = urlsplit(v)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("expected an http(s) URL such as https://slack.com/api/")
 
 
 class ConfigError(Exception):

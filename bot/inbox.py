@@ -83,7 +83,9 @@ class Request:
 class Route:
     kind: str
     apply: Callable[[Session, Request, Any], Then | None]  # the rules, in the batch's transaction; no Slack calls
+    key: Callable[[dict], str]  # Slack's identity of the request (the same on a redelivery)
     matches: Callable[[dict], bool] = lambda _body: True
+    wanted: Callable[[dict], bool] = lambda _body: True  # worth storing at all (else only acknowledged)
     prepare: Callable[[Request], Any] | None = None  # Slack look-ups, before the transaction opens
     # Requests that can be applied many at a time (new thread replies): consecutive ones go to `apply_many`.
     batchable: Callable[[Request], bool] | None = None
@@ -115,16 +117,28 @@ class Inbox:
 
     # --- Routes -------------------------------------------------------------------------------------------
 
-    def route(self, kind: str, apply: Callable[[Session, Request, Any], Then | None], *,
+    def route(self, kind: str, apply: Callable[[Session, Request, Any], Then | None], *, key: Callable[[dict], str],
               prepare: Callable[[Request], Any] | None = None, matches: Callable[[dict], bool] | None = None,
-              batchable: Callable[[Request], bool] | None = None,
+              wanted: Callable[[dict], bool] | None = None, batchable: Callable[[Request], bool] | None = None,
               apply_many: Callable[[Session, list[Request]], list[Then]] | None = None) -> None:
-        self._routes.append(Route(kind, apply, matches or (lambda _body: True), prepare, batchable, apply_many))
+        self._routes.append(Route(kind, apply, key, matches or (lambda _body: True), wanted or (lambda _body: True),
+                                  prepare, batchable, apply_many))
 
     def _route_for(self, request: Request) -> Route | None:
-        return next((r for r in self._routes if r.kind == request.kind and r.matches(request.body)), None)
+        return self._route(request.kind, request.body)
+
+    def _route(self, kind: str, body: dict) -> Route | None:
+        return next((r for r in self._routes if r.kind == kind and r.matches(body)), None)
 
     # --- Accepting ----------------------------------------------------------------------------------------
+
+    def take(self, kind: str, body: dict, *, team_id: str, enterprise_id: str | None = None,
+             bot_user_id: str | None = None) -> None:
+        """What a listener does with a request: store it if a route wants it (else it is only acknowledged)."""
+        route = self._route(kind, body)
+        if route is not None and route.wanted(body):
+            self.accept(key=route.key(body), kind=kind, team_id=team_id, body=body, enterprise_id=enterprise_id,
+                        bot_user_id=bot_user_id)
 
     def accept(self, *, key: str, kind: str, team_id: str, body: dict, enterprise_id: str | None = None,
                bot_user_id: str | None = None) -> None:
@@ -341,9 +355,7 @@ class _Writer:
     def __init__(self, engine: Engine, *, timeout: float):
         self._engine = engine
         self._timeout = timeout
-        self._local = threading.local()  # PostgreSQL: a connection per request thread
-        self.conn = None  # SQLite: one connection shared by the request threads
-        self._connecting = threading.Lock()
+        self._local = threading.local()  # a connection per request thread
         compiled = _insert_ignoring_duplicates(engine).compile(dialect=engine.dialect, column_keys=list(_COLUMNS))
         self._sql = compiled.string
         self._names = list(compiled.positiontup or []) if compiled.positional else None
@@ -356,9 +368,9 @@ class _Writer:
         try:
             conn = self._connection()
             try:
-                # One autocommitted statement. On SQLite every request thread shares one connection, and SQLite's
-                # own mutex takes turns: it is let go the moment the statement is done, where a Python lock would
-                # be held until the thread got the interpreter lock back, often several milliseconds later.
+                # One autocommitted statement, and no Python lock around it: SQLite's own lock is let go inside
+                # the call, the moment the row is written, where a Python lock would be held until this thread got
+                # the interpreter lock back (on a busy process, milliseconds later, with every request waiting).
                 conn.execute(self._sql, params)
                 if not self._sqlite:
                     conn.commit()
@@ -370,27 +382,22 @@ class _Writer:
             raise InboxUnavailable("the database is unavailable") from e
 
     def _connection(self):
-        holder = self if self._sqlite else self._local
-        conn = getattr(holder, "conn", None)
+        conn = getattr(self._local, "conn", None)
         if conn is None:
-            with self._connecting:
-                conn = getattr(holder, "conn", None)
-                if conn is None:
-                    pooled = self._engine.raw_connection()
-                    conn = pooled.dbapi_connection
-                    pooled.detach()  # ours, outside the pool
-                    if self._sqlite:  # wait for another writer about as long as Slack waits for us
-                        conn.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
-                    else:
-                        conn.execute(f"SET statement_timeout = {int(self._timeout * 1000)}")
-                        conn.commit()
-                    holder.conn = conn
+            pooled = self._engine.raw_connection()
+            conn = pooled.dbapi_connection
+            pooled.detach()  # this thread's own, outside the pool
+            if self._sqlite:  # wait for another writer about as long as Slack waits for us
+                conn.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
+            else:
+                conn.execute(f"SET statement_timeout = {int(self._timeout * 1000)}")
+                conn.commit()
+            self._local.conn = conn
         return conn
 
     def _forget(self, conn) -> None:
-        holder = self if self._sqlite else self._local
-        if getattr(holder, "conn", None) is conn:
-            holder.conn = None
+        if getattr(self._local, "conn", None) is conn:
+            self._local.conn = None
         with contextlib.suppress(Exception):
             conn.close()
 

@@ -12,7 +12,17 @@ from bot.storage.models import ItemKind
 # Slack escapes &, < and > in message and command text; mention tokens stay as <...>.
 def from_slack(text: str) -> str:
     """Slack's wire text to what the person typed (entities decoded; mention tokens kept as Slack wrote them)."""
-    return html.unescape(text or "")
+    return clean(html.unescape(text or ""))
+
+
+# NUL can't be stored by PostgreSQL and a lone surrogate can't be encoded as UTF-8 by any driver: either one would
+# make the whole reply fail to store, so they are dropped and the rest of the text kept.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def clean(text: str) -> str:
+    """Text without NUL bytes and lone surrogates (JSON can carry both; no database or UTF-8 encoder takes them)."""
+    return _UNSTORABLE.sub("", text)
 
 
 _BULLET = re.compile(r"^\s*(?:[-*•‣◦]|\d{1,3}[.)])\s+")
@@ -101,30 +111,46 @@ def parse_persona(text: str) -> tuple[str, str]:
 
 # --- Showing people's text in Slack ----------------------------------------------------------------
 
-_TOKEN = re.compile(r"<([@#!])([^>|]*)(?:\|([^>]*))?>")
+# The <...> tokens Slack gives meaning to: <@U1|name>, <#C1|name>, <!channel>, <!subteam^S1|@team>,
+# <!date^…|fallback>, and links <https://x>, <https://x|label> (any scheme: mailto:, tel:, slack:…); and anything
+# else with a label, <…|label>, which reads as a masked link too. A plain <word> is left as typed.
+_TOKEN = re.compile(r"<([@#!]|[A-Za-z][A-Za-z0-9+.-]*:|(?=[^<>]*\|))([^<>|]*)(?:\|([^<>]*))?>")
 
 
 def _token_to_plain(m: re.Match) -> str:
-    sigil, ref, label = m.group(1), m.group(2), m.group(3)
-    if sigil == "@":
-        return "@" + (label or ref)
-    if sigil == "#":
-        return "#" + (label or ref)
-    # <!channel>, <!here>, <!everyone>, <!subteam^S123|@team>, <!date^...|fallback>
-    if ref.startswith("subteam^"):
-        return label or "@team"
-    if ref.startswith("date^"):
-        return label or ""
-    return "@" + ref
+    kind, ref, label = m.group(1), m.group(2), m.group(3)
+    if kind in ("@", "#"):
+        return kind + (label or ref)
+    if kind == "!":
+        if ref.startswith("subteam^"):
+            return label or "@team"
+        if ref.startswith("date^"):
+            return label or ""
+        return "@" + ref  # <!channel>, <!here>, <!everyone>
+    # A link: it reads as its label with the address beside it, so a label can't hide where it goes.
+    url = kind + ref
+    if not url:
+        return label
+    shown = ref if kind in ("mailto:", "tel:") else url
+    if not label or label in (url, shown) or label == ref.removeprefix("//").rstrip("/"):
+        return shown
+    return f"{label} ({shown})"
 
 
 def plain(text: str) -> str:
-    """Text with every Slack mention/broadcast token turned into inert words (no one is notified)."""
-    return _TOKEN.sub(_token_to_plain, text or "")
+    """Text with every Slack token turned into inert words: mentions and broadcasts notify no one, and a link
+    reads as `label (https://…)`."""
+    text = text or ""
+    while True:  # a token around another (<!date^1|<https://x|y>>) only matches once the inner one is words
+        words = _TOKEN.sub(_token_to_plain, text)
+        if words == text:
+            return words
+        text = words
 
 
 def escape_mrkdwn(text: str) -> str:
-    """Escape a person's text for a mrkdwn field so it shows as typed and can never ping anyone."""
+    """Escape a person's text for a mrkdwn field (and a message's fallback `text`, which Slack also reads as
+    mrkdwn) so it can never ping anyone or become a link: tokens become words, and no < > & is left to form one."""
     t = plain(text)
     return t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -147,7 +173,8 @@ def show(text: str, limit: int = 300) -> str:
 
 
 def show_plain(text: str, limit: int) -> str:
-    """A person's text for a plain_text field (headers, buttons): inert and shortened, no escaping needed."""
+    """A person's text for a plain_text field (headers, buttons, options): inert and shortened, no escaping needed.
+    Never for a message's fallback `text` or a file comment: those are mrkdwn, use `show`."""
     return shorten(plain(text), limit)
 
 

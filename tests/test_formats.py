@@ -101,3 +101,50 @@ def test_mermaid_survives_any_title_and_names(title):
     ]}
     journey = parse(mermaid_journey(data))
     assert len(journey.sections) == 2 and journey.sections[0][1][0][1] == 5
+
+
+HOSTILE_MD = ["![x](https://evil.example/pixel.png)", "[login](https://evil.example/login)", "<img src=x onerror=alert(1)>",
+              "<script>alert(1)</script>", "<https://evil.example|click>", "```\nmermaid break-out\n```",
+              "# heading", "[ref]: https://evil.example", "a | b", "*bold* _em_ `code` ~strike~ \\\\ back",
+              "%%{init: {'theme': 'dark'}}%%", "section x: 5: y; title t"]
+
+
+def _report_of(text: str) -> dict:
+    return {"schema": "journey-map/1", "map_type": "current", "future_of": None,
+            "workshop": {"id": 1, "title": text, "template": "custom", "status": "open"},
+            "objectives": [{"text": text}], "personas": [{"name": text, "description": text}],
+            "stages": [{"name": text, "emotion_average": 2.0, "emotion_spread": 0.0, "emotions": [{}],
+                        "touchpoints": [{"text": text, "department": text}],
+                        "pain_points": [{"text": text, "department": text, "votes": 1}],
+                        "opportunities": [], "frontstage": [], "backstage": [], "unsorted": []}],
+            "synthesis": {"source": "model", "model": text, "prompts": [text],
+                          "clusters": [{"statement": text, "item_ids": [1, 2], "undone": False}],
+                          "stages": [{"stage": text, "summary": text, "disagreement": text}],
+                          "opportunities": [{"how_might_we": text}], "validation_guides": [
+                              {"pain_point_id": 1, "questions": [text]}]},
+            "participants": [{"user": "U1", "department": text, "contributions": 1}]}
+
+
+def _shape(prose: str) -> list:
+    """Each line's Markdown structure: how it starts (heading, list, table, fence) and its table cells."""
+    return [(re.match(r"(#+ |- |\d+\. |\| |```|\*)?", line).group(0), len(re.findall(r"(?<!\\)\|", line)))
+            for line in prose.splitlines()]
+
+
+@pytest.mark.parametrize("text", HOSTILE_MD)
+def test_the_markdown_report_shows_text_as_typed_never_as_markdown_html_or_mermaid(text):
+    def parts(md: str) -> tuple[str, str]:
+        report, _, rest = md.partition("```mermaid\n")
+        diagram, _, after = rest.partition("\n```\n")
+        return report + after, diagram
+
+    prose, diagram = parts(export_markdown(_report_of(text)).decode())
+    plain_prose, _ = parts(export_markdown(_report_of("plain words")).decode())
+    # Outside the diagram: no link, image, reference, autolink or tag, no code, and the report's structure
+    # (headings, lists, tables, fences) is the same as with plain words.
+    assert re.search(r"(?<!\\)\]\(|(?<!\\)\[[^\]]*(?<!\\)\]:|<|(?<!\\)`", prose) is None, prose
+    assert _shape(prose) == _shape(plain_prose), prose
+    # The diagram: Mermaid's grammar holds, one stage with one task; no HTML, entity, fence or directive.
+    journey = parse(diagram)
+    assert len(journey.sections) == 1 and len(journey.sections[0][1]) == 1
+    assert not re.search(r"[<>&`]|%%", diagram), diagram

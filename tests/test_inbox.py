@@ -22,7 +22,7 @@ def _inbox(engine, clock, seen: list, *, fail_on: str | None = None) -> Inbox:
         seen.append(req.body["n"])
         return [lambda: seen.append("then " + req.body["n"])]
 
-    inbox.route("event", apply)
+    inbox.route("event", apply, key=lambda body: f"event:{body['n']}")
     inbox.on_failure = lambda req, e: [lambda: seen.append("sorry " + req.body["n"])]
     return inbox
 

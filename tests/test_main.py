@@ -115,6 +115,6 @@ def test_with_no_slack_token_the_run_command_starts_the_sandbox(tmp_path):
         assert {p["department"] for p in people} >= {"Marketing", "Sales", "Support", "Product"}
         assert (tmp_path / "data" / "sandbox.db").exists()  # its own database, not the real workspace's
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=30) == 0
+        assert proc.wait(timeout=90) == 0  # it finishes what it has in hand; a busy machine takes longer
     finally:
         proc.kill()

@@ -172,3 +172,40 @@ def test_servers_without_structured_outputs_get_json_mode(openai_fake):
     result = synthesize(fixture_map(), model=model(openai_fake), ai_enabled=True)
     assert result.source == "model"
     assert any(r["response_format"] == {"type": "json_object"} for r in openai_fake.requests)
+
+
+def test_a_runaway_answer_adds_a_bounded_number_of_merges_summaries_ideas_and_guides(openai_fake):
+    from bot.synthesis.model import MAX_CLUSTERS, MAX_GUIDES, MAX_IDEAS
+
+    data = fixture_map()
+    known = [p["id"] for st in data["stages"] for p in st["pain_points"]]
+    openai_fake.answers.update({
+        "Clusters": {"clusters": [{"statement": "EU cards fail", "item_ids": [15, 16, 17]}] * 3000
+                     + [{"statement": "overlaps", "item_ids": [17, 18]}]  # 17 is merged already: 18 alone stays
+                     + [{"statement": f"pair {i}", "item_ids": [a, b]} for i, (a, b) in
+                        enumerate(zip(known[::2], known[1::2]))] * 50},
+        "StageSummaries": {"stages": [{"stage": "Decision", "summary": f"take {i}"} for i in range(3000)]},
+        "Suggestions": {"opportunities": [{"how_might_we": "How might we?"}] * 3000,
+                        "action_items": [{"text": "Do it"}] * 3000},
+        "ValidationGuides": {"guides": [{"pain_point_id": 15, "questions": ["a?", "b?", "c?"]}] * 3000
+                             + [{"pain_point_id": i, "questions": ["a?", "b?", "c?"]} for i in known]},
+    })
+    result = synthesize(data, model=model(openai_fake), ai_enabled=True)
+    assert result.source == "model"
+    assert result.clusters[0].item_ids == [15, 16, 17] and result.clusters[0].statement == "EU cards fail"
+    merged = [i for c in result.clusters for i in c.item_ids]
+    assert len(merged) == len(set(merged)) <= len(known)  # a line is in one merge at most
+    assert len(result.clusters) <= min(MAX_CLUSTERS, len(known) // 2)
+    assert [(s.stage, s.summary) for s in result.stages] == [("Decision", "take 0")]  # one per stage
+    assert len(result.opportunities) == len(result.action_items) == MAX_IDEAS
+    assert [g.pain_point_id for g in result.guides][:1] == [15] and len(result.guides) == MAX_GUIDES
+    assert len({g.pain_point_id for g in result.guides}) == MAX_GUIDES
+
+
+def test_no_more_merges_than_the_cap_however_many_lines_a_model_merges():
+    from bot.synthesis.model import MAX_CLUSTERS, sanitise
+    from bot.synthesis.models import Cluster, SynthesisResult
+
+    pairs = [Cluster(statement=f"pair {i}", item_ids=[2 * i, 2 * i + 1]) for i in range(1000)]
+    result = sanitise(SynthesisResult(source="model", clusters=pairs), known_ids=set(range(2000)), stage_names=set())
+    assert [c.statement for c in result.clusters] == [f"pair {i}" for i in range(MAX_CLUSTERS)]

@@ -60,7 +60,25 @@ def test_mentions_and_broadcasts_are_made_inert():
 
 def test_angle_brackets_and_ampersands_are_escaped():
     assert t.escape_mrkdwn("a < b & c > d") == "a &lt; b &amp; c &gt; d"
-    assert t.escape_mrkdwn("<https://evil.example|click me>") == "&lt;https://evil.example|click me&gt;"
+    assert t.escape_mrkdwn("x <y> z") == "x &lt;y&gt; z"  # not a Slack token: kept as typed, escaped
+
+
+def test_links_read_as_their_label_and_address():
+    assert t.plain("<https://evil.example|click me>") == "click me (https://evil.example)"
+    assert t.plain("see <https://example.com>") == "see https://example.com"
+    assert t.plain("<https://example.com/|example.com>") == "https://example.com/"  # Slack's own auto-link
+    assert t.plain("<mailto:ana@example.com|ana@example.com>, <tel:+441234|call>") == "ana@example.com, call (+441234)"
+    # One inside another: the outer token goes too, once the inner one is words.
+    assert t.plain("<!date^1^{date}|<https://evil.example|Monday>>") == "Monday (https://evil.example)"
+    for hostile in ("<https://evil.example|click>", "<<https://a|b>https://evil.example|click>",
+                    "<!date^1^{date}|<https://evil.example|x>>", "<!subteam^S1|@all> <!here> <@U1> <#C1>"):
+        shown = t.show(hostile, 1000)
+        assert "<" not in shown and ">" not in shown, hostile
+
+
+def test_nul_bytes_and_lone_surrogates_are_removed_and_the_rest_kept():
+    assert t.clean("pain: a\x00b\ud800c 😀") == "pain: abc 😀"
+    assert t.from_slack("x\x00 &lt;\udfff y") == "x < y"
 
 
 def test_from_slack_decodes_entities_but_keeps_tokens():

@@ -59,7 +59,7 @@ def build_action(a: ActionView, today: date, *, headline: str | None = None) -> 
         at, by, change, detail = a.history[-1]
         blocks.append(_context(f"Last change: {change}{' ' + t.show(detail, 60) if detail else ''} by <@{by}>, "
                                f"{at.strftime('%-d %b %H:%M UTC')}"))
-    return _message(f"Action item: {t.show_plain(a.text, 200)}", blocks)
+    return _message(f"Action item: {t.show(a.text, 200)}", blocks)
 
 
 def build_actions_list(items: list[ActionView], today: date, scope: str) -> dict:
@@ -133,7 +133,7 @@ def build_validation_summary(tasks: list[ValidationView], title: str) -> dict:
               _section(f"*Held up* ✅\n{listing(held)}"), _section(f"*Partly* 🌗\n{listing(partly)}"),
               _section(f"*Did not hold* ❌\n{listing(did_not)}"),
               _context("Every validation task of this workshop has an answer; the export and the map show them.")]
-    return _message(f"Customer validation of {t.show_plain(title, 100)} is complete", blocks)
+    return _message(f"Customer validation of {t.show(title, 100)} is complete", blocks)
 
 
 def build_reminders(entries: list[tuple[str, object, bool]], today: date) -> dict:
@@ -159,7 +159,7 @@ def build_reminders(entries: list[tuple[str, object, bool]], today: date) -> dic
     blocks = blocks[: limits.MESSAGE_BLOCKS]
     first = entries[0][1]
     what = getattr(first, "text", None) or getattr(first, "pain", None) or "your digest"
-    fallback = f"Reminder: {t.show_plain(what, 150)}" + (f" and {len(entries) - 1} more" if len(entries) > 1 else "")
+    fallback = f"Reminder: {t.show(what, 150)}" + (f" and {len(entries) - 1} more" if len(entries) > 1 else "")
     return _message(fallback, blocks)
 
 

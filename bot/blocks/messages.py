@@ -1,6 +1,7 @@
 """Pure builders for every message the bot sends: each returns {"text": fallback, "blocks": [...]}.
 
-People's text always passes through `text.show` / `text.show_plain`, so it can never ping anyone.
+People's text always passes through `text.show` (mrkdwn: sections, context, a message's fallback `text`) or
+`text.show_plain` (plain_text: headers, buttons), so it can never ping anyone or become a link.
 """
 
 from __future__ import annotations
@@ -66,6 +67,8 @@ def _header(text: str) -> dict:
 
 
 def _message(fallback: str, blocks: list[dict]) -> dict:
+    """`fallback` is mrkdwn (Slack formats it in notifications and where blocks can't show): people's text in it
+    goes through `text.show`, never `show_plain`."""
     return {"text": t.fit(fallback, limits.FALLBACK_TEXT), "blocks": blocks[: limits.MESSAGE_BLOCKS]}
 
 
@@ -182,7 +185,7 @@ def build_prompt(p: PromptView) -> dict:
             }
         )
     blocks.append(_context(footer))
-    return _message(f"{head}: reply in the thread", blocks)
+    return _message(f"{t.escape_mrkdwn(head)}: reply in the thread", blocks)
 
 
 def build_started(p: PromptView) -> dict:
@@ -401,7 +404,7 @@ def build_status(s: StatusView) -> dict:
         )
     if any(d is None for d, _ in s.departments):
         blocks.append(_context("Some answers come from people with no department; they can set one with `/journey dept <department>`."))
-    return _message(f"Status of {t.show_plain(s.title, 100)}", blocks)
+    return _message(f"Status of {t.show(s.title, 100)}", blocks)
 
 
 def plain_error(message: str) -> str:
@@ -458,7 +461,7 @@ def build_ballot(b: BallotPage) -> dict:
         )
     pages = f" · page {b.page + 1} of {b.pages}" if b.pages > 1 else ""
     blocks.append(_context(f"{plural(b.voters, 'person', 'people')} voted so far{pages}"))
-    return _message(f"Dot voting on the pain points of {t.show_plain(b.title, 100)}", blocks)
+    return _message(f"Dot voting on the pain points of {t.show(b.title, 100)}", blocks)
 
 
 def build_voted(v: VoteOutcome) -> dict:
@@ -511,4 +514,4 @@ def build_map_summary(data: dict, fmt: str = "png") -> dict:
         blocks.append(_context(f"+{extra} more stages in the picture"))
     what = "The picture" if fmt == "png" else "The SVG (open it in a browser, Figma or Illustrator to edit)"
     blocks.append(_context(f"{what} has every lane; `/journey export md` makes a report, `/journey map svg` an editable copy."))
-    return _message(f"Journey map of {t.show_plain(title, 100)}", blocks)
+    return _message(f"Journey map of {t.show(title, 100)}", blocks)

@@ -74,4 +74,4 @@ def build_synthesis(v: SynthesisView) -> dict:
     blocks.append(_context(f"{plural(len(r.clusters), 'merge')} · {plural(len(r.opportunities), 'idea')} · "
                            "`/journey export json` has the whole synthesis; `/journey validate` turns the top pain "
                            "points into interviews."))
-    return _message(f"Synthesis of {t.show_plain(v.title, 100)}", blocks[: limits.MESSAGE_BLOCKS])
+    return _message(f"Synthesis of {t.show(v.title, 100)}", blocks[: limits.MESSAGE_BLOCKS])

@@ -37,8 +37,9 @@ def action_key(body: dict) -> str:
 def register(app: App, svc: Services) -> None:
     def on(pattern: str, click: Click, prepare: Callable[[Services, Request], Any] | None = None) -> None:
         regex = re.compile(pattern)
-        app.action(regex)(durable(svc, "action", action_key))
-        svc.inbox.route("action", matches=lambda body: bool(regex.match(_action(body).get("action_id", ""))),
+        app.action(regex)(durable(svc, "action"))
+        svc.inbox.route("action", key=action_key,
+                        matches=lambda body: bool(regex.match(_action(body).get("action_id", ""))),
                         apply=lambda s, req, _ready: _refusing(svc, s, req, click),
                         prepare=(lambda req: prepare(svc, req)) if prepare else None)
 

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from bot import commands as c
 from bot import digests, followups, voting, workshop
+from bot import text as t
 from bot.blocks import messages as m
 from bot.blocks.followups import build_action, build_actions_list, build_digest, build_validation_plan
 from bot.blocks.modals import build_action_modal, build_new_workshop_modal
@@ -53,8 +54,9 @@ def command_key(body: dict) -> str:
 
 
 def register(app: App, svc: Services) -> None:
-    app.command(svc.settings.slash_command)(durable(svc, "command", command_key))
-    svc.inbox.route("command", prepare=lambda req: _prepare(svc, req), apply=lambda s, req, ready: _apply(svc, s, req, ready))
+    app.command(svc.settings.slash_command)(durable(svc, "command"))
+    svc.inbox.route("command", key=command_key, prepare=lambda req: _prepare(svc, req),
+                    apply=lambda s, req, ready: _apply(svc, s, req, ready))
 
 
 class _Request:
@@ -209,7 +211,7 @@ def _export(r: _Request, cmd: c.Export) -> None:
     def upload() -> None:
         try:
             upload_file(r.svc.client, channel=r.channel_id, content=EXPORTERS[cmd.format](data),
-                        filename=export_filename(data, cmd.format), title=f"Journey map: {title}",
+                        filename=export_filename(data, cmd.format), title=f"Journey map: {t.show_plain(title, 200)}",
                         comment=m.build_export_comment(title, cmd.format))
         except SlackApiError as e:
             r.tell(m.build_slack_failed("upload the export", error_code(e),
@@ -250,7 +252,7 @@ def _map(r: _Request, cmd: c.Map) -> None:
         title = data["workshop"]["title"]
         try:
             file_id = upload_file(r.svc.client, channel=r.channel_id, content=picture,
-                                  filename=export_filename(data, cmd.format), title=f"Journey map: {title}",
+                                  filename=export_filename(data, cmd.format), title=f"Journey map: {t.show_plain(title, 200)}",
                                   comment=summary["text"])
             # The summary goes in the picture's thread; if Slack hasn't shared the file yet, beside it.
             thread = share_ts(r.svc.client, file_id=file_id, channel=r.channel_id)

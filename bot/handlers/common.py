@@ -16,16 +16,13 @@ from bot.services import Services
 log = logging.getLogger(__name__)
 
 
-def durable(svc: Services, kind: str, key_of: Callable[[dict], str], *,
-            wanted: Callable[[dict], bool] = lambda _body: True) -> Callable[..., None]:
-    """A Bolt listener that stores the request in the inbox and only then acknowledges it (an ack is a promise;
-    if the database can't take it, the error makes Slack send it again). Requests `wanted` says no to are only
-    acknowledged."""
+def durable(svc: Services, kind: str) -> Callable[..., None]:
+    """A Bolt listener that stores the request in the inbox (if one of its routes wants it) and only then
+    acknowledges it: an ack is a promise; if the database can't take it, the error makes Slack send it again."""
 
     def listener(ack: Ack, body: dict, context: BoltContext) -> None:
-        if wanted(body):
-            svc.inbox.accept(key=key_of(body), kind=kind, team_id=context.team_id or body.get("team_id") or "",
-                             enterprise_id=context.enterprise_id, bot_user_id=context.bot_user_id, body=body)
+        svc.inbox.take(kind, body, team_id=context.team_id or "", enterprise_id=context.enterprise_id,
+                       bot_user_id=context.bot_user_id)
         ack()
 
     return listener

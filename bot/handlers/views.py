@@ -22,6 +22,7 @@ from bot.handlers.common import whisper
 from bot.inbox import first_time
 from bot.services import Services
 from bot.synthesis import store as synthesis_store
+from bot.text import clean
 
 
 def _value(view: dict, block: str, action: str) -> str | None:
@@ -31,7 +32,8 @@ def _value(view: dict, block: str, action: str) -> str | None:
     for key in ("selected_user", "selected_date"):
         if key in field:
             return field[key]
-    return field.get("value")
+    value = field.get("value")
+    return clean(value) if isinstance(value, str) else value  # a form's JSON can carry NUL or a lone surrogate
 
 
 class _AlreadyHandled(Exception):

@@ -174,10 +174,11 @@ _MERMAID_KEYWORDS = ("journey", "title", "section", "acctitle", "accdescr")
 
 
 def _mermaid_text(text: str, limit: int = 60) -> str:
-    """Text safe inside Mermaid's journey syntax: no # : ; % or line breaks, and not starting with a keyword."""
+    """Text safe inside Mermaid's journey syntax: no # : ; % or line breaks (its structure), no < > & (Mermaid
+    draws labels as HTML), no backticks (they'd close the report's code fence), and not starting with a keyword."""
     from bot.text import plain, shorten
 
-    clean = re.sub(r"[#:;%\n\r]+", " ", plain(text))
+    clean = re.sub(r"[#:;%\n\r<>&`]+", " ", plain(text))
     clean = shorten(clean, limit) or "(untitled)"
     if clean.lower().startswith(_MERMAID_KEYWORDS):
         clean = "– " + clean
@@ -197,12 +198,20 @@ def mermaid_journey(data: dict) -> str:
     return "\n".join(lines)
 
 
+# Markdown's inline syntax: links and images need [ ] (and !), emphasis * _ ~, code `, tables |, escapes \\.
+_MD_INLINE = re.compile(r"([\\`*_\[\]!~|])")
+
+
 def _md(text: str | None, limit: int = 500) -> str:
-    """A table cell: inert mentions, no raw HTML, no pipes or line breaks that would break the table."""
+    """People's (or a model's) text in the report, read as typed and never as Markdown or HTML: no links or
+    images, no raw HTML, no emphasis or code, no pipes or line breaks that would break a table, and nothing that
+    starts a heading or a list."""
     from bot.text import plain, shorten
 
     t = shorten(plain(text or ""), limit)
-    return t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+    t = t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    t = _MD_INLINE.sub(r"\\\1", t)
+    return "\\" + t if t[:1] in ("#", "+", "-", "=") else t
 
 
 def export_markdown(data: dict) -> bytes:
@@ -237,8 +246,8 @@ def export_markdown(data: dict) -> bytes:
         out.append("")
     syn = data.get("synthesis")
     if syn:
-        made = f"the model {syn['model']}" if syn["source"] == "model" else "the basic synthesis (no model)"
-        out += ["## Synthesis", "", f"*Made by {made}; prompts {', '.join(syn['prompts'])}.*", ""]
+        made = f"the model {_md(syn['model'], 60)}" if syn["source"] == "model" else "the basic synthesis (no model)"
+        out += ["## Synthesis", "", f"*Made by {made}; prompts {_md(', '.join(syn['prompts']), 300)}.*", ""]
         merged = [c for c in syn["clusters"] if not c["undone"]]
         if merged:
             out += ["### Duplicate pain points merged", ""]

@@ -134,8 +134,13 @@ async def fire(url: str, requests: list[bytes], concurrency: int) -> tuple[list[
     return latencies, statuses, time.perf_counter() - start
 
 
+_TRIGGERS = itertools.count(1)
+
+
 def command_fields(*, team_id: str, channel: str, user: str, text: str, response_url: str, command: str = "/journey",
-                   trigger_id: str = "T.trigger") -> dict:
+                   trigger_id: str | None = None) -> dict:
+    """A slash command's fields. Each invocation has a trigger_id of its own (the same one twice is a replay)."""
+    trigger_id = trigger_id or f"{next(_TRIGGERS)}.{time.time_ns()}.trigger"
     return {
         "token": "deprecated-verification-token", "team_id": team_id, "team_domain": "fake", "channel_id": channel,
         "channel_name": channel.lower(), "user_id": user, "user_name": user.lower(), "command": command, "text": text,

@@ -14,9 +14,13 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
 from bot.storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from bot.text import clean
 
 if TYPE_CHECKING:
     from alembic.config import Config
+
+
+CONNECT_TIMEOUT_SECONDS = 5
 
 
 def normalise_url(url: str) -> str:
@@ -27,13 +31,35 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def _storable(value):
+    """`value` with every text in it cleaned: parameters come as a row (dict or tuple), rows (executemany), or one
+    flat row for a batch of many (insertmanyvalues), so every shape is walked."""
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, dict):
+        return {k: _storable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_storable(v) for v in value)
+    return value
+
+
+def _clean_parameters(conn, cursor, statement, parameters, context, executemany):
+    """Every text going into the database, whoever wrote the query, without NUL (PostgreSQL refuses it) and lone
+    surrogates (no driver can encode them): either would otherwise fail the whole transaction."""
+    return statement, _storable(parameters)
+
+
 def make_engine(url: str) -> Engine:
     """Build an engine for `url`. SQLite gets WAL and a busy timeout so request threads can write side by side."""
     url = normalise_url(url)
     parsed = make_url(url)
     # hide_parameters: a database error must not carry people's answers (or anything else) into the logs.
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        # libpq waits for the OS (minutes) on an unreachable host: a few seconds tell an outage sooner.
+        connect = {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args=connect)
+        event.listen(engine, "before_cursor_execute", _clean_parameters, retval=True)
+        return engine
 
     database = parsed.database
     if not database or database == ":memory:":
@@ -45,6 +71,8 @@ def make_engine(url: str) -> Engine:
         # Request threads and outbox threads each hold a connection now and then.
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20,
                                max_overflow=20, hide_parameters=True)
+
+    event.listen(engine, "before_cursor_execute", _clean_parameters, retval=True)
 
     @event.listens_for(engine, "connect")
     def _sqlite_connect(dbapi_conn, _record) -> None:

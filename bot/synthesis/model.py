@@ -112,25 +112,45 @@ class ModelSynthesizer:
         return kind
 
 
+# What a model can add, whatever it answers: its merges are disjoint (a line is in at most one), and at most so
+# many of each kind are kept, enough for any workshop and small enough for every message and export showing them.
+MAX_CLUSTERS = 100
+MAX_IDEAS = 8  # opportunities, and as many draft action items
+MAX_GUIDES = 5
+
+
 def _inert(text: str, limit: int) -> str:
     return plain(" ".join(text.split()))[:limit]
 
 
 def sanitise(result: models.SynthesisResult, *, known_ids: set[int], stage_names: set[str]) -> models.SynthesisResult:
-    """The model only fills fields: ids must be the workshop's own, texts are capped and hold no mentions."""
-    result.clusters = [
-        models.Cluster(statement=_inert(c.statement, 300), item_ids=ids)
-        for c in result.clusters if len(ids := sorted(set(c.item_ids) & known_ids)) >= 2
-    ]
-    result.stages = [models.StageSummary(stage=s.stage, summary=_inert(s.summary, 700),
-                                         disagreement=_inert(s.disagreement, 300) if s.disagreement else None)
-                     for s in result.stages if s.stage in stage_names]
+    """The model only fills fields: ids must be the workshop's own, texts are capped and hold no mentions, and the
+    number of merges, summaries, ideas and guides is bounded (a runaway answer can't flood a channel or the
+    database)."""
+    clusters, merged = [], set()
+    for c in result.clusters:
+        ids = sorted(set(c.item_ids) & known_ids - merged)
+        if len(ids) >= 2 and len(clusters) < MAX_CLUSTERS:
+            clusters.append(models.Cluster(statement=_inert(c.statement, 300), item_ids=ids))
+            merged.update(ids)
+    result.clusters = clusters
+    summaries = {}
+    for s in result.stages:  # one per stage, the first the model gave
+        if s.stage in stage_names and s.stage not in summaries:
+            summaries[s.stage] = models.StageSummary(
+                stage=s.stage, summary=_inert(s.summary, 700),
+                disagreement=_inert(s.disagreement, 300) if s.disagreement else None)
+    result.stages = list(summaries.values())
     result.opportunities = [models.Opportunity(how_might_we=_inert(o.how_might_we, 300),
                                                pain_point_id=o.pain_point_id if o.pain_point_id in known_ids else None)
-                            for o in result.opportunities[:8]]
+                            for o in result.opportunities[:MAX_IDEAS]]
     result.action_items = [models.DraftAction(text=_inert(a.text, 300),
                                               pain_point_id=a.pain_point_id if a.pain_point_id in known_ids else None)
-                           for a in result.action_items[:8]]
-    result.guides = [models.ValidationGuide(pain_point_id=g.pain_point_id, questions=[_inert(q, 300) for q in g.questions])
-                     for g in result.guides if g.pain_point_id in known_ids][:5]
+                           for a in result.action_items[:MAX_IDEAS]]
+    guides = {}
+    for g in result.guides:  # one per pain point
+        if g.pain_point_id in known_ids and g.pain_point_id not in guides and len(guides) < MAX_GUIDES:
+            guides[g.pain_point_id] = models.ValidationGuide(pain_point_id=g.pain_point_id,
+                                                             questions=[_inert(q, 300) for q in g.questions])
+    result.guides = list(guides.values())
     return result
