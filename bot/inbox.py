@@ -133,19 +133,20 @@ class Inbox:
     # --- Accepting ----------------------------------------------------------------------------------------
 
     def take(self, kind: str, body: dict, *, team_id: str, enterprise_id: str | None = None,
-             bot_user_id: str | None = None) -> None:
-        """What a listener does with a request: store it if a route wants it (else it is only acknowledged)."""
+             bot_user_id: str | None = None, raw: str | None = None) -> None:
+        """What a listener does with a request: store it if a route wants it (else it is only acknowledged).
+        `raw`: the body as Slack sent it, when it is JSON (stored as it is rather than encoded again)."""
         route = self._route(kind, body)
         if route is not None and route.wanted(body):
             self.accept(key=route.key(body), kind=kind, team_id=team_id, body=body, enterprise_id=enterprise_id,
-                        bot_user_id=bot_user_id)
+                        bot_user_id=bot_user_id, raw=raw)
 
     def accept(self, *, key: str, kind: str, team_id: str, body: dict, enterprise_id: str | None = None,
-               bot_user_id: str | None = None) -> None:
+               bot_user_id: str | None = None, raw: str | None = None) -> None:
         """Store the request durably (a redelivery of a stored one is a no-op). Raises InboxUnavailable when the
         database can't take it in time."""
         row = {"key": key[:255], "kind": kind, "team_id": team_id, "enterprise_id": enterprise_id,
-               "bot_user_id": bot_user_id, "body": json.dumps(body, separators=(",", ":")),
+               "bot_user_id": bot_user_id, "body": raw or json.dumps(body, separators=(",", ":")),
                "received_at": self.clock()}
         if self._writer is not None:
             self._writer.put(row)

@@ -85,7 +85,7 @@ def _parse(body: str, content_type: str) -> dict | None:
 def make_wsgi(app: App, *, signing_secret: str | None = None) -> WSGIApp:
     """The WSGI app for `app`; its signing secret comes from the settings it was built with (build_app), or is
     given (a bare Bolt App, as the benchmark's baseline)."""
-    events: Callable[[dict], None] | None = None  # the Events API's fast lane (bot.handlers.events.accept_event)
+    events: Callable[[dict, str], None] | None = None  # the Events API's fast lane (handlers.events.accept_event)
     if signing_secret is None:
         from bot.app import services_of
         from bot.handlers.events import accept_event
@@ -130,7 +130,7 @@ def make_wsgi(app: App, *, signing_secret: str | None = None) -> WSGIApp:
             if not isinstance(parsed.get("event"), dict):
                 return _answer(start_response, 400, "Bad request")
             try:
-                events(parsed)
+                events(parsed, text)
             except InboxUnavailable:  # nothing promised: Slack sends it again
                 log.warning("Refused an event: the database can't store it")
                 return _answer(start_response, 503, "")
