@@ -170,6 +170,7 @@ def _drain(app, clock=None) -> None:
     services.inbox.stop()
     services.worker.shutdown()
     services.outbox.shutdown()
+    services.confirmations.shutdown(timeout=5)  # a ✅ still waiting is not worth holding up the stop
 
 
 def sandbox(settings: Settings) -> None:

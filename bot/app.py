@@ -50,6 +50,8 @@ def build_app(
     inbox = Inbox(engine, outbox=outbox, clock=clock, inline=inline,
                   retry_delays=(0.01, 0.01) if inline else (0.5, 1, 2, 4, 8, 15, 30))
     inbox.on_failure = _apologise
+    confirmations = TaskQueue("confirm", 0 if inline else 1)
+    inbox.lanes["confirmations"] = confirmations
     services = Services(
         settings=settings,
         engine=engine,
@@ -57,6 +59,7 @@ def build_app(
         worker=worker or TaskQueue("work", 0 if inline else 1, retry_delays=DB_RETRY_DELAYS),
         outbox=outbox,
         inbox=inbox,
+        confirmations=confirmations,
         directory=Directory(client),
         clock=clock,
         synthesizer=model_for(settings, prompts),

@@ -106,6 +106,7 @@ class Inbox:
         self.accept_timeout = accept_timeout
         self.retry_delays = tuple(retry_delays)
         self.on_failure: Callable[[Request, BaseException], Then | None] | None = None
+        self.lanes: dict[str, TaskQueue] = {}  # queues other than the outbox, by the name a task asks for
         self._routes: list[Route] = []
         self._insert = _insert_ignoring_duplicates(engine)
         self._writer: _Writer | None = None
@@ -225,7 +226,7 @@ class Inbox:
             if done or gone:
                 s.execute(delete(_TABLE).where(_TABLE.c.id.in_([r.id for r in done] + gone)))
         for task in then:
-            self.outbox.submit(task)
+            self.lanes.get(getattr(task, "lane", None), self.outbox).submit(task)
         return len(requests) + len(gone)
 
     def _apply(self, s: Session, route: Route | None, req: Request, prepared: Any) -> tuple[bool, Then]:

@@ -32,6 +32,9 @@ class Services:
     outbox: TaskQueue  # Slack calls, in parallel
     directory: Directory
     inbox: Inbox | None = None  # requests from Slack, stored before the ack and processed from the database
+    # A reply's ✅ and private hints: a few threads of their own, so a burst of answers (reactions.add is Tier 3,
+    # about 50 a minute) waits its turn there and never holds up prompts, answers to commands or reminders.
+    confirmations: TaskQueue | None = None
     clock: Callable[[], datetime] = utc_clock
     refreshes: Coalescing | None = None  # live message updates (ballots), coalesced on the outbox
     synthesizer: object | None = None  # the model synthesis, when OPENAI_API_KEY is set

@@ -34,8 +34,9 @@ def body_digest(body: dict) -> str:
 
 
 def task(fn: Callable[..., Any], *args: Any, on_error: Callable[[BaseException], None] | None = None,
-         **kwargs: Any) -> Callable[[], None]:
-    """A Slack call to make after the transaction commits; `on_error` hears about a failure (already logged)."""
+         lane: str | None = None, **kwargs: Any) -> Callable[[], None]:
+    """A Slack call to make after the transaction commits; `on_error` hears about a failure (already logged).
+    `lane="confirmations"`: a reply's ✅ and private hints, sent on a queue of their own (see Services)."""
 
     def run() -> None:
         try:
@@ -50,6 +51,7 @@ def task(fn: Callable[..., Any], *args: Any, on_error: Callable[[BaseException],
                 log.warning("could not tell the user about a failed task", exc_info=True)
 
     run.__name__ = getattr(fn, "__name__", "task")
+    run.lane = lane  # type: ignore[attr-defined]
     return run
 
 

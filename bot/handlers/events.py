@@ -96,7 +96,7 @@ def _posted_many(svc: Services, s: Session, reqs: list[Request]) -> list[Then]:
         workshop.NewReply(channel_id=e["channel"], user_id=e["user"], ts=e["ts"], thread_ts=e["thread_ts"],
                           text=t.from_slack(e.get("text", "")), event_id=r.body.get("event_id"))
         for r, e in zip(reqs, events, strict=True)])
-    return [[task(_follow_up, svc, r.team_id, e["channel"], e, outcome, confirm=True)]
+    return [[task(_follow_up, svc, r.team_id, e["channel"], e, outcome, confirm=True, lane="confirmations")]
             for r, e, outcome in zip(reqs, events, outcomes, strict=True)]
 
 
@@ -109,7 +109,7 @@ def _changed(svc: Services, s: Session, team_id: str, channel: str, event: dict,
         thread_ts=msg["thread_ts"], text=t.from_slack(msg.get("text", "")), event_id=body.get("event_id"),
         edited_ts=(msg.get("edited") or {}).get("ts"), now=svc.clock(),
     )
-    return [task(_follow_up, svc, team_id, channel, msg, outcome, confirm=False)]
+    return [task(_follow_up, svc, team_id, channel, msg, outcome, confirm=False, lane="confirmations")]
 
 
 def _deleted(svc: Services, s: Session, team_id: str, channel: str, event: dict) -> None:
