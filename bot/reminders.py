@@ -235,7 +235,7 @@ class Dispatcher:
                 # A batch keeps its lease while it works, however slow Slack is. Rows taken over meanwhile (this
                 # process was frozen past the lease) carry another token now: nothing of theirs is renewed.
                 while wait(jobs, timeout=self.lease.total_seconds() / 3).not_done:
-                    self._fence(claimed[0].token)
+                    self._fence(claimed[0].token, skip_locked=True)
                 delivered += sum(job.result() for job in jobs)
                 if len(claimed) < self.batch:
                     break
@@ -271,21 +271,26 @@ class Dispatcher:
                 s.add(r)
         return out
 
-    def _fence(self, token: str, ids: Collection[int] | None = None) -> set[int]:
-        """Which rows of this claim (all, or those of `ids`) are still ours, their lease renewed, in one atomic
-        statement (DESIGN convention 8)."""
-        query = update(Reminder).where(Reminder.claim_token == token, Reminder.status == "claimed")
+    def _fence(self, token: str, ids: Collection[int] | None = None, *, skip_locked: bool = False) -> set[int]:
+        """Which rows of this claim (all, or those of `ids`) are still ours, their lease renewed, atomically
+        (DESIGN convention 8). `skip_locked`: leave out rows another thread of ours is busy with."""
+        mine = select(Reminder.id).where(Reminder.claim_token == token, Reminder.status == "claimed")
         if ids is not None:
-            query = query.where(col(Reminder.id).in_(ids))
-        query = query.values(claim_expires_at=self.clock() + self.lease).returning(Reminder.id)
+            mine = mine.where(col(Reminder.id).in_(ids))
         with session_scope(self.engine) as s:
-            return set(s.exec(query.execution_options(synchronize_session=False)).scalars())
+            held = set(s.exec(_locked(mine, skip_locked=skip_locked)))
+            if held:
+                s.exec(update(Reminder).where(col(Reminder.id).in_(held))
+                       .values(claim_expires_at=self.clock() + self.lease)
+                       .execution_options(synchronize_session=False))
+        return held
 
     @staticmethod
-    def _held(s: Session, c: Claimed) -> Reminder | None:
-        """The row, locked, if this claim still holds it."""
-        r = s.get(Reminder, c.id, with_for_update=True)
-        return r if r is not None and r.status == "claimed" and r.claim_token == c.token else None
+    def _held(s: Session, group: list[Claimed]) -> list[tuple[Claimed, Reminder]]:
+        """The rows of `group` this claim still holds, locked."""
+        by_id = {c.id: c for c in group}
+        rows = s.exec(_locked(select(Reminder).where(col(Reminder.id).in_(by_id))))
+        return [(by_id[r.id], r) for r in rows if r.status == "claimed" and r.claim_token == by_id[r.id].token]
 
     def _deliver(self, group: list[Claimed]) -> int:
         recipient, team_id = group[0].recipient, group[0].team_id
@@ -315,7 +320,9 @@ class Dispatcher:
                     self._finish(group, "cancelled")
                     break
                 held = self._fence(group[0].token, [c.id for c in group])
-                if len(held) < len(group):  # some were taken over (a claim cut a person's rows in two): theirs
+                if len(held) < len(group):  # taken over (all, or those a claim cut off a person's): not ours
+                    log.info("reminders %s were taken over by another process; not sending them",
+                             [c.id for c in group if c.id not in held])
                     group = [c for c in group if c.id in held]
                     continue  # say only what is still ours to say
                 ts = self._post(group, channel, message, fenced_at=monotonic())
@@ -391,44 +398,41 @@ class Dispatcher:
         return found
 
     def _mark_sent(self, group: list[Claimed], channel: str, ts_of: dict[int, str], now: datetime) -> int:
-        marked = 0
+        """Rows taken over meanwhile are left alone: their new holder looks in the DM and finds the message."""
         with session_scope(self.engine) as s:
-            for c in group:
-                r = self._held(s, c)
-                if r is None:
-                    continue  # taken over meanwhile: its new holder looks in the DM and finds the message
+            held = self._held(s, group)
+            for c, r in held:
                 r.status, r.sent_at, r.channel_id, r.message_ts = "sent", now, channel, ts_of[c.id]
                 r.late = now - c.due_at > LATE_AFTER
                 s.add(r)
                 self.after_sent(s, c, now)
-                marked += 1
-        return marked
+        return len(held)
 
     def _finish(self, group: list[Claimed], status: str, *, error: str | None = None) -> list[Claimed]:
-        finished = []
         with session_scope(self.engine) as s:
-            for c in group:
-                r = self._held(s, c)
-                if r is not None:
-                    r.status, r.last_error = status, error
-                    s.add(r)
-                    finished.append(c)
-        return finished
+            held = self._held(s, group)
+            for _, r in held:
+                r.status, r.last_error = status, error
+                s.add(r)
+        return [c for c, _ in held]
 
     def _release(self, group: list[Claimed], now: datetime, error: str, *, maybe_sent: bool = False) -> None:
         """Slack is busy or failing: give the rows back, to be tried again after a growing delay; after an unknown
         outcome, marked to be looked up in the DM first."""
         with session_scope(self.engine) as s:
-            for c in group:
-                r = self._held(s, c)
-                if r is None:
-                    continue
+            for _, r in self._held(s, group):
                 delay = self.retry_delays[min(r.attempts, len(self.retry_delays)) - 1]
                 r.status, r.claimed_by, r.claim_token, r.claim_expires_at = "pending", None, None, now + delay
                 r.last_error, r.maybe_sent = error, r.maybe_sent or maybe_sent
                 s.add(r)
         log.warning("reminders %s back in the queue after %s%s", [c.id for c in group], error,
                     " (Slack may have them: the DM is checked first)" if maybe_sent else "")
+
+
+def _locked(query, *, skip_locked: bool = False):
+    """Rows locked in id order, as every statement here locks them, so two transactions never deadlock (on
+    PostgreSQL; SQLite's writers take turns on the whole database)."""
+    return query.order_by(Reminder.id).with_for_update(skip_locked=skip_locked)
 
 
 def _by_recipient(claimed: list[Claimed]) -> list[list[Claimed]]:
