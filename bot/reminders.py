@@ -28,6 +28,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from http.client import HTTPException
 from time import monotonic
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -235,7 +236,7 @@ class Dispatcher:
                 # A batch keeps its lease while it works, however slow Slack is. Rows taken over meanwhile (this
                 # process was frozen past the lease) carry another token now: nothing of theirs is renewed.
                 while wait(jobs, timeout=self.lease.total_seconds() / 3).not_done:
-                    self._fence(claimed[0].token, skip_locked=True)
+                    self._fence(claimed[0].token)
                 delivered += sum(job.result() for job in jobs)
                 if len(claimed) < self.batch:
                     break
@@ -271,26 +272,29 @@ class Dispatcher:
                 s.add(r)
         return out
 
-    def _fence(self, token: str, ids: Collection[int] | None = None, *, skip_locked: bool = False) -> set[int]:
-        """Which rows of this claim (all, or those of `ids`) are still ours, their lease renewed, atomically
-        (DESIGN convention 8). `skip_locked`: leave out rows another thread of ours is busy with."""
-        mine = select(Reminder.id).where(Reminder.claim_token == token, Reminder.status == "claimed")
+    def _fence(self, token: str, ids: Collection[int] | None = None, *, session: Session | None = None) -> set[int]:
+        """Which rows of this claim (those of `ids`, or all) are still ours, their lease renewed: one atomic UPDATE
+        (DESIGN convention 8). Rows taken over carry another token and match nothing. In `session`'s transaction
+        if given, else in one of its own."""
+        if session is None:
+            with session_scope(self.engine) as s:
+                return self._fence(token, ids, session=s)
+        ours = (Reminder.claim_token == token) & (Reminder.status == "claimed")
         if ids is not None:
-            mine = mine.where(col(Reminder.id).in_(ids))
-        with session_scope(self.engine) as s:
-            held = set(s.exec(_locked(mine, skip_locked=skip_locked)))
-            if held:
-                s.exec(update(Reminder).where(col(Reminder.id).in_(held))
-                       .values(claim_expires_at=self.clock() + self.lease)
-                       .execution_options(synchronize_session=False))
-        return held
+            ours &= col(Reminder.id).in_(ids)
+        else:  # the batch's renewal skips rows its senders hold just now: it never waits, so it can't deadlock
+            ours &= col(Reminder.id).in_(select(Reminder.id).where(ours).with_for_update(skip_locked=True))
+        query = update(Reminder).where(ours).values(claim_expires_at=self.clock() + self.lease)
+        return set(session.connection().execute(query.returning(Reminder.id)).scalars())
 
     @staticmethod
     def _held(s: Session, group: list[Claimed]) -> list[tuple[Claimed, Reminder]]:
-        """The rows of `group` this claim still holds, locked."""
+        """The rows of `group` (one claim's) that it still holds, locked. Every statement here matches the claim
+        token, so a process never waits on rows another process took over (no deadlock on PostgreSQL)."""
         by_id = {c.id: c for c in group}
-        rows = s.exec(_locked(select(Reminder).where(col(Reminder.id).in_(by_id))))
-        return [(by_id[r.id], r) for r in rows if r.status == "claimed" and r.claim_token == by_id[r.id].token]
+        rows = s.exec(select(Reminder).where(col(Reminder.id).in_(by_id), Reminder.claim_token == group[0].token,
+                                             Reminder.status == "claimed").with_for_update())
+        return [(by_id[r.id], r) for r in rows]
 
     def _deliver(self, group: list[Claimed]) -> int:
         recipient, team_id = group[0].recipient, group[0].team_id
@@ -316,10 +320,11 @@ class Dispatcher:
             while group:
                 with session_scope(self.engine) as s:
                     message = self.render(s, group, now)
+                    # The fence, last thing before the post (one transaction fewer per message on SQLite's lock).
+                    held = self._fence(group[0].token, [c.id for c in group], session=s) if message is not None else set()
                 if message is None:  # nothing left to say (the subjects were closed meanwhile)
                     self._finish(group, "cancelled")
                     break
-                held = self._fence(group[0].token, [c.id for c in group])
                 if len(held) < len(group):  # taken over (all, or those a claim cut off a person's): not ours
                     log.info("reminders %s were taken over by another process; not sending them",
                              [c.id for c in group if c.id not in held])
@@ -363,9 +368,7 @@ class Dispatcher:
             if e.response.status_code >= 500 or error_code(e) in UNSURE:
                 raise OutcomeUnknown(error_code(e)) from e
             raise
-        except LostClaim:
-            raise
-        except Exception as e:  # a timeout, a dropped connection: the request may have reached Slack
+        except (OSError, HTTPException) as e:  # a timeout, a dropped connection: the request may have reached Slack
             raise OutcomeUnknown(type(e).__name__) from e
 
     def _dm_channel(self, team_id: str, user_id: str) -> str:
@@ -427,12 +430,6 @@ class Dispatcher:
                 s.add(r)
         log.warning("reminders %s back in the queue after %s%s", [c.id for c in group], error,
                     " (Slack may have them: the DM is checked first)" if maybe_sent else "")
-
-
-def _locked(query, *, skip_locked: bool = False):
-    """Rows locked in id order, as every statement here locks them, so two transactions never deadlock (on
-    PostgreSQL; SQLite's writers take turns on the whole database)."""
-    return query.order_by(Reminder.id).with_for_update(skip_locked=skip_locked)
 
 
 def _by_recipient(claimed: list[Claimed]) -> list[list[Claimed]]:
