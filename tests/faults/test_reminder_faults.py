@@ -23,10 +23,9 @@ pytestmark = pytest.mark.slow
 LEASE = 1.5  # seconds: far longer than one Slack call here, shorter than a batch
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request, tmp_path):
-    """(engine, URL the processes use)."""
-    if request.param == "postgresql":
+def open_db(backend: str, request, tmp_path):
+    """(engine, URL the processes use), emptied."""
+    if backend == "postgresql":
         if not POSTGRES_URL:
             pytest.skip("PostgreSQL tests need TEST_POSTGRES_URL")
         engine = emptied_postgres(request)
@@ -35,6 +34,11 @@ def db(request, tmp_path):
     engine = make_engine(url)
     init_db(engine)
     return engine, url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request, tmp_path):
+    return open_db(request.param, request, tmp_path)
 
 
 def people(fake, n: int) -> list[str]:
@@ -72,17 +76,17 @@ def assert_each_sent_once(fake, engine, who: list[str], total: int) -> None:
 
 def test_two_clock_processes_with_a_slow_slack_and_a_lease_shorter_than_a_batch(fake, db, tmp_path):
     engine, url = db
-    who = people(fake, 60)
+    who = people(fake, 40)
     total = seed(engine, who, 5)
     fake.delay = 0.2  # every call (users.info, conversations.open, chat.postMessage): a batch takes seconds
-    procs = [spawn(url, fake, f"clock{n}", "drain", tmp_path, lease=LEASE, batch=150, senders=8) for n in range(2)]
+    procs = [spawn(url, fake, f"clock{n}", "drain", tmp_path, lease=LEASE, batch=100, senders=8) for n in range(2)]
     finish(procs, tmp_path)
     assert_each_sent_once(fake, engine, who, total)
 
 
 def test_a_clock_process_frozen_past_its_lease_mid_batch_sends_nothing_more(fake, db, tmp_path):
     engine, url = db
-    who = people(fake, 60)
+    who = people(fake, 40)
     total = seed(engine, who, 5)
     fake.delay = 0.2
     frozen = spawn(url, fake, "frozen", "drain", tmp_path, lease=LEASE, batch=total, senders=8)
@@ -106,9 +110,10 @@ def test_a_clock_process_frozen_past_its_lease_mid_batch_sends_nothing_more(fake
     assert_each_sent_once(fake, engine, who, total)
 
 
-@pytest.mark.parametrize("answer", [503, None], ids=["stored-then-503", "stored-then-dropped"])
-def test_slack_storing_a_post_and_then_losing_its_answer(fake, db, tmp_path, answer):
-    engine, url = db
+@pytest.mark.parametrize("backend, answer", [("sqlite", 503), ("postgresql", 503), ("sqlite", None)],
+                         ids=["sqlite-stored-then-503", "postgresql-stored-then-503", "sqlite-stored-then-dropped"])
+def test_slack_storing_a_post_and_then_losing_its_answer(fake, tmp_path, request, backend, answer):
+    engine, url = open_db(backend, request, tmp_path)
     who = people(fake, 40)
     total = seed(engine, who, 2)
     fake.lose_answers("chat.postMessage", 1 / 3, status=answer)
@@ -126,7 +131,7 @@ def test_kill_9_at_random_moments_during_a_batch_then_a_restart(fake, tmp_path):
     total = seed(engine, who, 3)
     fake.delay = 0.05
     rng = random.Random(10)
-    for round_ in range(4):
+    for round_ in range(3):
         target = len(fake.calls_to("chat.postMessage")) + rng.randint(1, 8)
         proc = spawn(url, fake, f"doomed{round_}", "run", tmp_path, lease=1, senders=8)
         wait_until(lambda n=target, p=proc: len(fake.calls_to("chat.postMessage")) >= n or p.poll() is not None,
