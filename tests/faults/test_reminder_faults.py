@@ -78,9 +78,11 @@ def test_two_clock_processes_with_a_slow_slack_and_a_lease_shorter_than_a_batch(
     engine, url = db
     who = people(fake, 40)
     total = seed(engine, who, 5)
-    fake.delay = 0.2  # every call (users.info, conversations.open, chat.postMessage): a batch takes seconds
-    procs = [spawn(url, fake, f"clock{n}", "drain", tmp_path, lease=LEASE, batch=100, senders=8) for n in range(2)]
-    finish(procs, tmp_path)
+    fake.delay = 0.2  # every call (users.info, conversations.open, chat.postMessage): the batch takes seconds
+    first = spawn(url, fake, "clock0", "drain", tmp_path, lease=LEASE, batch=total, senders=4)
+    wait_until(lambda: fake.calls_to("chat.postMessage"), "the first process to claim everything and send")
+    second = spawn(url, fake, "clock1", "drain", tmp_path, lease=LEASE, batch=total, senders=4)
+    finish([first, second], tmp_path)
     assert_each_sent_once(fake, engine, who, total)
 
 
