@@ -236,6 +236,8 @@ def test_a_claim_lost_to_another_process_sends_nothing_more(rig):
     assert frozen._deliver(group) == 0  # the frozen one wakes: its claim token no longer matches
     assert len(rig.fake.dm_messages("UANA")) == 1
     assert frozen._fence(group[0].token) == set()  # nor does it renew, release or finish anything of the survivor's
+    frozen._release(group, rig.clock(), "late")
+    frozen._finish(group, "cancelled")
     with rig.svc.session() as s:
         (sent,) = s.exec(select(Reminder).where(Reminder.status == "sent")).all()
     assert sent.claimed_by == "survivor"
