@@ -3,8 +3,8 @@
 It keeps a small workspace in memory (channels, members, users, messages, ephemerals, reactions, files,
 views), records every call, can inject errors and 429s, can answer slowly (every call, or one method), can
 lose its answer after a call took effect (a 503, or a dropped connection, once the message is stored), and
-validates every `blocks` and `view` it receives with slack_sdk's Block Kit models plus Slack's size limits, refusing invalid ones with
-`invalid_blocks` as Slack does (and keeping them in `invalid` for tests to assert on).
+validates every `blocks` and `view` it receives with slack_sdk's Block Kit models plus Slack's size limits,
+refusing invalid ones with `invalid_blocks` as Slack does (and keeping them in `invalid` for tests to assert on).
 """
 
 from __future__ import annotations
