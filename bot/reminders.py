@@ -350,16 +350,20 @@ class Dispatcher:
         return delivered
 
     def _post(self, group: list[Claimed], channel: str, message: dict, *, fenced_at: float) -> str:
-        """chat.postMessage while the claim is ours. Checked again before the request leaves if this thread may
-        have been frozen since the fence (SIGSTOP, a paused VM), and before the client repeats it after a 429."""
+        """chat.postMessage while the claim is ours. If this thread may have been frozen since the fence (SIGSTOP,
+        a paused VM: more than a quarter of the lease went by), the claim is checked again before the request
+        leaves, and likewise before the client repeats it after a 429's wait."""
         ids = [c.id for c in group]
+        checked = fenced_at
 
         def still_ours() -> None:
-            if len(self._fence(group[0].token, ids)) < len(ids):
-                raise LostClaim
+            nonlocal checked
+            if monotonic() - checked > self.lease.total_seconds() / 4:
+                if len(self._fence(group[0].token, ids)) < len(ids):
+                    raise LostClaim
+                checked = monotonic()
 
-        if monotonic() - fenced_at > self.lease.total_seconds() / 4:
-            still_ours()
+        still_ours()
         metadata = {"event_type": METADATA_EVENT, "event_payload": {"reminder_ids": ids}}
         try:
             with checked_before_retry(still_ours):

@@ -243,6 +243,23 @@ def test_a_claim_lost_to_another_process_sends_nothing_more(rig):
     assert sent.claimed_by == "survivor"
 
 
+def test_a_post_waiting_out_a_429_is_not_repeated_once_its_claim_is_lost(rig):
+    rig.action("UANA", date(2026, 11, 30))
+    rig.clock.now = morning_of(date(2026, 11, 27), TOKYO) + timedelta(seconds=5)
+    rig.fake.rate_limit("chat.postMessage", retry_after=3)
+    waiting = rig.dispatcher("waiting", lease=timedelta(seconds=4))
+    thread = threading.Thread(target=waiting.tick)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not rig.fake.calls_to("chat.postMessage") and time.monotonic() < deadline:
+        time.sleep(0.01)
+    rig.clock.advance(seconds=5)  # while it waits for Retry-After, its lease runs out...
+    rig.dispatcher("survivor").tick()  # ...and another process takes the reminder over and sends it
+    thread.join(30)
+    assert len(rig.fake.dm_messages("UANA")) == 1  # the waiting one checked its claim before repeating the post
+    assert len(rig.fake.calls_to("chat.postMessage")) == 2
+
+
 def test_slack_429_waits_for_retry_after_and_posts_again(rig):
     rig.action("UANA", date(2026, 11, 30))
     rig.clock.now = morning_of(date(2026, 11, 27), TOKYO) + timedelta(seconds=5)
