@@ -318,10 +318,13 @@ class Dispatcher:
             if group:
                 self.warm(recipient)  # network first, never while the transaction holds the database
             while group:
+                # Taken before the fence: a freeze inside its transaction (before the commit) eats the lease too.
+                fenced_at = monotonic()
                 with session_scope(self.engine) as s:
                     message = self.render(s, group, now)
                     # The fence, last thing before the post (one transaction fewer per message on SQLite's lock).
-                    held = self._fence(group[0].token, [c.id for c in group], session=s) if message is not None else set()
+                    held = (self._fence(group[0].token, [c.id for c in group], session=s)
+                            if message is not None else set())
                 if message is None:  # nothing left to say (the subjects were closed meanwhile)
                     self._finish(group, "cancelled")
                     break
@@ -330,7 +333,7 @@ class Dispatcher:
                              [c.id for c in group if c.id not in held])
                     group = [c for c in group if c.id in held]
                     continue  # say only what is still ours to say
-                ts = self._post(group, channel, message, fenced_at=monotonic())
+                ts = self._post(group, channel, message, fenced_at=fenced_at)
                 delivered += self._mark_sent(group, channel, dict.fromkeys(held, ts), now)
                 log.info("sent reminders %s to %s%s", [c.id for c in group], recipient,
                          " (late)" if any(now - c.due_at > LATE_AFTER for c in group) else "")
@@ -358,10 +361,10 @@ class Dispatcher:
 
         def still_ours() -> None:
             nonlocal checked
-            if monotonic() - checked > self.lease.total_seconds() / 4:
+            while monotonic() - checked > self.lease.total_seconds() / 4:
+                checked = monotonic()  # before the fence, as above
                 if len(self._fence(group[0].token, ids)) < len(ids):
                     raise LostClaim
-                checked = monotonic()
 
         still_ours()
         metadata = {"event_type": METADATA_EVENT, "event_payload": {"reminder_ids": ids}}
