@@ -1,14 +1,20 @@
 """Reminders: rows in the database are the source of truth; a clock (APScheduler) only wakes the dispatcher.
 
-Exactly once, across crashes and several processes:
-- A process *claims* due rows before sending (status `claimed`, its name, a lease). On PostgreSQL the claim
-  reads with `FOR UPDATE SKIP LOCKED`; on SQLite the claiming transaction holds the write lock (BEGIN IMMEDIATE).
-- The DM carries the reminder ids in Slack message metadata. A claim whose lease ran out (its process died
-  mid-send) is taken over only after looking in the DM for a message carrying its id: if Slack already has
-  it, the row is marked sent and nothing is posted again.
+Exactly once, across crashes, freezes, a slow Slack, lost answers and several processes:
+- A process *claims* due rows before sending (status `claimed`, its name, a lease, a new claim token). On
+  PostgreSQL the claim reads with `FOR UPDATE SKIP LOCKED`; on SQLite the claiming transaction holds the write
+  lock (BEGIN IMMEDIATE). A claim whose lease ran out can be taken over, which changes its token.
+- Fencing: right before each post, one UPDATE checks that the rows still carry this claim's token, and renews
+  their lease; a batch also renews its whole claim while it works. A process that lost its claim (it was frozen,
+  or starved, past its lease) posts nothing more and changes nothing: marking sent, giving back and finishing
+  match the token too.
+- The DM carries the reminder ids in Slack message metadata. When an attempt's outcome is unknown (a 5xx, a
+  timeout, a connection dropped after the request left; or a takeover), the row is marked `maybe_sent`, and the
+  next attempt first looks in the DM for a message carrying its id: if Slack has it, the row is marked sent and
+  nothing is posted again. The client never repeats a post by itself (bot/slack.py), except after a 429.
 - Reminders missed while every process was down are sent on the next tick, marked late.
 
-Slack calls happen outside database transactions; rows are updated only by the process that claimed them.
+Slack calls happen outside database transactions.
 """
 
 from __future__ import annotations
@@ -18,20 +24,22 @@ import os
 import socket
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Collection, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from http.client import HTTPException
+from time import monotonic
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import or_
+from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.dates import add_working_days, is_working_day, next_working_day, previous_working_day
-from bot.slack import Directory, error_code
+from bot.slack import Directory, checked_before_retry, error_code
 from bot.storage import repo
 from bot.storage.db import session_scope
 from bot.storage.models import Reminder, ReminderKind, UserProfile
@@ -46,6 +54,9 @@ METADATA_EVENT = "journey_reminder"
 # Errors after which retrying can't help: the reminder is marked undeliverable and a facilitator is told.
 UNDELIVERABLE = {"user_not_found", "account_inactive", "channel_not_found", "is_archived", "cannot_dm_bot",
                  "user_disabled", "not_in_channel"}
+# Errors after which Slack may have stored the message anyway ("it's possible some aspect of the operation
+# succeeded", Slack's docs say): like a 5xx, the next attempt looks in the DM first.
+UNSURE = {"internal_error", "fatal_error", "service_unavailable"}
 RETRY_DELAYS = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(hours=1))
 TZ_FRESH_FOR = timedelta(days=7)
 
@@ -173,7 +184,16 @@ class Claimed:
     subject_id: int
     recipient: str
     due_at: datetime
-    taken_over: bool  # a claim of another process whose lease ran out: look in Slack before sending again
+    token: str  # this claim's: every write about the row checks it, so a process that lost the claim changes nothing
+    look_first: bool  # an earlier attempt may have reached Slack (unknown outcome, takeover): look in the DM first
+
+
+class LostClaim(Exception):
+    """Another process took these rows over (our lease ran out): they are its to send."""
+
+
+class OutcomeUnknown(Exception):
+    """Slack may or may not have stored the message: a 5xx, a timeout, a connection dropped after the request."""
 
 
 Render = Callable[[Session, list[Claimed], datetime], "dict | None"]
@@ -182,13 +202,17 @@ Undeliverable = Callable[[Claimed, str], None]
 
 
 class Dispatcher:
-    """Sends due reminders. `tick()` is what the clock calls; tests call it with a moved clock."""
+    """Sends due reminders. `tick()` is what the clock calls; tests call it with a moved clock.
+
+    The lease must be far longer than one Slack call (the client's timeout): a post still in flight when the lease
+    runs out could land after the process that took over looked in the DM."""
 
     def __init__(self, *, engine: Engine, client: WebClient, clock: Callable[[], datetime],
                  render: Render, after_sent: AfterSent, undeliverable: Undeliverable,
                  name: str | None = None, lease: timedelta = timedelta(minutes=2), batch: int = 500,
                  senders: int = 16, warm: Callable[[str], object] = lambda _user: None,
-                 prepare: Callable[[list[Claimed]], object] = lambda _group: None):
+                 prepare: Callable[[list[Claimed]], object] = lambda _group: None,
+                 retry_delays: Sequence[timedelta] = RETRY_DELAYS):
         self.engine = engine
         self.client = client
         self.clock = clock
@@ -201,6 +225,7 @@ class Dispatcher:
         self.senders = senders
         self.warm = warm  # looks a person up in Slack before a transaction opens (their time zone, cached)
         self.prepare = prepare  # other Slack look-ups a group's render needs, made before its transaction opens
+        self.retry_delays = retry_delays  # after a failed attempt, the row waits this long (the nth, then the last)
         self._dms: dict[tuple[str, str], str] = {}  # (team, user) → DM channel: it never changes
 
     def tick(self) -> int:
@@ -209,12 +234,18 @@ class Dispatcher:
         delivered = 0
         with ThreadPoolExecutor(max_workers=self.senders, thread_name_prefix="reminders") as pool:
             while claimed := self.claim(self.clock()):
-                delivered += sum(pool.map(self._deliver, _by_recipient(claimed)))
+                jobs = [pool.submit(self._deliver, group) for group in _by_recipient(claimed)]
+                # A batch keeps its lease while it works, however slow Slack is. Rows taken over meanwhile (this
+                # process was frozen past the lease) carry another token now: nothing of theirs is renewed.
+                while wait(jobs, timeout=self.lease.total_seconds() / 3).not_done:
+                    self._fence(claimed[0].token)
+                delivered += sum(job.result() for job in jobs)
                 if len(claimed) < self.batch:
                     break
         return delivered
 
     def claim(self, now: datetime) -> list[Claimed]:
+        token = uuid.uuid4().hex
         with session_scope(self.engine) as s:
             # A pending row's claim_expires_at, when set, is "not before" (a retry after a Slack failure).
             due = or_(
@@ -233,12 +264,39 @@ class Dispatcher:
                     s.add(r)
                     log.error("reminder %s given up after %s attempts: %s", r.id, r.attempts, r.last_error)
                     continue
+                if r.status == "claimed":  # taken over: its holder may have posted it before it stopped
+                    r.maybe_sent = True
                 out.append(Claimed(r.id, r.team_id, r.workshop_id, r.kind, r.subject_id, r.recipient, r.due_at,
-                                   taken_over=r.status == "claimed"))
-                r.status, r.claimed_by, r.claim_expires_at = "claimed", self.name, now + self.lease
+                                   token=token, look_first=r.maybe_sent))
+                r.status, r.claimed_by, r.claim_token = "claimed", self.name, token
+                r.claim_expires_at = now + self.lease
                 r.attempts += 1
                 s.add(r)
         return out
+
+    def _fence(self, token: str, ids: Collection[int] | None = None, *, session: Session | None = None) -> set[int]:
+        """Which rows of this claim (those of `ids`, or all) are still ours, their lease renewed: one atomic UPDATE
+        (DESIGN convention 8). Rows taken over carry another token and match nothing. In `session`'s transaction
+        if given, else in one of its own."""
+        if session is None:
+            with session_scope(self.engine) as s:
+                return self._fence(token, ids, session=s)
+        ours = (Reminder.claim_token == token) & (Reminder.status == "claimed")
+        if ids is not None:
+            ours &= col(Reminder.id).in_(ids)
+        else:  # the batch's renewal skips rows its senders hold just now: it never waits, so it can't deadlock
+            ours &= col(Reminder.id).in_(select(Reminder.id).where(ours).with_for_update(skip_locked=True))
+        query = update(Reminder).where(ours).values(claim_expires_at=self.clock() + self.lease)
+        return set(session.connection().execute(query.returning(Reminder.id)).scalars())
+
+    @staticmethod
+    def _held(s: Session, group: list[Claimed]) -> list[tuple[Claimed, Reminder]]:
+        """The rows of `group` (one claim's) that it still holds, locked. Every statement here matches the claim
+        token, so a process never waits on rows another process took over (no deadlock on PostgreSQL)."""
+        by_id = {c.id: c for c in group}
+        rows = s.exec(select(Reminder).where(col(Reminder.id).in_(by_id), Reminder.claim_token == group[0].token,
+                                             Reminder.status == "claimed").with_for_update())
+        return [(by_id[r.id], r) for r in rows]
 
     def _deliver(self, group: list[Claimed]) -> int:
         recipient, team_id = group[0].recipient, group[0].team_id
@@ -246,44 +304,82 @@ class Dispatcher:
         try:
             return self._deliver_to(group, recipient, team_id, now)
         except Exception:
-            # The message may or may not have reached Slack: the rows stay claimed, and when the lease runs out
-            # whoever takes them over looks in the DM first. Giving them back now could send them twice.
+            # The rows stay claimed, and when the lease runs out whoever takes them over looks in the DM first.
             log.exception("delivering reminders %s failed; they will be taken over when the lease ends",
                           [c.id for c in group])
             return 0
 
     def _deliver_to(self, group: list[Claimed], recipient: str, team_id: str, now: datetime) -> int:
+        delivered = 0
         try:
             channel = self._dm_channel(team_id, recipient)
-            already = self._already_sent(channel, [c for c in group if c.taken_over])
-            if already:
-                self._mark_sent([c for c in group if c.id in already], channel, already, now)
-                group = [c for c in group if c.id not in already]
-                if not group:
-                    return len(already)
-            self.warm(recipient)  # network first, never while the transaction holds the database
-            self.prepare(group)
-            with session_scope(self.engine) as s:
-                message = self.render(s, group, now)
-            if message is None:  # nothing left to say (the subjects were closed meanwhile)
-                self._finish(group, "cancelled", now)
-                return 0
-            metadata = {"event_type": METADATA_EVENT, "event_payload": {"reminder_ids": [c.id for c in group]}}
-            ts = self.client.chat_postMessage(channel=channel, metadata=metadata, **message)["ts"]
+            found = self._already_sent(channel, [c for c in group if c.look_first])
+            if found:
+                delivered += self._mark_sent([c for c in group if c.id in found], channel, found, now)
+                group = [c for c in group if c.id not in found]
+            if group:
+                self.warm(recipient)  # network first, never while the transaction holds the database
+                self.prepare(group)
+            while group:
+                # Taken before the fence: a freeze inside its transaction (before the commit) eats the lease too.
+                fenced_at = monotonic()
+                with session_scope(self.engine) as s:
+                    message = self.render(s, group, now)
+                    # The fence, last thing before the post (one transaction fewer per message on SQLite's lock).
+                    held = (self._fence(group[0].token, [c.id for c in group], session=s)
+                            if message is not None else set())
+                if message is None:  # nothing left to say (the subjects were closed meanwhile)
+                    self._finish(group, "cancelled")
+                    break
+                if len(held) < len(group):  # taken over (all, or those a claim cut off a person's): not ours
+                    log.info("reminders %s were taken over by another process; not sending them",
+                             [c.id for c in group if c.id not in held])
+                    group = [c for c in group if c.id in held]
+                    continue  # say only what is still ours to say
+                ts = self._post(group, channel, message, fenced_at=fenced_at)
+                delivered += self._mark_sent(group, channel, dict.fromkeys(held, ts), now)
+                log.info("sent reminders %s to %s%s", [c.id for c in group], recipient,
+                         " (late)" if any(now - c.due_at > LATE_AFTER for c in group) else "")
+                break
+        except LostClaim:
+            log.info("reminders %s were taken over by another process; not sending them", [c.id for c in group])
+        except OutcomeUnknown as e:
+            self._release(group, now, str(e), maybe_sent=True)
         except SlackApiError as e:
             code = error_code(e)
             if code in UNDELIVERABLE:
                 log.warning("reminders %s to %s undeliverable: %s", [c.id for c in group], recipient, code)
-                self._finish(group, "undeliverable", now, error=code)
-                for c in group:
+                for c in self._finish(group, "undeliverable", error=code):
                     self.undeliverable(c, code)
             else:
                 self._release(group, now, code)
-            return 0
-        self._mark_sent(group, channel, dict.fromkeys((c.id for c in group), ts), now)
-        log.info("sent reminders %s to %s%s", [c.id for c in group], recipient,
-                 " (late)" if any(now - c.due_at > LATE_AFTER for c in group) else "")
-        return len(group)
+        return delivered
+
+    def _post(self, group: list[Claimed], channel: str, message: dict, *, fenced_at: float) -> str:
+        """chat.postMessage while the claim is ours. If this thread may have been frozen since the fence (SIGSTOP,
+        a paused VM: more than a quarter of the lease went by), the claim is checked again before the request
+        leaves, and likewise before the client repeats it after a 429's wait."""
+        ids = [c.id for c in group]
+        checked = fenced_at
+
+        def still_ours() -> None:
+            nonlocal checked
+            while monotonic() - checked > self.lease.total_seconds() / 4:
+                checked = monotonic()  # before the fence, as above
+                if len(self._fence(group[0].token, ids)) < len(ids):
+                    raise LostClaim
+
+        still_ours()
+        metadata = {"event_type": METADATA_EVENT, "event_payload": {"reminder_ids": ids}}
+        try:
+            with checked_before_retry(still_ours):
+                return self.client.chat_postMessage(channel=channel, metadata=metadata, **message)["ts"]
+        except SlackApiError as e:
+            if e.response.status_code >= 500 or error_code(e) in UNSURE:
+                raise OutcomeUnknown(error_code(e)) from e
+            raise
+        except (OSError, HTTPException) as e:  # a timeout, a dropped connection: the request may have reached Slack
+            raise OutcomeUnknown(type(e).__name__) from e
 
     def _dm_channel(self, team_id: str, user_id: str) -> str:
         if (team_id, user_id) in self._dms:
@@ -298,14 +394,13 @@ class Dispatcher:
         self._dms[(team_id, user_id)] = channel
         return channel
 
-    def _already_sent(self, channel: str, taken_over: list[Claimed]) -> dict[int, str]:
-        """Reminder id → ts of a message in the DM that already carries it (posted before a crash)."""
-        if not taken_over:
+    def _already_sent(self, channel: str, maybe_sent: list[Claimed]) -> dict[int, str]:
+        """Reminder id → ts of a message in the DM that already carries it (an earlier attempt reached Slack)."""
+        if not maybe_sent:
             return {}
-        wanted = {c.id for c in taken_over}
+        wanted = {c.id for c in maybe_sent}
         found: dict[int, str] = {}
-        # The latest messages of the DM, whatever their ts: a taken-over claim is at most a lease old, and Slack's
-        # clock need not agree with ours.
+        # The latest messages of the DM, whatever their ts: Slack's clock need not agree with ours.
         history = self.client.conversations_history(channel=channel, limit=200, include_all_metadata=True)
         for msg in history.get("messages", []):
             meta = msg.get("metadata") or {}
@@ -315,36 +410,36 @@ class Dispatcher:
                         found[rid] = msg["ts"]
         return found
 
-    def _mark_sent(self, group: list[Claimed], channel: str, ts_of: dict[int, str], now: datetime) -> None:
+    def _mark_sent(self, group: list[Claimed], channel: str, ts_of: dict[int, str], now: datetime) -> int:
+        """Rows taken over meanwhile are left alone: their new holder looks in the DM and finds the message."""
         with session_scope(self.engine) as s:
-            for c in group:
-                r = s.get(Reminder, c.id)
-                if r is None or r.status != "claimed" or r.claimed_by != self.name:
-                    continue  # our lease ran out and another process took it over: it will find our message
+            held = self._held(s, group)
+            for c, r in held:
                 r.status, r.sent_at, r.channel_id, r.message_ts = "sent", now, channel, ts_of[c.id]
                 r.late = now - c.due_at > LATE_AFTER
                 s.add(r)
                 self.after_sent(s, c, now)
+        return len(held)
 
-    def _finish(self, group: list[Claimed], status: str, now: datetime, *, error: str | None = None) -> None:
+    def _finish(self, group: list[Claimed], status: str, *, error: str | None = None) -> list[Claimed]:
         with session_scope(self.engine) as s:
-            for c in group:
-                r = s.get(Reminder, c.id)
-                if r is not None and r.claimed_by == self.name and r.status == "claimed":
-                    r.status, r.last_error = status, error
-                    s.add(r)
-
-    def _release(self, group: list[Claimed], now: datetime, error: str) -> None:
-        """Slack is busy or failing: give the rows back, to be tried again after a growing delay."""
-        with session_scope(self.engine) as s:
-            for c in group:
-                r = s.get(Reminder, c.id)
-                if r is None or r.claimed_by != self.name or r.status != "claimed":
-                    continue
-                delay = RETRY_DELAYS[min(r.attempts, len(RETRY_DELAYS)) - 1]
-                r.status, r.claimed_by, r.claim_expires_at, r.last_error = "pending", None, now + delay, error
+            held = self._held(s, group)
+            for _, r in held:
+                r.status, r.last_error = status, error
                 s.add(r)
-        log.warning("reminders %s back in the queue after %s", [c.id for c in group], error)
+        return [c for c, _ in held]
+
+    def _release(self, group: list[Claimed], now: datetime, error: str, *, maybe_sent: bool = False) -> None:
+        """Slack is busy or failing: give the rows back, to be tried again after a growing delay; after an unknown
+        outcome, marked to be looked up in the DM first."""
+        with session_scope(self.engine) as s:
+            for _, r in self._held(s, group):
+                delay = self.retry_delays[min(r.attempts, len(self.retry_delays)) - 1]
+                r.status, r.claimed_by, r.claim_token, r.claim_expires_at = "pending", None, None, now + delay
+                r.last_error, r.maybe_sent = error, r.maybe_sent or maybe_sent
+                s.add(r)
+        log.warning("reminders %s back in the queue after %s%s", [c.id for c in group], error,
+                    " (Slack may have them: the DM is checked first)" if maybe_sent else "")
 
 
 def _by_recipient(claimed: list[Claimed]) -> list[list[Claimed]]:

@@ -5,32 +5,86 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
+from urllib.error import URLError
+from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
+from slack_sdk.http_retry import RetryHandler, RetryState
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+# Calls that are safe to repeat when their outcome is unknown (a 5xx, a dropped connection): reads, and writes
+# that set a state rather than add something. Anything else (chat.postMessage, chat.postEphemeral, files uploads,
+# views.open…) may already have taken effect: repeating it blindly could post twice (DESIGN convention 7).
+REPEATABLE_WRITES = frozenset({
+    "chat.update", "chat.delete", "reactions.add", "reactions.remove", "views.publish", "views.update",
+    "conversations.open", "conversations.join", "apps.connections.open",
+})
+READ_VERBS = frozenset({"test", "info", "list", "history", "replies", "members", "get", "lookupByEmail",
+                        "getPermalink"})
+
+
+def repeatable(method: str) -> bool:
+    return method in REPEATABLE_WRITES or method.rsplit(".", 1)[-1] in READ_VERBS
+
+
+def _method(request: HttpRequest) -> str:
+    return urlsplit(request.url).path.rsplit("/", 1)[-1]
+
+
+class RepeatableCallRetryHandler(RetryHandler):
+    """Retries a 5xx answer or a dropped connection, only for calls that are safe to repeat (see `repeatable`).
+    The others raise, and their caller checks Slack before it tries again."""
+
+    def _can_retry(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
+                   error: Exception | None = None) -> bool:
+        if response is not None:
+            failed = response.status_code >= 500
+        else:
+            failed = isinstance(error, (URLError, ConnectionResetError))  # RemoteDisconnected is one too
+        return failed and repeatable(_method(request))
+
+
+_guard = threading.local()
+
+
+@contextmanager
+def checked_before_retry(check: Callable[[], None]) -> Iterator[None]:
+    """While inside, this thread's calls run `check()` before the client repeats a call after a 429's wait; it
+    raises to stop the repeat (a reminder's claim may have been lost while this process waited or was frozen)."""
+    _guard.check = check
+    try:
+        yield
+    finally:
+        _guard.check = None
+
+
+class RateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """Waits for Retry-After and repeats the call (Slack took nothing from a 429), after `checked_before_retry`'s
+    check if one is set."""
+
+    def prepare_for_next_attempt(self, *, state: RetryState, request: HttpRequest,
+                                 response: HttpResponse | None = None, error: Exception | None = None) -> None:
+        super().prepare_for_next_attempt(state=state, request=request, response=response, error=error)
+        check = getattr(_guard, "check", None)
+        if check is not None:
+            check()
+
 
 def make_client(*, token: str | None, base_url: str, timeout: int = 15) -> WebClient:
-    # slack_sdk retries only connection errors by default; 429s (honouring Retry-After) and 5xx need their handlers.
     return WebClient(
         token=token,
         base_url=base_url,
         timeout=timeout,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=4),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
+        retry_handlers=[RateLimitRetryHandler(max_retry_count=4), RepeatableCallRetryHandler(max_retry_count=2)],
     )
 
 

@@ -17,11 +17,11 @@ from bot.sandbox.fake_slack import BOT_TOKEN, FakeSlack
 ROOT = Path(__file__).parent.parent
 
 
-def run_bot(args: list[str], env: dict, cwd: Path, **kw) -> subprocess.Popen:
+def run_bot(args: list[str], env: dict, cwd: Path, *, stderr=subprocess.PIPE, **kw) -> subprocess.Popen:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "PORT"))}
     base["PYTHONPATH"] = str(ROOT)
     return subprocess.Popen([sys.executable, "-m", "bot", *args], env={**base, **env}, cwd=cwd,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+                            stdout=subprocess.PIPE, stderr=stderr, text=True, **kw)
 
 
 @pytest.mark.parametrize(
@@ -103,7 +103,8 @@ def test_export_from_the_command_line(tmp_path):
 def test_with_no_slack_token_the_run_command_starts_the_sandbox(tmp_path):
     import json
 
-    proc = run_bot([], {"PORT": "0"}, tmp_path)
+    # Its log goes to a file: a pipe nobody reads fills up, and a process writing to it stops.
+    proc = run_bot([], {"PORT": "0"}, tmp_path, stderr=open(tmp_path / "bot.log", "w"))  # noqa: SIM115
     try:
         line = ""
         deadline = time.time() + 60

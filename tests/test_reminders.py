@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -224,19 +226,74 @@ def test_three_dispatchers_sharing_a_database_deliver_each_reminder_once(rig):
     assert set(rig.statuses().values()) <= {"sent", "pending"}  # the next overdue ones wait for later
 
 
-def test_slack_429_waits_and_5xx_gives_the_row_back(rig):
+def test_a_claim_lost_to_another_process_sends_nothing_more(rig):
     rig.action("UANA", date(2026, 11, 30))
     rig.clock.now = morning_of(date(2026, 11, 27), TOKYO) + timedelta(seconds=5)
-    rig.fake.rate_limit("chat.postMessage", retry_after=1)
-    assert rig.dispatcher().tick() == 1  # slack_sdk waited for Retry-After and tried again
-    rig.action("UANA", date(2026, 12, 1), "Second")
-    rig.clock.now = morning_of(date(2026, 11, 30), TOKYO) + timedelta(seconds=5)
-    rig.fake.fail("chat.postMessage", "internal_error", status=500, times=3)
+    frozen = rig.dispatcher("frozen")
+    group = frozen.claim(rig.clock())  # it claims, then stops (SIGSTOP, a paused VM) past its lease...
+    rig.clock.advance(minutes=3)
+    assert rig.dispatcher("survivor").tick() == 1  # ...another takes it over, finds nothing in the DM, sends it
+    assert frozen._deliver(group) == 0  # the frozen one wakes: its claim token no longer matches
+    assert len(rig.fake.dm_messages("UANA")) == 1
+    assert frozen._fence(group[0].token) == set()  # nor does it renew, release or finish anything of the survivor's
+    frozen._release(group, rig.clock(), "late")
+    frozen._finish(group, "cancelled")
+    with rig.svc.session() as s:
+        (sent,) = s.exec(select(Reminder).where(Reminder.status == "sent")).all()
+    assert sent.claimed_by == "survivor"
+
+
+def test_a_post_waiting_out_a_429_is_not_repeated_once_its_claim_is_lost(rig):
+    rig.action("UANA", date(2026, 11, 30))
+    rig.clock.now = morning_of(date(2026, 11, 27), TOKYO) + timedelta(seconds=5)
+    rig.fake.rate_limit("chat.postMessage", retry_after=3)
+    waiting = rig.dispatcher("waiting", lease=timedelta(seconds=4))
+    thread = threading.Thread(target=waiting.tick)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not rig.fake.calls_to("chat.postMessage") and time.monotonic() < deadline:
+        time.sleep(0.01)
+    rig.clock.advance(seconds=5)  # while it waits for Retry-After, its lease runs out...
+    rig.dispatcher("survivor").tick()  # ...and another process takes the reminder over and sends it
+    thread.join(30)
+    assert len(rig.fake.dm_messages("UANA")) == 1  # the waiting one checked its claim before repeating the post
+    assert len(rig.fake.calls_to("chat.postMessage")) == 2
+
+
+def test_slack_429_waits_for_retry_after_and_posts_again(rig):
+    rig.action("UANA", date(2026, 11, 30))
+    rig.clock.now = morning_of(date(2026, 11, 27), TOKYO) + timedelta(seconds=5)
+    rig.fake.rate_limit("chat.postMessage", retry_after=0)
+    assert rig.dispatcher().tick() == 1  # slack_sdk waited for Retry-After and tried again: Slack took nothing
+    assert len(rig.fake.calls_to("chat.postMessage")) == 2 and len(rig.fake.dm_messages("UANA")) == 1
+
+
+@pytest.mark.parametrize("failure", ["refused", "stored-then-503", "stored-then-dropped", "timeout"])
+def test_after_an_unknown_outcome_the_dm_is_checked_before_posting_again(rig, failure):
+    rig.action("UANA", date(2026, 11, 30))
+    rig.clock.now = morning_of(date(2026, 11, 27), TOKYO) + timedelta(seconds=5)
+    if failure == "refused":  # a 500 before Slack stored anything
+        rig.fake.fail("chat.postMessage", "internal_error", status=500)
+    elif failure == "timeout":  # Slack stores it after the client gave up waiting
+        rig.client.timeout = 1
+        rig.fake.slow_down("chat.postMessage", 1.5)
+    else:
+        rig.fake.lose_answers("chat.postMessage", 1.0, status=503 if failure == "stored-then-503" else None)
     d = rig.dispatcher()
     assert d.tick() == 0
-    assert "pending" in rig.statuses().values()  # back in the queue, not lost
+    assert len(rig.fake.calls_to("chat.postMessage")) == 1  # the client did not repeat the post
+    assert Counter(rig.statuses().values()) == {"pending": 2}  # back in the queue (with the overdue one), not lost
+    rig.fake.lose_answers("chat.postMessage", 0)
+    rig.fake.slow_down("chat.postMessage", 0)
+    deadline = time.monotonic() + 10
+    while failure == "timeout" and not rig.fake.dm_messages("UANA") and time.monotonic() < deadline:
+        time.sleep(0.02)  # Slack finishes storing it
     rig.clock.advance(minutes=1)
     assert d.tick() == 1
+    assert len(rig.fake.calls_to("conversations.history")) == 1  # looked in the DM first
+    assert len(rig.fake.dm_messages("UANA")) == 1  # found there, or (refused) posted now: once either way
+    assert len(rig.fake.calls_to("chat.postMessage")) == (2 if failure == "refused" else 1)
+    assert Counter(rig.statuses().values()) == {"sent": 1, "pending": 1}
 
 
 def test_undeliverable_reminders_are_marked_and_a_facilitator_is_told(rig):

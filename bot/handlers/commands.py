@@ -3,6 +3,7 @@ rules need, runs one service call in its transaction, and leaves the replies to 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from slack_bolt import App
@@ -37,6 +38,7 @@ def post_prompt(
     try:
         ts = post_message(svc.client, channel=prompt.channel_id, **m.build_prompt(prompt))
     except SlackApiError as e:
+        log.warning("chat.postMessage of a prompt failed: %s", error_code(e))
         tell(m.build_slack_failed("post the prompt in this channel", error_code(e), retry="run `/journey next` to post it"))
         return
     with svc.session() as s:
@@ -45,6 +47,7 @@ def post_prompt(
         tell(then)
 
 
+log = logging.getLogger(__name__)
 MAX_WARMED = 50  # people looked up for one command; anyone else's time zone comes from their profile (or UTC)
 
 

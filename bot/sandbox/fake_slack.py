@@ -1,9 +1,10 @@
 """A fake Slack Web API over real HTTP: the bot's unchanged slack_sdk client talks to it via SLACK_API_URL.
 
 It keeps a small workspace in memory (channels, members, users, messages, ephemerals, reactions, files,
-views), records every call, can inject errors and 429s, can answer slowly, and validates every `blocks` and
-`view` it receives with slack_sdk's Block Kit models plus Slack's size limits, refusing invalid ones with
-`invalid_blocks` as Slack does (and keeping them in `invalid` for tests to assert on).
+views), records every call, can inject errors and 429s, can answer slowly (every call, or one method), can
+lose its answer after a call took effect (a 503, or a dropped connection, once the message is stored), and
+validates every `blocks` and `view` it receives with slack_sdk's Block Kit models plus Slack's size limits,
+refusing invalid ones with `invalid_blocks` as Slack does (and keeping them in `invalid` for tests to assert on).
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ class Fault:
     status: int = 200
     retry_after: int | None = None
     times: int = 1
+
+
+# `handle` answers this instead of a response to close the connection without a word, as a failing proxy would.
+DROP = (0, {}, b"")
 
 
 @dataclass
@@ -150,6 +155,11 @@ class FakeSlack:
         # Slack's chat.postMessage limit: about one message per second per channel (None: no limit).
         self.channel_rate = channel_rate
         self.random_429 = random_429  # chance that any chat.postMessage is refused with a 429
+        self.delays: dict[str, float] = {}  # per Web API method, on top of `delay`
+        # method → (chance, status): a successful call takes effect, then its answer is lost (status None: the
+        # connection is dropped). What a caller then knows is that it doesn't know.
+        self.lost_answers: dict[str, tuple[float, int | None]] = {}
+        self.answers_lost = 0
         self._random = __import__("random").Random(seed)
         self._last_post: dict[str, float] = {}
         self.calls: list[Call] = []
@@ -198,6 +208,17 @@ class FakeSlack:
 
     def rate_limit(self, method: str, *, retry_after: int = 1, times: int = 1) -> None:
         self.fail(method, "ratelimited", status=429, retry_after=retry_after, times=times)
+
+    def slow_down(self, method: str, seconds: float) -> None:
+        """Every call of `method` takes `seconds` more before it takes effect."""
+        with self._lock:
+            self.delays[method] = seconds
+
+    def lose_answers(self, method: str, chance: float, *, status: int | None = 503) -> None:
+        """From now on, `chance` of the successful calls of `method` take effect (the message is stored) but answer
+        `status` instead, or, with status None, drop the connection without answering. 0 stops it."""
+        with self._lock:
+            self.lost_answers[method] = (chance, status)
 
     # --- Reading what happened ------------------------------------------------------------------------
 
@@ -249,15 +270,20 @@ class FakeSlack:
                 parsed = urllib.parse.urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
-                status, headers, body = fake.handle(
-                    parsed.path, dict(urllib.parse.parse_qsl(parsed.query)), raw, self.headers
-                )
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                answer = fake.handle(parsed.path, dict(urllib.parse.parse_qsl(parsed.query)), raw, self.headers)
+                if answer is DROP:
+                    self.close_connection = True
+                    return
+                status, headers, body = answer
+                try:
+                    self.send_response(status)
+                    for k, v in headers.items():
+                        self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except ConnectionError:  # the client stopped waiting (its timeout): what it asked for is done
+                    self.close_connection = True
 
         class Server(ThreadingHTTPServer):
             daemon_threads = True
@@ -326,6 +352,9 @@ class FakeSlack:
         with self._lock:
             self.calls.append(Call(method, args, time.time()))
             fault = self._take_fault(method)
+            delay = self.delays.get(method)
+        if delay:
+            time.sleep(delay)
         if fault is not None:
             hdrs = {"Content-Type": "application/json"}
             if fault.retry_after is not None:
@@ -344,7 +373,23 @@ class FakeSlack:
                 {"ok": False, "error": "ratelimited"}).encode()
         except SlackError as e:
             result = {"ok": False, "error": e.code, **e.extra}
+        if result.get("ok"):
+            lost = self._lost_answer(method)
+            if lost is not None:
+                return lost
         return self._json(result)
+
+    def _lost_answer(self, method: str) -> tuple[int, dict, bytes] | None:
+        """The answer to a call that took effect, when its real answer is to be lost (see lose_answers)."""
+        with self._lock:
+            chance, status = self.lost_answers.get(method, (0.0, None))
+            if not chance or self._random.random() >= chance:
+                return None
+            self.answers_lost += 1
+        if status is None:
+            return DROP
+        return status, {"Content-Type": "application/json"}, json.dumps(
+            {"ok": False, "error": "service_unavailable"}).encode()
 
     def _take_fault(self, method: str) -> Fault | None:
         queue = self.faults.get(method)

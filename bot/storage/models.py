@@ -309,7 +309,7 @@ class ReminderKind(StrEnum):
 
 class Reminder(SQLModel, table=True):
     """One reminder to one person: the source of truth. The clock only wakes the dispatcher, which claims due
-    rows with a lease before sending, so no reminder is lost or sent twice."""
+    rows with a lease and checks its claim token right before sending, so no reminder is lost or sent twice."""
 
     __table_args__ = (
         Index("ix_reminder_due", "status", "due_at"),
@@ -326,6 +326,8 @@ class Reminder(SQLModel, table=True):
     status: str = "pending"  # pending | claimed | sent | undeliverable | cancelled
     claimed_by: str | None = None
     claim_expires_at: datetime | None = Field(default=None, sa_column=_ts_column(nullable=True))
+    claim_token: str | None = None  # new with every claim, a takeover too: an older holder's writes match nothing
+    maybe_sent: bool = False  # an earlier attempt may have reached Slack: look in the DM before posting
     attempts: int = 0
     last_error: str | None = None
     late: bool = False
