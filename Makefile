@@ -23,7 +23,7 @@ serve: $(STAMP)
 	$(BIN)/python -m bot serve
 
 test: $(STAMP)
-	$(BIN)/ruff check bot tests bench
+	$(BIN)/ruff check bot fakeslack tests bench
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 bench: $(STAMP)

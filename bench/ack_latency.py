@@ -33,7 +33,7 @@ import time
 import urllib.parse
 from dataclasses import dataclass
 
-from bot.sandbox.sender import command_fields, event_payload, fire, raw_request
+from fakeslack.sender import command_fields, event_payload, fire, raw_request
 
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-fake-token"
@@ -46,7 +46,7 @@ RESPOND_URL = ""  # set to the fake Slack's response_url once it runs
 
 
 def serve_fake(delay: float) -> None:
-    from bot.sandbox.fake_slack import FakeSlack
+    from fakeslack.api import FakeSlack
 
     fake = FakeSlack(delay=delay).start()
     for u in [FACILITATOR, *USERS]:

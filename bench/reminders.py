@@ -33,7 +33,7 @@ ZONES = ["Asia/Tokyo", "America/Los_Angeles", "Europe/London", "Europe/Berlin", 
 
 
 def serve_fake(users: int) -> None:
-    from bot.sandbox.fake_slack import FakeSlack
+    from fakeslack.api import FakeSlack
 
     fake = FakeSlack(channel_rate=1.0, random_429=0.02).start()
     for n in range(users):

@@ -178,10 +178,10 @@ def sandbox(settings: Settings) -> None:
     import secrets
 
     from bot.app import build_app
-    from bot.sandbox.fake_slack import BOT_TOKEN, FakeSlack
-    from bot.sandbox.sender import SlackSender, Workspace
-    from bot.sandbox.workspace import Sandbox
     from bot.server import ServerThread, make_wsgi
+    from fakeslack.api import BOT_TOKEN, FakeSlack
+    from fakeslack.sandbox import Sandbox
+    from fakeslack.sender import SlackSender, Workspace
 
     fake = FakeSlack()
     fake.start(host="127.0.0.1" if settings.host == "0.0.0.0" else settings.host, port=settings.port)

@@ -16,11 +16,11 @@ from sqlmodel import Session, SQLModel
 
 from bot.app import build_app, services_of
 from bot.config import Settings
-from bot.sandbox.fake_slack import BOT_TOKEN, FakeSlack
-from bot.sandbox.sender import SlackSender, Workspace
 from bot.server import ServerThread, make_wsgi
 from bot.storage.db import init_db, make_engine
 from bot.tasks import TaskQueue
+from fakeslack.api import BOT_TOKEN, FakeSlack
+from fakeslack.sender import SlackSender, Workspace
 
 SECRET = "test-signing-secret"
 FACILITATOR, ANA, BEN, CAT, DAN = "UFACIL", "UANA", "UBEN", "UCAT", "UDAN"

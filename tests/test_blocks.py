@@ -7,9 +7,9 @@ import re
 
 from bot.blocks import messages as m
 from bot.blocks.modals import build_new_workshop_modal
-from bot.sandbox.fake_slack import block_problems, view_problems
 from bot.templates import load_templates
 from bot.workshop import Closed, PromptView, Rated, ReplyOutcome, StageCount, StatusView
+from fakeslack.blockkit import block_problems, view_problems
 
 LONG = "<!channel> " + "word " * 9000  # ~45,000 characters
 PING = re.compile(r"<[!@](?!U[A-Z0-9]+>)|<!(channel|here|everyone)>")

@@ -220,7 +220,7 @@ def test_nul_bytes_and_lone_surrogates_in_a_reply_are_dropped_and_the_rest_store
                     outbox=TaskQueue("slack", 0), inline=True)
     current.app = make_wsgi(app)
     try:
-        from bot.sandbox.sender import SlackSender, Workspace
+        from fakeslack.sender import SlackSender, Workspace
         from tests.conftest import SECRET
 
         ws = Workspace(fake, SlackSender(server.url + "/slack/events", SECRET))

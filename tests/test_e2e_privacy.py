@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.delivery import make_dispatcher
-from bot.sandbox.fake_slack import BOT_USER_ID
+from fakeslack.api import BOT_USER_ID
 from tests.conftest import ANA, BEN, CAT, CHANNEL, DAN, FACILITATOR, PEOPLE, PRIVATE
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from bot import ids
-from bot.sandbox.fake_slack import BOT_USER_ID
+from fakeslack.api import BOT_USER_ID
 from tests.conftest import ANA, BEN, CAT, CHANNEL, DAN, FACILITATOR, OTHER, PRIVATE
 
 pytestmark = pytest.mark.slow

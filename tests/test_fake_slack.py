@@ -6,7 +6,8 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.sandbox.fake_slack import BOT_TOKEN, block_problems, view_problems
+from fakeslack.api import BOT_TOKEN
+from fakeslack.blockkit import block_problems, view_problems
 
 
 def test_block_validation_catches_what_slack_rejects():
@@ -19,6 +20,74 @@ def test_block_validation_catches_what_slack_rejects():
     assert block_problems([{"type": "section", "text": {"type": "mrkdwn", "text": "fine"}}]) == []
     assert view_problems({"type": "modal", "title": {"type": "plain_text", "text": "x" * 25}, "blocks": [{"type": "divider"}]})
     assert view_problems({"type": "modal", "title": {"type": "plain_text", "text": "ok"}, "blocks": [{"type": "divider"}]}) == []
+
+
+def _button(**kw) -> dict:
+    return {"type": "button", "action_id": "a", "text": {"type": "plain_text", "text": "Go"}, **kw}
+
+
+def _select(options: list[dict]) -> dict:
+    return {"type": "static_select", "action_id": "s", "placeholder": {"type": "plain_text", "text": "Pick"},
+            "options": options}
+
+
+def _option(text: str = "x", value: str = "v") -> dict:
+    return {"text": {"type": "plain_text", "text": text}, "value": value}
+
+
+def _actions(*elements: dict) -> list[dict]:
+    return [{"type": "actions", "elements": list(elements)}]
+
+
+def _input(element: dict, **kw) -> list[dict]:
+    return [{"type": "input", "label": {"type": "plain_text", "text": "L"}, "element": element, **kw}]
+
+
+def _text_input(**kw) -> dict:
+    return {"type": "plain_text_input", "action_id": "t", **kw}
+
+
+def _modal(**kw) -> dict:
+    return {"type": "modal", "title": {"type": "plain_text", "text": "T"}, "blocks": [{"type": "divider"}], **kw}
+
+
+# Each documented limit, at the limit (accepted) and one past it (refused), from Slack's reference pages.
+LIMITS = [
+    ("50 blocks in a message", lambda n: [{"type": "divider"}] * n, 50),
+    ("block_id 255", lambda n: [{"type": "divider", "block_id": "b" * n}], 255),
+    ("section text 3000", lambda n: [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * n}}], 3000),
+    ("section fields 10", lambda n: [{"type": "section", "fields": [{"type": "mrkdwn", "text": "f"}] * n}], 10),
+    ("field text 2000", lambda n: [{"type": "section", "fields": [{"type": "mrkdwn", "text": "x" * n}]}], 2000),
+    ("header 150", lambda n: [{"type": "header", "text": {"type": "plain_text", "text": "x" * n}}], 150),
+    ("context 10 elements", lambda n: [{"type": "context", "elements": [{"type": "mrkdwn", "text": "c"}] * n}], 10),
+    ("actions 25 elements", lambda n: _actions(*[_button(action_id=f"a{i}") for i in range(n)]), 25),
+    ("button text 75", lambda n: _actions(_button(text={"type": "plain_text", "text": "x" * n})), 75),
+    ("button value 2000", lambda n: _actions(_button(value="x" * n)), 2000),
+    ("action_id 255", lambda n: _actions(_button(action_id="x" * n)), 255),
+    ("static_select 100 options", lambda n: _actions(_select([_option(value=str(i)) for i in range(n)])), 100),
+    ("option text 75", lambda n: _actions(_select([_option(text="x" * n)])), 75),
+    ("option value 150", lambda n: _actions(_select([_option(value="x" * n)])), 150),
+    ("input label 2000", lambda n: [{**_input(_text_input())[0], "label": {"type": "plain_text", "text": "x" * n}}],
+     2000),
+    ("plain_text_input max_length 3000", lambda n: _input(_text_input(max_length=n)), 3000),
+]
+
+
+@pytest.mark.parametrize(("what", "blocks", "limit"), LIMITS, ids=[x[0] for x in LIMITS])
+def test_each_documented_block_kit_limit_is_enforced(what, blocks, limit):
+    assert block_problems(blocks(limit)) == [], what
+    assert block_problems(blocks(limit + 1)), what
+
+
+def test_modal_limits():
+    assert view_problems(_modal(blocks=[{"type": "divider"}] * 100)) == []
+    assert view_problems(_modal(blocks=[{"type": "divider"}] * 101))
+    for field in ("title", "submit", "close"):
+        assert view_problems(_modal(**{field: {"type": "plain_text", "text": "x" * 24}})) == [], field
+        assert view_problems(_modal(**{field: {"type": "plain_text", "text": "x" * 25}})), field
+    assert view_problems(_modal(private_metadata="x" * 3000)) == []
+    assert view_problems(_modal(private_metadata="x" * 3001))
+    assert view_problems(_modal(callback_id="x" * 256))
 
 
 def test_web_api_over_http(fake):

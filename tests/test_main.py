@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox.fake_slack import BOT_TOKEN, FakeSlack
+from fakeslack.api import BOT_TOKEN, FakeSlack
 
 ROOT = Path(__file__).parent.parent
 

@@ -13,10 +13,10 @@ from sqlmodel import select
 
 from bot import digests, followups
 from bot import workshop as w
-from bot.sandbox.fake_slack import BOT_TOKEN
 from bot.slack import Directory
 from bot.storage import repo
 from bot.storage.models import DigestSubscription, Reminder, ReminderKind
+from fakeslack.api import BOT_TOKEN
 from tests.conftest import ANA, BEN, CAT, CHANNEL, DAN, OTHER, PRIVATE
 
 T, FAC, MANAGER, ASSISTANT = "T1", "UFAC", "UMGR", "UASSIST"

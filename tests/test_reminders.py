@@ -14,13 +14,13 @@ from sqlmodel import select
 from bot import followups, reminders
 from bot.delivery import make_dispatcher
 from bot.reminders import morning_of, not_at_night
-from bot.sandbox.fake_slack import BOT_TOKEN
 from bot.services import Services
 from bot.slack import Directory, make_client
 from bot.storage.db import init_db, make_engine
 from bot.storage.models import ActionItem, Reminder
 from bot.tasks import TaskQueue
 from bot.workshop import start_workshop
+from fakeslack.api import BOT_TOKEN
 from tests.conftest import Clock, emptied_postgres
 
 TOKYO, LA = ZoneInfo("Asia/Tokyo"), ZoneInfo("America/Los_Angeles")

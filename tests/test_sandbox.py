@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from bot.app import build_app
-from bot.sandbox.fake_slack import FakeSlack
-from bot.sandbox.render import mrkdwn
-from bot.sandbox.sender import SlackSender, Workspace
-from bot.sandbox.workspace import Sandbox
 from bot.server import ServerThread, make_wsgi
 from bot.tasks import TaskQueue
+from fakeslack.api import FakeSlack
+from fakeslack.render import mrkdwn
+from fakeslack.sandbox import Sandbox
+from fakeslack.sender import SlackSender, Workspace
 from tests.conftest import SECRET, make_settings
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -144,7 +144,7 @@ def test_what_people_type_is_shown_as_text_never_run(browser_page):
 
 
 def test_a_slow_acknowledgement_is_reported_on_the_page():
-    from bot.sandbox.sender import Sent
+    from fakeslack.sender import Sent
 
     fake = FakeSlack()
     now = [100.0]

@@ -15,8 +15,8 @@ import urllib.request
 import pytest
 from slack_bolt.request import BoltRequest
 
-from bot.sandbox.sender import command_fields, sign
 from bot.server import MAX_BODY, make_wsgi
+from fakeslack.sender import command_fields, sign
 from tests.conftest import CHANNEL, FACILITATOR, SECRET
 
 pytestmark = pytest.mark.slow

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from slack_sdk.errors import SlackApiError
 
-from bot.sandbox.fake_slack import BOT_TOKEN
 from bot.slack import checked_before_retry, make_client, repeatable
+from fakeslack.api import BOT_TOKEN
 from tests.conftest import CHANNEL
 
 

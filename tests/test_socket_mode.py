@@ -9,9 +9,9 @@ import pytest
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.app import build_app
-from bot.sandbox.fake_slack import APP_TOKEN
-from bot.sandbox.sender import command_fields, event_payload
 from bot.tasks import TaskQueue
+from fakeslack.api import APP_TOKEN
+from fakeslack.sender import command_fields, event_payload
 from tests.conftest import ANA, CHANNEL, FACILITATOR, make_settings
 
 pytestmark = pytest.mark.slow

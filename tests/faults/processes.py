@@ -18,8 +18,8 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from bot.sandbox.fake_slack import BOT_TOKEN, FakeSlack
-from bot.sandbox.sender import command_fields, event_payload, fire, raw_request
+from fakeslack.api import BOT_TOKEN, FakeSlack
+from fakeslack.sender import command_fields, event_payload, fire, raw_request
 
 ROOT = Path(__file__).parent.parent.parent
 SECRET = "fault-signing-secret"

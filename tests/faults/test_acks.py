@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from bot.sandbox.fake_slack import FakeSlack
 from bot.storage.db import make_engine
+from fakeslack.api import FakeSlack
 from tests.conftest import POSTGRES_URL
 from tests.faults.processes import (
     BotProcess,

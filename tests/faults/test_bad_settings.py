@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.__main__ import DATABASE_WAIT_SECONDS, SLACK_WAIT_SECONDS
-from bot.sandbox.fake_slack import BOT_TOKEN, FakeSlack
+from fakeslack.api import BOT_TOKEN, FakeSlack
 from tests.test_main import run_bot
 
 pytestmark = pytest.mark.slow

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox.fake_slack import BOT_TOKEN, FakeSlack
-from bot.sandbox.sender import SlackSender, command_fields, sign
+from fakeslack.api import BOT_TOKEN, FakeSlack
+from fakeslack.sender import SlackSender, command_fields, sign
 from tests.test_main import run_bot
 
 pytestmark = pytest.mark.slow

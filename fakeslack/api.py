@@ -18,11 +18,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from slack_sdk.errors import SlackObjectFormationError
-from slack_sdk.models.blocks import Block, BlockElement
-from slack_sdk.models.views import View
-
-from bot.blocks import limits
+from fakeslack.blockkit import block_problems, view_problems
+from fakeslack.socket_mode import SocketModeServer
 
 TEAM_ID = "T0TEAM"
 BOT_USER_ID = "U0BOT"
@@ -87,63 +84,6 @@ class Ephemeral:
     ts: str = ""  # the sandbox's handle on it (Slack gives ephemerals no lasting id)
 
 
-def block_problems(blocks: Any, *, max_blocks: int = limits.MESSAGE_BLOCKS) -> list[str]:
-    """What Slack would reject in a list of blocks: unknown shapes, broken limits."""
-    if blocks is None:
-        return []
-    if isinstance(blocks, str):
-        try:
-            blocks = json.loads(blocks)
-        except ValueError:
-            return ["blocks is not JSON"]
-    if not isinstance(blocks, list):
-        return ["blocks must be a list"]
-    problems = []
-    if len(blocks) > max_blocks:
-        problems.append(f"{len(blocks)} blocks (limit {max_blocks})")
-    for i, raw in enumerate(blocks):
-        try:
-            block = Block.parse(raw)
-            if block is None:
-                problems.append(f"block {i}: unknown type {raw.get('type')!r}")
-                continue
-            block.validate_json()
-            # slack_sdk validates a block's own fields, not its elements': check those one by one.
-            elements = list(raw.get("elements") or []) + ([raw["accessory"]] if raw.get("accessory") else [])
-            if raw.get("type") == "input" and raw.get("element"):
-                elements.append(raw["element"])
-            for element in elements:
-                if raw.get("type") == "context":
-                    continue  # text objects and images, validated with the block
-                parsed = BlockElement.parse(element)
-                if parsed is None:
-                    problems.append(f"block {i}: unknown element type {element.get('type')!r}")
-                else:
-                    parsed.validate_json()
-        except (SlackObjectFormationError, KeyError, TypeError, AttributeError) as e:
-            problems.append(f"block {i} ({raw.get('type')}): {e}")
-            continue
-        kind = raw.get("type")
-        text = (raw.get("text") or {}).get("text", "") if isinstance(raw.get("text"), dict) else ""
-        if kind == "section" and len(text) > limits.SECTION_TEXT:
-            problems.append(f"block {i}: section text {len(text)} > {limits.SECTION_TEXT}")
-        if kind == "header" and len(text) > limits.HEADER_TEXT:
-            problems.append(f"block {i}: header text {len(text)} > {limits.HEADER_TEXT}")
-        if kind == "actions" and len(raw.get("elements", [])) > limits.ACTIONS_ELEMENTS:
-            problems.append(f"block {i}: too many elements")
-    return problems
-
-
-def view_problems(view: Any) -> list[str]:
-    if isinstance(view, str):
-        view = json.loads(view)
-    try:
-        View(**view).validate_json()
-    except (SlackObjectFormationError, TypeError) as e:
-        return [f"view: {e}"]
-    return block_problems(view.get("blocks"), max_blocks=limits.MODAL_BLOCKS)
-
-
 class FakeSlack:
     """The workspace state and the Web API methods. `start()` serves it on 127.0.0.1 at a free port."""
 
@@ -180,9 +120,7 @@ class FakeSlack:
         self._thread: threading.Thread | None = None
         self.url = ""
         # Socket Mode: a WebSocket endpoint that apps.connections.open hands out (started on first use).
-        self._ws_server = None
-        self._ws_connections: list = []
-        self.socket_acks: dict[str, dict] = {}
+        self.socket_mode: SocketModeServer | None = None
         self.add_user(BOT_USER_ID, "journey-bot", is_bot=True)
 
     # --- Setting up the workspace ---------------------------------------------------------------------
@@ -309,8 +247,8 @@ class FakeSlack:
         return f"{self.url}/respond/{channel}/{user}"
 
     def stop(self) -> None:
-        if self._ws_server is not None:
-            self._ws_server.shutdown()
+        if self.socket_mode is not None:
+            self.socket_mode.stop()
         if self._server:
             self._server.shutdown()
             self._server.server_close()
@@ -435,49 +373,21 @@ class FakeSlack:
     # --- Socket Mode --------------------------------------------------------------------------------
 
     def m_apps_connections_open(self, args: dict) -> dict:
-        if self._ws_server is None:
-            self._start_socket_mode()
-        host, port = self._ws_server.socket.getsockname()[:2]
-        return {"ok": True, "url": f"ws://{host}:{port}/link/?ticket={next(self._ids)}"}
+        if self.socket_mode is None:
+            self.socket_mode = SocketModeServer().start()
+        return {"ok": True, "url": self.socket_mode.url(ticket=next(self._ids))}
 
-    def _start_socket_mode(self) -> None:
-        from websockets.sync.server import serve
-
-        def session(ws) -> None:
-            ws.send(json.dumps({"type": "hello", "num_connections": 1,
-                                "connection_info": {"app_id": "A0JOURNEY"}}))
-            with self._lock:
-                self._ws_connections.append(ws)
-            try:
-                for raw in ws:
-                    msg = json.loads(raw)
-                    if "envelope_id" in msg:
-                        with self._lock:
-                            self.socket_acks[msg["envelope_id"]] = msg
-            except Exception:  # the app went away
-                pass
-            finally:
-                with self._lock:
-                    self._ws_connections.remove(ws)
-
-        self._ws_server = serve(session, "127.0.0.1", 0)
-        threading.Thread(target=self._ws_server.serve_forever, name="fake-socket-mode", daemon=True).start()
+    @property
+    def socket_acks(self) -> dict[str, dict]:
+        return self.socket_mode.acks if self.socket_mode is not None else {}
 
     def socket_connected(self) -> bool:
-        with self._lock:
-            return bool(self._ws_connections)
+        return self.socket_mode is not None and self.socket_mode.connected()
 
     def socket_send(self, kind: str, payload: dict, *, accepts_response_payload: bool = False) -> str:
         """Deliver an envelope (slash_commands, events_api, interactive) to the connected app; returns its id."""
-        envelope_id = f"env-{next(self._ids)}"
-        envelope = {"envelope_id": envelope_id, "type": kind, "payload": payload,
-                    "accepts_response_payload": accepts_response_payload}
-        if kind == "events_api":
-            envelope.update(retry_attempt=0, retry_reason="")
-        with self._lock:
-            ws = self._ws_connections[-1]
-        ws.send(json.dumps(envelope))
-        return envelope_id
+        return self.socket_mode.send(f"env-{next(self._ids)}", kind, payload,
+                                     accepts_response_payload=accepts_response_payload)
 
     # --- Messages -------------------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-from bot.sandbox.fake_slack import BOT_USER_ID, FakeSlack, Message
+from fakeslack.api import BOT_USER_ID, FakeSlack, Message
 
 API_APP_ID = "A0JOURNEY"
 

@@ -14,9 +14,9 @@ import json
 import time
 from importlib import resources
 
-from bot.sandbox import render
-from bot.sandbox.fake_slack import BOT_ID, BOT_USER_ID, FakeSlack, Message
-from bot.sandbox.sender import Sent, Workspace
+from fakeslack import render
+from fakeslack.api import BOT_ID, BOT_USER_ID, FakeSlack, Message
+from fakeslack.sender import Sent, Workspace
 
 PEOPLE = [  # (user id, name, department): one person can play a whole cross-department team
     ("USFRAN", "Fran (facilitator)", "Product"),
@@ -57,7 +57,7 @@ class Sandbox:
 
     def handle(self, path: str, query: dict, raw: bytes, headers) -> tuple[int, dict, bytes]:
         if path == "/":
-            page = resources.files("bot.sandbox").joinpath("page.html").read_text(encoding="utf-8")
+            page = resources.files("fakeslack").joinpath("page.html").read_text(encoding="utf-8")
             return 200, {"Content-Type": "text/html; charset=utf-8"}, page.encode()
         if path == "/ui/people":
             people = [{"id": u, "name": n, "department": d} for u, n, d in PEOPLE]
