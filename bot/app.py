@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Callable
 from datetime import datetime
 
@@ -22,6 +23,10 @@ from bot.storage.db import init_db, make_engine
 from bot.tasks import TaskQueue
 
 log = logging.getLogger("bot")
+
+# Each app's services, for those that hold only the app (the server's fast lane and shutdown, the clock, tests).
+# Weak keys: an app that is gone takes its entry with it.
+_SERVICES: weakref.WeakKeyDictionary[App, Services] = weakref.WeakKeyDictionary()
 
 # A database outage is waited out for about 30 s before a task gives up (it is then logged with its payload ids).
 DB_RETRY_DELAYS = (0.5, 1, 2, 4, 8, 15)
@@ -96,7 +101,7 @@ def build_app(
         module.register(app, services)
     if not inline:
         inbox.start()
-    app.journey = services  # type: ignore[attr-defined]  (for the server's shutdown and for tests)
+    _SERVICES[app] = services
     return app
 
 
@@ -106,4 +111,5 @@ def _apologise(req: Request, _error: BaseException):
 
 
 def services_of(app: App) -> Services:
-    return app.journey  # type: ignore[attr-defined]
+    """The services `build_app` wired into this app."""
+    return _SERVICES[app]

@@ -4,7 +4,8 @@
 EMOTION_RATE = "emotion_rate"
 EMOTION_RATE_PATTERN = r"^emotion_rate_[1-5]$"
 
-# Ephemeral question for a line with no known prefix; action id ends with the kind ("classify_pain_point").
+# Ephemeral question for a line with no known prefix, and the one-click correction of a line the model filed;
+# the action id ends with the kind ("classify_pain_point"), the value is the item id.
 CLASSIFY = "classify"
 CLASSIFY_PATTERN = r"^classify_(touchpoint|pain_point|opportunity)$"
 
@@ -42,5 +43,3 @@ EVIDENCE_NOTE_BLOCK, EVIDENCE_NOTE_INPUT = "note", "note_input"
 SYNTH_UNDO = "synthesis_undo_merge"
 SYNTH_ACCEPT = "synthesis_accept_action"
 SYNTH_DISMISS = "synthesis_dismiss_action"
-# A line the model filed: the author corrects it with one click (value is the item id).
-RECLASSIFY_PATTERN = r"^classify_(touchpoint|pain_point|opportunity)$"

@@ -16,9 +16,15 @@ def test_migrations_match_the_models(engine):
 
 
 def test_the_database_records_its_schema_version(engine):
+    """The version stored is the newest migration's, so the next start-up knows there is nothing to upgrade."""
+    from alembic.script import ScriptDirectory
+
+    from bot.storage.db import alembic_config
+
     with engine.connect() as conn:
         version = MigrationContext.configure(conn).get_current_revision()
-    assert version is not None
+        head = ScriptDirectory.from_config(alembic_config(conn)).get_current_head()
+    assert head is not None and version == head
 
 
 def test_a_database_from_the_first_release_upgrades_with_its_data(tmp_path):

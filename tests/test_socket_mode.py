@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-from bot.app import build_app
+from bot.app import build_app, services_of
 from bot.tasks import TaskQueue
 from fakeslack.api import APP_TOKEN
 from fakeslack.sender import command_fields, event_payload
@@ -39,7 +39,7 @@ def test_a_workshop_runs_over_socket_mode(fake, tmp_path, clock):
         eventually(lambda: env in fake.socket_acks)  # acknowledged over the socket
         prompt = eventually(lambda: [m for m in fake.channel_messages(CHANNEL, bot_only=True) if m.blocks])[-1]
         assert "Over the socket: objectives" in prompt.blocks[0]["text"]["text"]
-        eventually(lambda: app.journey.worker.join(1) and app.journey.outbox.join(1))
+        eventually(lambda: services_of(app).worker.join(1) and services_of(app).outbox.join(1))
 
         reply = fake.post_user_message(CHANNEL, ANA, "learn why carts are abandoned", thread_ts=prompt.ts)
         fake.socket_send("events_api", event_payload(team_id=fake.team_id, event=reply.as_event(), event_id="EvS1"))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.synthesis import basic
-from bot.synthesis.model import DATA_LABEL, ModelSynthesizer
+from bot.synthesis.llm import DATA_LABEL, ModelSynthesizer
 from bot.synthesis.prompts import PROMPTS_DIR, PromptError, load_prompts
 from bot.synthesis.run import NO_KEY, synthesize
 from tests.fake_openai import Fault
@@ -175,7 +175,7 @@ def test_servers_without_structured_outputs_get_json_mode(openai_fake):
 
 
 def test_a_runaway_answer_adds_a_bounded_number_of_merges_summaries_ideas_and_guides(openai_fake):
-    from bot.synthesis.model import MAX_CLUSTERS, MAX_GUIDES, MAX_IDEAS
+    from bot.synthesis.llm import MAX_CLUSTERS, MAX_GUIDES, MAX_IDEAS
 
     data = fixture_map()
     known = [p["id"] for st in data["stages"] for p in st["pain_points"]]
@@ -203,8 +203,8 @@ def test_a_runaway_answer_adds_a_bounded_number_of_merges_summaries_ideas_and_gu
 
 
 def test_no_more_merges_than_the_cap_however_many_lines_a_model_merges():
-    from bot.synthesis.model import MAX_CLUSTERS, sanitise
-    from bot.synthesis.models import Cluster, SynthesisResult
+    from bot.synthesis.llm import MAX_CLUSTERS, sanitise
+    from bot.synthesis.schemas import Cluster, SynthesisResult
 
     pairs = [Cluster(statement=f"pair {i}", item_ids=[2 * i, 2 * i + 1]) for i in range(1000)]
     result = sanitise(SynthesisResult(source="model", clusters=pairs), known_ids=set(range(2000)), stage_names=set())

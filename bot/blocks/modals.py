@@ -6,6 +6,7 @@ import json
 
 from bot import ids
 from bot import text as t
+from bot.blocks import limits
 from bot.templates import DEFAULT_TEMPLATE, Template
 from bot.workshop import MAX_TITLE
 
@@ -13,12 +14,12 @@ from bot.workshop import MAX_TITLE
 def build_new_workshop_modal(*, channel_id: str, templates: dict[str, Template]) -> dict:
     options = [
         {
-            "text": {"type": "plain_text", "text": t.shorten(tpl.name, 75)},
-            "description": {"type": "plain_text", "text": t.shorten(tpl.description or tpl.name, 75)},
+            "text": {"type": "plain_text", "text": t.shorten(tpl.name, limits.OPTION_TEXT)},
+            "description": {"type": "plain_text", "text": t.shorten(tpl.description or tpl.name, limits.OPTION_TEXT)},
             "value": key,
         }
         for key, tpl in templates.items()
-    ][:100]
+    ][: limits.SELECT_OPTIONS]
     initial = next((o for o in options if o["value"] == DEFAULT_TEMPLATE), options[0] if options else None)
     template_element = {"type": "static_select", "action_id": ids.NEW_TEMPLATE_INPUT, "options": options}
     if initial:
@@ -78,8 +79,8 @@ def build_action_modal(*, channel_id: str, owner: str | None, pain_points: list[
          "element": {"type": "datepicker", "action_id": ids.ACTION_DUE_INPUT}},
     ]
     if pain_points:
-        options = [{"text": {"type": "plain_text", "text": t.shorten(f"#{pid} {t.plain(text)}", 75)}, "value": str(pid)}
-                   for pid, text in pain_points[:100]]
+        options = [{"text": {"type": "plain_text", "text": t.shorten(f"#{pid} {t.plain(text)}", limits.OPTION_TEXT)}, "value": str(pid)}
+                   for pid, text in pain_points[: limits.SELECT_OPTIONS]]
         element = {"type": "static_select", "action_id": ids.ACTION_PAIN_INPUT, "options": options}
         initial = next((o for o in options if o["value"] == str(pain_point)), None)
         if initial:

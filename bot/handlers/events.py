@@ -17,7 +17,7 @@ from bot.inbox import Request, Then
 from bot.services import Services
 from bot.slack import error_code
 from bot.storage import repo
-from bot.synthesis.model import ModelFailed
+from bot.synthesis.llm import ModelFailed
 
 log = logging.getLogger(__name__)
 

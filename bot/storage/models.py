@@ -361,7 +361,7 @@ class Synthesis(SQLModel, table=True):
     model: str | None = None
     prompts: str = "[]"  # JSON list of name@version
     note: str | None = None
-    result: str  # JSON of bot.synthesis.models.SynthesisResult
+    result: str  # JSON of bot.synthesis.schemas.SynthesisResult
     undone: str = "[]"  # JSON list of cluster indexes whose merge was undone
     decisions: str = "{}"  # JSON: "action:<index>" → accepted | dismissed
     channel_id: str | None = None

@@ -8,7 +8,7 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from bot.synthesis.models import (
+from bot.synthesis.schemas import (
     Cluster,
     DraftAction,
     Opportunity,

@@ -7,16 +7,16 @@ import string
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.synthesis import models
+from bot.synthesis import schemas
 
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 # Every prompt the model synthesis uses: name → the pydantic model its answer must match.
 REQUIRED = {
-    "cluster_pain_points": models.Clusters,
-    "summarize_stages": models.StageSummaries,
-    "suggest_opportunities": models.Suggestions,
-    "validation_guide": models.ValidationGuides,
-    "classify_line": models.LineKind,
+    "cluster_pain_points": schemas.Clusters,
+    "summarize_stages": schemas.StageSummaries,
+    "suggest_opportunities": schemas.Suggestions,
+    "validation_guide": schemas.ValidationGuides,
+    "classify_line": schemas.LineKind,
 }
 
 

@@ -7,8 +7,8 @@ import logging
 
 from bot.config import Settings
 from bot.synthesis import basic
-from bot.synthesis.models import SynthesisResult
 from bot.synthesis.prompts import Prompt
+from bot.synthesis.schemas import SynthesisResult
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +20,7 @@ def model_for(settings: Settings, prompts: dict[str, Prompt]):
     key = settings.secret("openai_api_key")
     if not key:
         return None
-    from bot.synthesis.model import ModelSynthesizer
+    from bot.synthesis.llm import ModelSynthesizer
 
     return ModelSynthesizer(api_key=key, base_url=settings.openai_base_url, model=settings.openai_model,
                             timeout=settings.openai_timeout_seconds, prompts=prompts)
@@ -31,7 +31,7 @@ def synthesize(data: dict, *, model, ai_enabled: bool) -> SynthesisResult:
         return basic.synthesize(data, note=NO_KEY)
     if not ai_enabled:
         return basic.synthesize(data, note=AI_OFF)
-    from bot.synthesis.model import ModelFailed
+    from bot.synthesis.llm import ModelFailed
 
     try:
         return model.synthesize(data)

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from bot.storage import repo
 from bot.storage.models import ItemKind, Synthesis
-from bot.synthesis.models import SynthesisResult
+from bot.synthesis.schemas import SynthesisResult
 from bot.workshop import NO_WORKSHOP, Refusal, is_facilitator_of
 
 

@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from bot.synthesis import models
+from bot.synthesis import schemas
 from bot.synthesis.prompts import Prompt
 from bot.text import plain
 
@@ -84,7 +84,7 @@ class ModelSynthesizer:
                                                         "Answer again with JSON matching the schema only."}]
         raise ModelFailed("the model's answers did not match the expected format")
 
-    def synthesize(self, data: dict) -> models.SynthesisResult:
+    def synthesize(self, data: dict) -> schemas.SynthesisResult:
         pains = [{"id": p["id"], "stage": st["name"], "department": p["department"], "votes": p.get("votes", 0),
                   "text": p["text"]} for st in data["stages"] for p in st["pain_points"]]
         known = {p["id"] for p in pains}
@@ -98,13 +98,13 @@ class ModelSynthesizer:
         top = sorted(pains, key=lambda p: (-p["votes"], p["id"]))[:8]
         suggestions = self.ask("suggest_opportunities", {"count": 5}, top)
         guides = self.ask("validation_guide", {"min_questions": 3, "max_questions": 5}, top[:3])
-        return sanitise(models.SynthesisResult(
+        return sanitise(schemas.SynthesisResult(
             source="model", model=self.model, prompts=[p.label for p in self.prompts.values() if p.name != "classify_line"],
             clusters=clusters.clusters, stages=stages.stages, opportunities=suggestions.opportunities,
             action_items=suggestions.action_items, guides=guides.guides,
         ), known_ids=known, stage_names={st["name"] for st in data["stages"]})
 
-    def classify(self, stage: str, line: str) -> models.LineKind:
+    def classify(self, stage: str, line: str) -> schemas.LineKind:
         kind = self.ask("classify_line", {"kinds": "touchpoint, pain_point, opportunity, emotion"},
                         {"stage": stage, "line": line})
         if kind.kind not in ("touchpoint", "pain_point", "opportunity", "emotion"):
@@ -123,7 +123,7 @@ def _inert(text: str, limit: int) -> str:
     return plain(" ".join(text.split()))[:limit]
 
 
-def sanitise(result: models.SynthesisResult, *, known_ids: set[int], stage_names: set[str]) -> models.SynthesisResult:
+def sanitise(result: schemas.SynthesisResult, *, known_ids: set[int], stage_names: set[str]) -> schemas.SynthesisResult:
     """The model only fills fields: ids must be the workshop's own, texts are capped and hold no mentions, and the
     number of merges, summaries, ideas and guides is bounded (a runaway answer can't flood a channel or the
     database)."""
@@ -131,26 +131,26 @@ def sanitise(result: models.SynthesisResult, *, known_ids: set[int], stage_names
     for c in result.clusters:
         ids = sorted(set(c.item_ids) & known_ids - merged)
         if len(ids) >= 2 and len(clusters) < MAX_CLUSTERS:
-            clusters.append(models.Cluster(statement=_inert(c.statement, 300), item_ids=ids))
+            clusters.append(schemas.Cluster(statement=_inert(c.statement, 300), item_ids=ids))
             merged.update(ids)
     result.clusters = clusters
     summaries = {}
     for s in result.stages:  # one per stage, the first the model gave
         if s.stage in stage_names and s.stage not in summaries:
-            summaries[s.stage] = models.StageSummary(
+            summaries[s.stage] = schemas.StageSummary(
                 stage=s.stage, summary=_inert(s.summary, 700),
                 disagreement=_inert(s.disagreement, 300) if s.disagreement else None)
     result.stages = list(summaries.values())
-    result.opportunities = [models.Opportunity(how_might_we=_inert(o.how_might_we, 300),
+    result.opportunities = [schemas.Opportunity(how_might_we=_inert(o.how_might_we, 300),
                                                pain_point_id=o.pain_point_id if o.pain_point_id in known_ids else None)
                             for o in result.opportunities[:MAX_IDEAS]]
-    result.action_items = [models.DraftAction(text=_inert(a.text, 300),
+    result.action_items = [schemas.DraftAction(text=_inert(a.text, 300),
                                               pain_point_id=a.pain_point_id if a.pain_point_id in known_ids else None)
                            for a in result.action_items[:MAX_IDEAS]]
     guides = {}
     for g in result.guides:  # one per pain point
         if g.pain_point_id in known_ids and g.pain_point_id not in guides and len(guides) < MAX_GUIDES:
-            guides[g.pain_point_id] = models.ValidationGuide(pain_point_id=g.pain_point_id,
+            guides[g.pain_point_id] = schemas.ValidationGuide(pain_point_id=g.pain_point_id,
                                                              questions=[_inert(q, 300) for q in g.questions])
     result.guides = list(guides.values())
     return result
