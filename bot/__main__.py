@@ -252,7 +252,7 @@ def export(settings: Settings, workshop_id: int, fmt: str, output: str | None) -
     from bot.render.export import EXPORTERS, build_export
     from bot.storage.db import init_db, make_engine, session_scope
     from bot.storage.repo import workshop_any_team
-    from bot.workshop import Refusal
+    from bot.workshop.access import Refusal
 
     engine = make_engine(settings.database_url)
     init_db(engine)

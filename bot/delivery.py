@@ -8,13 +8,15 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot import digests, followups, workshop
+from bot import digests, followups
 from bot import text as t
 from bot.blocks.followups import build_reminders, build_undeliverable
 from bot.reminders import LATE_AFTER, Claimed, Dispatcher
 from bot.services import Services
 from bot.storage import repo
 from bot.storage.models import ActionItem, ReminderKind
+from bot.workshop import nudges
+from bot.workshop import status as workshop_status
 
 log = logging.getLogger(__name__)
 
@@ -101,10 +103,10 @@ def _nudge_text(session: Session, c: Claimed) -> str | None:
     ws = repo.workshop(session=session, team_id=c.team_id, workshop_id=c.workshop_id)
     if step is None or ws is None or step.closed_at is not None or ws.status != "open":
         return None
-    if workshop.answered_step(session=session, team_id=c.team_id, step_id=step.id, user_id=c.recipient):
+    if nudges.answered_step(session=session, team_id=c.team_id, step_id=step.id, user_id=c.recipient):
         return None
     stages = repo.stages(session=session, team_id=c.team_id, workshop_id=ws.id)
-    label = workshop.step_label(step, next((s for s in stages if s.id == step.stage_id), None), len(stages))
+    label = workshop_status.step_label(step, next((s for s in stages if s.id == step.stage_id), None), len(stages))
     return (f"The *{t.show(ws.title, 100)}* workshop in <#{ws.channel_id}> is on *{t.show(label, 80)}*, and your "
             "view isn't in yet. It takes a minute: reply in the thread of the latest prompt there.")
 

@@ -21,7 +21,8 @@ from bot.dates import is_working_day, next_working_day
 from bot.storage import repo
 from bot.storage.models import ActionEvent, ActionItem, DigestSubscription, ReminderKind, ValidationTask, Workshop
 from bot.synthesis.store import latest_for_export
-from bot.workshop import Refusal, emotion_average
+from bot.workshop.access import Refusal
+from bot.workshop.status import emotion_average
 
 DIGEST = ReminderKind.DIGEST
 MAX_WORKSHOPS = 8

@@ -26,7 +26,7 @@ from bot.storage.models import (
 from bot.synthesis.basic import group_duplicates
 from bot.synthesis.store import guide_for
 from bot.voting import rank_pain_points, vote_counts
-from bot.workshop import NO_WORKSHOP, Refusal, is_facilitator_of
+from bot.workshop.access import Refusal, is_facilitator, require_facilitator, require_latest
 
 MAX_ACTION_TEXT = 500
 ZoneOf = Callable[[str], ZoneInfo]  # user id → their time zone
@@ -75,9 +75,7 @@ def create_action(
         raise Refusal("Say what needs doing, e.g. `/journey action @ana Put prices on the landing page due next friday`.")
     if len(text) > MAX_ACTION_TEXT:
         raise Refusal(f"Keep an action item under {MAX_ACTION_TEXT} characters; put the details in a thread.")
-    ws = repo.latest_workshop(session=session, team_id=team_id, channel_id=channel_id)
-    if ws is None:
-        raise Refusal(NO_WORKSHOP)
+    ws = require_latest(session=session, team_id=team_id, channel_id=channel_id)
     if pain_point_id is not None:
         pain = repo.item(session=session, team_id=team_id, item_id=pain_point_id)
         if pain is None or pain.workshop_id != ws.id or pain.kind != ItemKind.PAIN_POINT:
@@ -109,8 +107,8 @@ def change_action(
     if change not in CHANGES:
         raise Refusal("Unknown change.")
     action = _action(session, team_id, action_id)
-    if user_id != action.owner and not is_facilitator_of(session=session, team_id=team_id,
-                                                         workshop_id=action.workshop_id, user_id=user_id):
+    if user_id != action.owner and not is_facilitator(session=session, team_id=team_id,
+                                                      workshop_id=action.workshop_id, user_id=user_id):
         raise Refusal(f"Only <@{action.owner}> (its owner) or a facilitator can change this action item. "
                       "Nothing was changed.")
     tz = zone_of(action.owner)
@@ -245,11 +243,9 @@ def create_validation_tasks(
 ) -> list[ValidationView]:
     """The top pain points become tasks: talk to `customers` customers about each by `due`. Ranked by votes when
     there are votes, else by how many people named the same pain; owned by the person who raised it."""
-    ws = repo.latest_workshop(session=session, team_id=team_id, channel_id=channel_id)
-    if ws is None:
-        raise Refusal(NO_WORKSHOP)
-    if not is_facilitator_of(session=session, team_id=team_id, workshop_id=ws.id, user_id=user_id):
-        raise Refusal("Only a facilitator can plan customer validation. Nothing was changed.")
+    ws = require_latest(session=session, team_id=team_id, channel_id=channel_id)
+    require_facilitator(session=session, team_id=team_id, workshop_id=ws.id, user_id=user_id,
+                        to="plan customer validation", named=False)
     items = repo.items(session=session, team_id=team_id, workshop_id=ws.id)
     votes = vote_counts(session=session, team_id=team_id, workshop_id=ws.id)
     pains = rank_pain_points(items, votes)
@@ -298,8 +294,8 @@ def record_validation(
                                                      ValidationTask.id == task_id)).first()
     if task is None:
         raise Refusal("That validation task doesn't exist (any more).")
-    if user_id != task.owner and not is_facilitator_of(session=session, team_id=team_id,
-                                                       workshop_id=task.workshop_id, user_id=user_id):
+    if user_id != task.owner and not is_facilitator(session=session, team_id=team_id,
+                                                    workshop_id=task.workshop_id, user_id=user_id):
         raise Refusal(f"Only <@{task.owner}> (who owns this task) or a facilitator can record its outcome.")
     if customers is not None and not 0 <= customers <= 10000:
         raise Refusal("How many customers did you talk to? A number from 0.")
@@ -342,8 +338,8 @@ def reassign_validation(*, session: Session, team_id: str, user_id: str, task_id
     task = get_validation(session=session, team_id=team_id, task_id=task_id)
     if task is None:
         raise Refusal(f"There's no validation task #{task_id}.")
-    if not is_facilitator_of(session=session, team_id=team_id, workshop_id=task.workshop_id, user_id=user_id):
-        raise Refusal("Only the facilitator can reassign validation tasks. Nothing was changed.")
+    require_facilitator(session=session, team_id=team_id, workshop_id=task.workshop_id, user_id=user_id,
+                        to="reassign validation tasks")
     task.owner = owner
     session.add(task)
     for reminder in session.exec(select(Reminder).where(

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from bot.storage import repo
 from bot.storage.models import Item, ItemKind, Vote, VoteMessage, VoteRound
-from bot.workshop import Refusal, _require_facilitator, _require_open
+from bot.workshop.access import Refusal, require_facilitator, require_open
 
 BALLOT_PAGE = 40  # pain points per ballot message (each is one block; Slack allows 50 per message)
 
@@ -47,8 +47,8 @@ class BallotPage:
 
 
 def open_vote(*, session: Session, team_id: str, channel_id: str, user_id: str, votes: int, now: datetime) -> list[BallotPage]:
-    ws = _require_open(session, team_id, channel_id)
-    _require_facilitator(session, ws, user_id, "start dot voting")
+    ws = require_open(session=session, team_id=team_id, channel_id=channel_id)
+    require_facilitator(session=session, team_id=team_id, workshop_id=ws.id, user_id=user_id, to="start dot voting")
     items = repo.items(session=session, team_id=team_id, workshop_id=ws.id)
     ranked = rank_pain_points(items, vote_counts(session=session, team_id=team_id, workshop_id=ws.id))
     if not ranked:

@@ -8,7 +8,9 @@ import re
 from bot.blocks import messages as m
 from bot.blocks.modals import build_new_workshop_modal
 from bot.templates import load_templates
-from bot.workshop import Closed, PromptView, Rated, ReplyOutcome, StageCount, StatusView
+from bot.workshop.flow import Closed, PromptView
+from bot.workshop.replies import Rated, ReplyOutcome
+from bot.workshop.status import StageCount, StatusView
 from fakeslack.blockkit import block_problems, view_problems
 
 LONG = "<!channel> " + "word " * 9000  # ~45,000 characters

@@ -261,7 +261,7 @@ def test_bot_joins_a_public_channel_and_asks_to_be_invited_to_a_private_one(bot)
 def test_a_database_outage_while_storing_is_waited_out_and_nothing_is_lost(bot, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
-    from bot import workshop
+    from bot.workshop import replies as workshop
 
     bot.ws.command(FACILITATOR, CHANNEL, "new Fragile")
     prompt = bot.last_prompt()
@@ -282,7 +282,7 @@ def test_a_database_outage_while_storing_is_waited_out_and_nothing_is_lost(bot, 
 
 
 def test_an_unexpected_error_gets_an_apology_not_silence(bot, monkeypatch):
-    from bot import workshop
+    from bot.workshop import flow as workshop
 
     def broken(**kw):
         raise RuntimeError("bug")
@@ -344,7 +344,7 @@ def test_logs_never_carry_tokens_or_what_people_wrote(bot, caplog, monkeypatch):
 
     import sqlalchemy
 
-    from bot import workshop
+    from bot.workshop import replies as workshop
 
     caplog.set_level(logging.INFO)
     secret_text = "pain: our biggest customer is Globex and they are unhappy"

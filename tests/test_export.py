@@ -8,26 +8,26 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from bot import workshop as w
 from bot.render.export import build_export, export_filename, export_json
+from bot.workshop import access, departments, flow, replies
 
 SCHEMA = json.loads((Path(__file__).parent.parent / "schemas" / "journey-map-1.schema.json").read_text())
 T, C = "T1", "C1"
 
 
 def run_small_workshop(session, clock):
-    w.set_department(session=session, team_id=T, user_id="UANA", department="Marketing", now=clock())
-    p = w.start_workshop(session=session, team_id=T, channel_id=C, user_id="UFAC", title="Checkout: <fast> & easy",
+    departments.set_department(session=session, team_id=T, user_id="UANA", department="Marketing", now=clock())
+    p = flow.start_workshop(session=session, team_id=T, channel_id=C, user_id="UFAC", title="Checkout: <fast> & easy",
                          objective="Cut abandonment", now=clock())
     ts = iter(f"1.{i}" for i in range(100))
-    say = lambda thread, text, user="UANA": w.record_reply(  # noqa: E731
-        session=session, team_id=T, channel_id=C, user_id=user, ts=next(ts), thread_ts=thread, text=text,
-        event_id=None, now=clock())
-    w.record_prompt_posted(session=session, team_id=T, step_id=p.step_id, ts=next(ts))
+    say = lambda thread, text, user="UANA": replies.record_reply(  # noqa: E731
+        session=session, team_id=T, now=clock(),
+        reply=replies.NewReply(channel_id=C, user_id=user, ts=next(ts), thread_ts=thread, text=text))
+    flow.record_prompt_posted(session=session, team_id=T, step_id=p.step_id, ts=next(ts))
     for answer, user in [("Olivia — ops lead", "UANA"), ("Onboarding", "UANA"),
                          ("tp: ad\npain: <@U1> said pricing is unclear\nidea: calculator\nemotion: 2 meh\nodd", "UBEN")]:
-        out = w.open_next_step(session=session, team_id=T, channel_id=C, user_id="UFAC", now=clock())
-        w.record_prompt_posted(session=session, team_id=T, step_id=out.prompt.step_id, ts=(thread := next(ts)))
+        out = flow.open_next_step(session=session, team_id=T, channel_id=C, user_id="UFAC", now=clock())
+        flow.record_prompt_posted(session=session, team_id=T, step_id=out.prompt.step_id, ts=(thread := next(ts)))
         assert say(thread, answer, user).status == "stored"
     return p.workshop_id
 
@@ -59,7 +59,7 @@ def test_export_validates_and_holds_everything(session, clock):
 
 def test_export_is_scoped_to_the_team(session, clock):
     wid = run_small_workshop(session, clock)
-    with pytest.raises(w.Refusal):
+    with pytest.raises(access.Refusal):
         build_export(session=session, team_id="T2", workshop_id=wid)
 
 

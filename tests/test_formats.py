@@ -12,8 +12,8 @@ import jsonschema
 import pytest
 
 from bot import voting
-from bot import workshop as w
 from bot.render.export import build_export, export_csv, export_markdown, mermaid_journey
+from bot.workshop import departments
 from tests.mermaid_journey import MermaidError, parse
 from tests.test_maps import Run, T, pain_ids
 
@@ -21,8 +21,8 @@ SCHEMA = json.loads((Path(__file__).parent.parent / "schemas" / "journey-map-1.s
 
 
 def full_map(session, clock, **kw) -> dict:
-    w.set_department(session=session, team_id=T, user_id="UANA", department="Marketing", now=clock())
-    w.set_department(session=session, team_id=T, user_id="UBEN", department="Sales", now=clock())
+    departments.set_department(session=session, team_id=T, user_id="UANA", department="Marketing", now=clock())
+    departments.set_department(session=session, team_id=T, user_id="UBEN", department="Sales", now=clock())
     run = Run(session, clock, objective="Cut abandonment", **kw)
     run.next()
     run.say("Olivia — ops lead")

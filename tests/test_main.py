@@ -73,17 +73,17 @@ def test_serve_answers_health_checks_and_stops_cleanly_on_sigterm(tmp_path):
 def test_export_from_the_command_line(tmp_path):
     from datetime import UTC, datetime
 
-    from bot import workshop as w
     from bot.storage.db import init_db, make_engine, session_scope
+    from bot.workshop import flow
 
     db = f"sqlite:///{tmp_path}/journey.db"
     engine = make_engine(db)
     init_db(engine)
     now = datetime(2026, 11, 2, tzinfo=UTC)
     with session_scope(engine) as s:
-        p = w.start_workshop(session=s, team_id="T1", channel_id="C1", user_id="UF", title="CLI map",
+        p = flow.start_workshop(session=s, team_id="T1", channel_id="C1", user_id="UF", title="CLI map",
                              objective="Know why", now=now)
-        w.start_workshop(session=s, team_id="T2", channel_id="C1", user_id="UX", title="Other team", now=now)
+        flow.start_workshop(session=s, team_id="T2", channel_id="C1", user_id="UX", title="Other team", now=now)
     engine.dispose()
     out = tmp_path / "map.md"
     proc = run_bot(["export", str(p.workshop_id), "--format", "md", "-o", str(out)], {"DATABASE_URL": db}, tmp_path)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from bot import voting
-from bot import workshop as w
 from bot.storage import repo
 from bot.storage.models import ItemKind
 from bot.templates import load_templates
 from bot.text import parse_stage_line
+from bot.workshop import access, flow, replies, status
 
 T, C, FAC = "T1", "C1", "UFAC"
 
@@ -19,7 +19,7 @@ class Run:
 
     def __init__(self, session, clock, channel=C, **kw):
         self.s, self.clock, self.channel, self.n = session, clock, channel, 0
-        self.prompt = w.start_workshop(session=session, team_id=T, channel_id=channel, user_id=FAC,
+        self.prompt = flow.start_workshop(session=session, team_id=T, channel_id=channel, user_id=FAC,
                                        title=kw.pop("title", "Map"), now=clock(), **kw)
         self.thread = self._posted(self.prompt)
 
@@ -29,18 +29,18 @@ class Run:
 
     def _posted(self, prompt) -> str:
         ts = self._ts()
-        w.record_prompt_posted(session=self.s, team_id=T, step_id=prompt.step_id, ts=ts)
+        flow.record_prompt_posted(session=self.s, team_id=T, step_id=prompt.step_id, ts=ts)
         return ts
 
     def next(self):
-        out = w.open_next_step(session=self.s, team_id=T, channel_id=self.channel, user_id=FAC, now=self.clock())
+        out = flow.open_next_step(session=self.s, team_id=T, channel_id=self.channel, user_id=FAC, now=self.clock())
         self.prompt = out.prompt
         self.thread = self._posted(out.prompt)
         return out.prompt
 
     def say(self, text: str, user: str = "UANA"):
-        return w.record_reply(session=self.s, team_id=T, channel_id=self.channel, user_id=user, ts=self._ts(),
-                              thread_ts=self.thread, text=text, event_id=None, now=self.clock())
+        return replies.record_reply(session=self.s, team_id=T, now=self.clock(), reply=replies.NewReply(
+            channel_id=self.channel, user_id=user, ts=self._ts(), thread_ts=self.thread, text=text))
 
     def to_stage(self, k: int = 1):
         for _ in range(2 + k):
@@ -67,9 +67,9 @@ def test_custom_template_has_the_facilitator_name_the_stages(session, clock):
     assert run.prompt.stage_names == ()
     run.next()
     run.next()  # the stages step
-    with pytest.raises(w.Refusal, match="no stages yet"):
+    with pytest.raises(access.Refusal, match="no stages yet"):
         run.next()
-    w.set_stages(session=session, team_id=T, channel_id=C, user_id=FAC, raw="Notice, Try, Keep")
+    flow.set_stages(session=session, team_id=T, channel_id=C, user_id=FAC, raw="Notice, Try, Keep")
     assert run.next().stage_name == "Notice"
 
 
@@ -94,7 +94,7 @@ def test_future_of_seeds_stages_and_pain_points_linked_back(session, clock):
     current = Run(session, clock, title="Today", template="churn")
     current.to_stage()
     current.say("pain: cancelling takes three emails\ntp: account page")
-    w.close_workshop(session=session, team_id=T, channel_id=C, user_id=FAC, now=clock())
+    flow.close_workshop(session=session, team_id=T, channel_id=C, user_id=FAC, now=clock())
     future = Run(session, clock, title="Tomorrow", future_of=current.prompt.workshop_id, visible={C})
     ws = repo.workshop(session=session, team_id=T, workshop_id=future.prompt.workshop_id)
     assert (ws.map_type, ws.future_of, ws.template) == ("future", current.prompt.workshop_id, "churn")
@@ -102,18 +102,18 @@ def test_future_of_seeds_stages_and_pain_points_linked_back(session, clock):
     (seeded,) = [i for i in repo.items(session=session, team_id=T, workshop_id=ws.id)]
     original = pain_ids(session, current.prompt.workshop_id)[0]
     assert (seeded.kind, seeded.text, seeded.source_item_id) == (ItemKind.PAIN_POINT, "cancelling takes three emails", original)
-    with pytest.raises(w.Refusal, match="no workshop #999"):
-        w.start_workshop(session=session, team_id=T, channel_id="C9", user_id=FAC, title="X", future_of=999, now=clock())
-    with pytest.raises(w.Refusal, match="no workshop"):  # another workspace's map can't be the source
-        w.start_workshop(session=session, team_id="T2", channel_id="C9", user_id=FAC, title="X",
+    with pytest.raises(access.Refusal, match="no workshop #999"):
+        flow.start_workshop(session=session, team_id=T, channel_id="C9", user_id=FAC, title="X", future_of=999, now=clock())
+    with pytest.raises(access.Refusal, match="no workshop"):  # another workspace's map can't be the source
+        flow.start_workshop(session=session, team_id="T2", channel_id="C9", user_id=FAC, title="X",
                          future_of=current.prompt.workshop_id, visible={C}, now=clock())
 
 
 def test_emotion_spread():
-    assert w.emotion_spread([]) is None
-    assert w.emotion_spread([3, 3, 3]) == 0.0
-    assert w.emotion_spread([2, 4]) == 1.0
-    assert w.emotion_average([2, 4, 5]) == 3.67
+    assert status.emotion_spread([]) is None
+    assert status.emotion_spread([3, 3, 3]) == 0.0
+    assert status.emotion_spread([2, 4]) == 1.0
+    assert status.emotion_average([2, 4, 5]) == 3.67
 
 
 def test_dot_voting_rules(session, clock):
@@ -121,7 +121,7 @@ def test_dot_voting_rules(session, clock):
     run.to_stage()
     run.say("pain: a\npain: b\npain: c\npain: d")
     a, b, c, d = pain_ids(session, run.prompt.workshop_id)
-    with pytest.raises(w.Refusal, match="Only the facilitator"):
+    with pytest.raises(access.Refusal, match="Only the facilitator"):
         voting.open_vote(session=session, team_id=T, channel_id=C, user_id="UANA", votes=2, now=clock())
     (page,) = voting.open_vote(session=session, team_id=T, channel_id=C, user_id=FAC, votes=2, now=clock())
     assert [line.item_id for line in page.lines] == [a, b, c, d] and page.votes_per_person == 2
@@ -141,22 +141,22 @@ def test_dot_voting_rules(session, clock):
     items = repo.items(session=session, team_id=T, workshop_id=run.prompt.workshop_id)
     assert [i.text for i in voting.rank_pain_points(items, counts)] == ["c", "a", "b", "d"]
     assert voting.ballot_page(session=session, team_id=T, vote_message_id=page.vote_message_id).voters == 2
-    with pytest.raises(w.Refusal, match="gone"):
+    with pytest.raises(access.Refusal, match="gone"):
         voting.cast_vote(session=session, team_id="T2", user_id="UBEN", item_id=a, now=clock())
 
 
 def test_voting_needs_pain_points_and_an_open_workshop(session, clock):
     run = Run(session, clock)
     run.to_stage()
-    with pytest.raises(w.Refusal, match="no pain points"):
+    with pytest.raises(access.Refusal, match="no pain points"):
         voting.open_vote(session=session, team_id=T, channel_id=C, user_id=FAC, votes=3, now=clock())
     run.say("pain: a")
     (a,) = pain_ids(session, run.prompt.workshop_id)
-    with pytest.raises(w.Refusal, match="closed"):  # no ballot yet
+    with pytest.raises(access.Refusal, match="closed"):  # no ballot yet
         voting.cast_vote(session=session, team_id=T, user_id="UBEN", item_id=a, now=clock())
     voting.open_vote(session=session, team_id=T, channel_id=C, user_id=FAC, votes=3, now=clock())
-    w.close_workshop(session=session, team_id=T, channel_id=C, user_id=FAC, now=clock())
-    with pytest.raises(w.Refusal, match="closed"):
+    flow.close_workshop(session=session, team_id=T, channel_id=C, user_id=FAC, now=clock())
+    with pytest.raises(access.Refusal, match="closed"):
         voting.cast_vote(session=session, team_id=T, user_id="UBEN", item_id=a, now=clock())
 
 
@@ -169,7 +169,7 @@ def test_a_deleted_pain_point_takes_its_votes_with_it(session, clock):
     voting.cast_vote(session=session, team_id=T, user_id="UBEN", item_id=a, now=clock())
     assert out.status == "stored"
     reply_ts = f"{C}.{run.n}"
-    w.delete_reply(session=session, team_id=T, channel_id=C, ts=reply_ts, now=clock())
+    replies.delete_reply(session=session, team_id=T, channel_id=C, ts=reply_ts, now=clock())
     session.flush()
     session.expire_all()
     assert voting.vote_counts(session=session, team_id=T, workshop_id=run.prompt.workshop_id) == {}

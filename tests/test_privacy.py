@@ -12,10 +12,10 @@ from slack_sdk import WebClient
 from sqlmodel import select
 
 from bot import digests, followups
-from bot import workshop as w
 from bot.slack import Directory
 from bot.storage import repo
 from bot.storage.models import DigestSubscription, Reminder, ReminderKind
+from bot.workshop import access, flow
 from fakeslack.api import BOT_TOKEN
 from tests.conftest import ANA, BEN, CAT, CHANNEL, DAN, OTHER, PRIVATE
 
@@ -25,7 +25,7 @@ UTC = ZoneInfo("UTC")
 
 
 def workshop_with_action(session, clock, channel: str, title: str, *, owner: str = ANA, text: str = "Fix it"):
-    w.start_workshop(session=session, team_id=T, channel_id=channel, user_id=FAC, title=title, now=clock())
+    flow.start_workshop(session=session, team_id=T, channel_id=channel, user_id=FAC, title=title, now=clock())
     followups.create_action(session=session, team_id=T, channel_id=channel, user_id=FAC, owner=owner, text=text,
                             due=date(2026, 10, 30), pain_point_id=None, zone_of=lambda _u: UTC, now=clock())
 
@@ -69,18 +69,18 @@ def test_my_action_items_come_only_from_workshops_i_may_see(session, clock):
 
 
 def test_a_future_map_starts_only_from_a_map_its_facilitator_may_see(session, clock):
-    source = w.start_workshop(session=session, team_id=T, channel_id=SECRET, user_id=FAC, title="Acquisition",
+    source = flow.start_workshop(session=session, team_id=T, channel_id=SECRET, user_id=FAC, title="Acquisition",
                               now=clock()).workshop_id
-    with pytest.raises(w.Refusal) as missing:
-        w.start_workshop(session=session, team_id=T, channel_id=PUBLIC, user_id=DAN, title="X", future_of=999,
+    with pytest.raises(access.Refusal) as missing:
+        flow.start_workshop(session=session, team_id=T, channel_id=PUBLIC, user_id=DAN, title="X", future_of=999,
                          visible={PUBLIC, SECRET}, now=clock())
-    with pytest.raises(w.Refusal) as hidden:
-        w.start_workshop(session=session, team_id=T, channel_id=PUBLIC, user_id=DAN, title="X", future_of=source,
+    with pytest.raises(access.Refusal) as hidden:
+        flow.start_workshop(session=session, team_id=T, channel_id=PUBLIC, user_id=DAN, title="X", future_of=source,
                          visible={PUBLIC}, now=clock())
     # The same answer as for a number that doesn't exist: nothing tells that a private map is there.
     assert str(hidden.value).replace(f"#{source}", "#N") == str(missing.value).replace("#999", "#N")
     assert repo.latest_workshop(session=session, team_id=T, channel_id=PUBLIC) is None
-    future = w.start_workshop(session=session, team_id=T, channel_id=PUBLIC, user_id=FAC, title="Tomorrow",
+    future = flow.start_workshop(session=session, team_id=T, channel_id=PUBLIC, user_id=FAC, title="Tomorrow",
                               future_of=source, visible={SECRET}, now=clock())
     assert repo.workshop(session=session, team_id=T, workshop_id=future.workshop_id).future_of == source
 
@@ -98,9 +98,9 @@ def test_only_the_subscriber_or_whoever_subscribed_them_changes_or_ends_a_digest
                                                    Reminder.status == "pending")).all()
 
     subscribe(MANAGER, by=ASSISTANT)
-    with pytest.raises(w.Refusal, match=r"Only <@UMGR>, or whoever subscribed them, can unsubscribe them\. Nothing"):
+    with pytest.raises(access.Refusal, match=r"Only <@UMGR>, or whoever subscribed them, can unsubscribe them\. Nothing"):
         unsubscribe(MANAGER, by=DAN)
-    with pytest.raises(w.Refusal, match="only they, or whoever subscribed them, can change it"):
+    with pytest.raises(access.Refusal, match="only they, or whoever subscribed them, can change it"):
         subscribe(MANAGER, by=DAN, frequency="daily")  # no taking it over to end it afterwards
     session.flush()
     sub = session.get(DigestSubscription, (T, MANAGER))
@@ -111,13 +111,13 @@ def test_only_the_subscriber_or_whoever_subscribed_them_changes_or_ends_a_digest
 
     subscribe(ANA, by=ANA)
     assert unsubscribe(ANA, by=ANA) is True
-    with pytest.raises(w.Refusal, match="Only <@UBEN>"):  # the same answer whether BEN has one or not
+    with pytest.raises(access.Refusal, match="Only <@UBEN>"):  # the same answer whether BEN has one or not
         unsubscribe(BEN, by=ANA)
     assert unsubscribe(BEN, by=BEN) is False
 
     subscribe(CAT, by=ASSISTANT)
     session.get(DigestSubscription, (T, CAT)).subscribed_by = None  # made before who subscribed whom was recorded
-    with pytest.raises(w.Refusal):
+    with pytest.raises(access.Refusal):
         unsubscribe(CAT, by=ASSISTANT)
     assert unsubscribe(CAT, by=CAT) is True
 

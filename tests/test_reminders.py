@@ -19,7 +19,7 @@ from bot.slack import Directory, make_client
 from bot.storage.db import init_db, make_engine
 from bot.storage.models import ActionItem, Reminder
 from bot.tasks import TaskQueue
-from bot.workshop import start_workshop
+from bot.workshop.flow import start_workshop
 from fakeslack.api import BOT_TOKEN
 from tests.conftest import Clock, emptied_postgres
 

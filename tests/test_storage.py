@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import func, select
 
-from bot import workshop as w
 from bot.storage.db import init_db, make_engine, session_scope
-from bot.storage.models import Item, Reply
+from bot.storage.models import Item, Reply, Workshop
+from bot.workshop import flow, replies
 from tests.conftest import emptied_postgres
 
 NOW = datetime(2026, 11, 2, 9, tzinfo=UTC)
@@ -29,13 +29,14 @@ def file_engine(request, tmp_path):
 def test_parallel_and_duplicated_deliveries_store_each_reply_once(file_engine):
     engine = file_engine
     with session_scope(engine) as s:
-        p = w.start_workshop(session=s, team_id="T", channel_id="C", user_id="UF", title="Load", now=NOW)
-        w.record_prompt_posted(session=s, team_id="T", step_id=p.step_id, ts="1.0")
+        p = flow.start_workshop(session=s, team_id="T", channel_id="C", user_id="UF", title="Load", now=NOW)
+        flow.record_prompt_posted(session=s, team_id="T", step_id=p.step_id, ts="1.0")
 
     def deliver(n: int) -> str:
         with session_scope(engine) as s:
-            return w.record_reply(session=s, team_id="T", channel_id="C", user_id=f"U{n % 7}", ts=f"2.{n}",
-                                  thread_ts="1.0", text=f"objective {n}\nanother {n}", event_id=None, now=NOW).status
+            return replies.record_reply(session=s, team_id="T", now=NOW, reply=replies.NewReply(
+                channel_id="C", user_id=f"U{n % 7}", ts=f"2.{n}", thread_ts="1.0",
+                text=f"objective {n}\nanother {n}")).status
 
     with ThreadPoolExecutor(max_workers=12) as pool:
         statuses = list(pool.map(deliver, [n for n in range(150) for _ in range(2)]))  # every reply twice
@@ -49,9 +50,9 @@ def test_timestamps_are_utc_aware_after_a_round_trip(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path}/db.sqlite")
     init_db(engine)
     with session_scope(engine) as s:
-        p = w.start_workshop(session=s, team_id="T", channel_id="C", user_id="UF", title="Zones", now=NOW)
+        p = flow.start_workshop(session=s, team_id="T", channel_id="C", user_id="UF", title="Zones", now=NOW)
     with session_scope(engine) as s:
-        ws = s.exec(select(w.Workshop)).one()
+        ws = s.exec(select(Workshop)).one()
         assert ws.created_at == NOW and ws.created_at.tzinfo is not None
     assert p.workshop_id == ws.id
 

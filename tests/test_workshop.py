@@ -5,33 +5,33 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from bot import workshop as w
 from bot.storage import repo
 from bot.storage.models import Emotion, Item, ItemKind, Reply, StepKind, Workshop
+from bot.workshop import access, departments, flow, replies, status
 
 T, C, FAC = "T1", "C1", "UFAC"
 
 
 def start(session, clock, **kw):
     args = dict(session=session, team_id=T, channel_id=C, user_id=FAC, title="Checkout redesign", now=clock())
-    return w.start_workshop(**{**args, **kw})
+    return flow.start_workshop(**{**args, **kw})
 
 
 def posted(session, prompt, ts):
-    w.record_prompt_posted(session=session, team_id=T, step_id=prompt.step_id, ts=ts)
+    flow.record_prompt_posted(session=session, team_id=T, step_id=prompt.step_id, ts=ts)
     return ts
 
 
 def advance(session, clock, ts):
-    out = w.open_next_step(session=session, team_id=T, channel_id=C, user_id=FAC, now=clock())
+    out = flow.open_next_step(session=session, team_id=T, channel_id=C, user_id=FAC, now=clock())
     posted(session, out.prompt, ts)
     return out.prompt
 
 
 def reply(session, clock, thread, text, *, user="UANA", ts=None, event_id=None):
     reply.n = getattr(reply, "n", 0) + 1
-    return w.record_reply(session=session, team_id=T, channel_id=C, user_id=user, ts=ts or f"200.{reply.n}",
-                          thread_ts=thread, text=text, event_id=event_id, now=clock())
+    return replies.record_reply(session=session, team_id=T, now=clock(), reply=replies.NewReply(
+        channel_id=C, user_id=user, ts=ts or f"200.{reply.n}", thread_ts=thread, text=text, event_id=event_id))
 
 
 def to_stage_walk(session, clock):
@@ -53,7 +53,7 @@ def test_start_creates_workshop_template_stages_and_first_step(session, clock):
 
 def test_one_open_workshop_per_channel(session, clock):
     start(session, clock)
-    with pytest.raises(w.Refusal, match="already has an open workshop: \\*Checkout redesign\\*"):
+    with pytest.raises(access.Refusal, match="already has an open workshop: \\*Checkout redesign\\*"):
         start(session, clock, title="Another one")
     # Another channel, and another workspace's channel with the same id, are fine.
     start(session, clock, channel_id="C2")
@@ -62,11 +62,11 @@ def test_one_open_workshop_per_channel(session, clock):
 
 
 def test_bad_title_and_template_change_nothing(session, clock):
-    with pytest.raises(w.Refusal, match="title"):
+    with pytest.raises(access.Refusal, match="title"):
         start(session, clock, title="   ")
-    with pytest.raises(w.Refusal, match="under 120"):
+    with pytest.raises(access.Refusal, match="under 120"):
         start(session, clock, title="x" * 121)
-    with pytest.raises(w.Refusal, match="no template called `nope`. Templates: `buyer`"):
+    with pytest.raises(access.Refusal, match="no template called `nope`. Templates: `buyer`"):
         start(session, clock, template="nope")
     assert session.exec(select(Workshop)).all() == []
 
@@ -81,15 +81,15 @@ def test_next_walks_objectives_personas_stages_then_each_stage(session, clock):
         ("personas", None), ("stages", None), ("stage", "Awareness"), ("stage", "Consideration"),
         ("stage", "Decision"), ("stage", "Retention"), ("stage", "Loyalty"),
     ]
-    with pytest.raises(w.Refusal, match="last stage"):
-        w.open_next_step(session=session, team_id=T, channel_id=C, user_id=FAC, now=clock())
+    with pytest.raises(access.Refusal, match="last stage"):
+        flow.open_next_step(session=session, team_id=T, channel_id=C, user_id=FAC, now=clock())
     # The last stage stays open for answers.
     assert repo.current_step(session=session, team_id=T, workshop_id=p.workshop_id).stage_id == kinds[-1].stage_id
 
 
 def test_next_reposts_a_prompt_that_never_reached_slack(session, clock):
     p = start(session, clock)  # prompt_ts never recorded: the post failed
-    out = w.open_next_step(session=session, team_id=T, channel_id=C, user_id=FAC, now=clock())
+    out = flow.open_next_step(session=session, team_id=T, channel_id=C, user_id=FAC, now=clock())
     assert out.reposted and out.prompt.step_id == p.step_id
 
 
@@ -97,11 +97,11 @@ def test_facilitator_only_commands_refuse_others_and_change_nothing(session, clo
     p = start(session, clock)
     posted(session, p, "1.0")
     for call in (
-        lambda: w.open_next_step(session=session, team_id=T, channel_id=C, user_id="UBEN", now=clock()),
-        lambda: w.set_stages(session=session, team_id=T, channel_id=C, user_id="UBEN", raw="A, B"),
-        lambda: w.close_workshop(session=session, team_id=T, channel_id=C, user_id="UBEN", now=clock()),
+        lambda: flow.open_next_step(session=session, team_id=T, channel_id=C, user_id="UBEN", now=clock()),
+        lambda: flow.set_stages(session=session, team_id=T, channel_id=C, user_id="UBEN", raw="A, B"),
+        lambda: flow.close_workshop(session=session, team_id=T, channel_id=C, user_id="UBEN", now=clock()),
     ):
-        with pytest.raises(w.Refusal, match=r"Only the facilitator \(<@UFAC>\)"):
+        with pytest.raises(access.Refusal, match=r"Only the facilitator \(<@UFAC>\)"):
             call()
     assert repo.current_step(session=session, team_id=T, workshop_id=p.workshop_id).kind == StepKind.OBJECTIVES
     assert [s.name for s in repo.stages(session=session, team_id=T, workshop_id=p.workshop_id)][0] == "Awareness"
@@ -111,23 +111,23 @@ def test_facilitator_only_commands_refuse_others_and_change_nothing(session, clo
 def test_set_stages_before_walk_only(session, clock):
     p = start(session, clock)
     posted(session, p, "1.0")
-    names = w.set_stages(session=session, team_id=T, channel_id=C, user_id=FAC, raw="Discover, Try, Decision, Use")
+    names = flow.set_stages(session=session, team_id=T, channel_id=C, user_id=FAC, raw="Discover, Try, Decision, Use")
     assert names == ["Discover", "Try", "Decision", "Use"]
     stages = repo.stages(session=session, team_id=T, workshop_id=p.workshop_id)
     assert [s.hint is not None for s in stages] == [False, False, True, False]  # "Decision" keeps its hint
     for bad, msg in [("", "separated by commas"), ("A, a", "listed twice"), (",".join("S%d" % i for i in range(13)), "at most 12"),
                      ("<@U1>, B", "plain words")]:
-        with pytest.raises(w.Refusal, match=msg):
-            w.set_stages(session=session, team_id=T, channel_id=C, user_id=FAC, raw=bad)
+        with pytest.raises(access.Refusal, match=msg):
+            flow.set_stages(session=session, team_id=T, channel_id=C, user_id=FAC, raw=bad)
     advance(session, clock, "1.1")
     advance(session, clock, "1.2")
     advance(session, clock, "1.3")
-    with pytest.raises(w.Refusal, match="already started"):
-        w.set_stages(session=session, team_id=T, channel_id=C, user_id=FAC, raw="X, Y")
+    with pytest.raises(access.Refusal, match="already started"):
+        flow.set_stages(session=session, team_id=T, channel_id=C, user_id=FAC, raw="X, Y")
 
 
 def test_objectives_personas_and_stage_items_are_stored_with_department(session, clock):
-    w.set_department(session=session, team_id=T, user_id="UANA", department="Marketing", now=clock())
+    departments.set_department(session=session, team_id=T, user_id="UANA", department="Marketing", now=clock())
     p = start(session, clock)
     posted(session, p, "1.0")
     out = reply(session, clock, "1.0", "- Cut abandonment\n- Find quick wins")
@@ -157,22 +157,22 @@ def test_objectives_personas_and_stage_items_are_stored_with_department(session,
 
 def test_department_is_the_one_at_the_time(session, clock):
     stage = to_stage_walk(session, clock)
-    w.set_department(session=session, team_id=T, user_id="UANA", department="Sales", now=clock())
+    departments.set_department(session=session, team_id=T, user_id="UANA", department="Sales", now=clock())
     reply(session, clock, "100.4", "pain: first")
-    w.set_department(session=session, team_id=T, user_id="UANA", department="Support", now=clock())
+    departments.set_department(session=session, team_id=T, user_id="UANA", department="Support", now=clock())
     reply(session, clock, "100.4", "pain: second")
     depts = [i.department for i in repo.items(session=session, team_id=T, workshop_id=stage.workshop_id)]
     assert depts == ["Sales", "Support"]
 
 
 def test_department_spelling_is_reused_and_validated(session, clock):
-    assert w.set_department(session=session, team_id=T, user_id="U1", department="Customer  Support", now=clock()) == "Customer Support"
-    assert w.set_department(session=session, team_id=T, user_id="U2", department="customer support", now=clock()) == "Customer Support"
-    assert w.set_department(session=session, team_id="T2", user_id="U3", department="customer SUPPORT", now=clock()) == "customer SUPPORT"
-    assert w.set_department(session=session, team_id="T2", user_id="U5", department="product", now=clock()) == "Product"
+    assert departments.set_department(session=session, team_id=T, user_id="U1", department="Customer  Support", now=clock()) == "Customer Support"
+    assert departments.set_department(session=session, team_id=T, user_id="U2", department="customer support", now=clock()) == "Customer Support"
+    assert departments.set_department(session=session, team_id="T2", user_id="U3", department="customer SUPPORT", now=clock()) == "customer SUPPORT"
+    assert departments.set_department(session=session, team_id="T2", user_id="U5", department="product", now=clock()) == "Product"
     for bad in ("", "x" * 41, "<!channel>"):
-        with pytest.raises(w.Refusal):
-            w.set_department(session=session, team_id=T, user_id="U4", department=bad, now=clock())
+        with pytest.raises(access.Refusal):
+            departments.set_department(session=session, team_id=T, user_id="U4", department=bad, now=clock())
     assert repo.profile(session=session, team_id=T, user_id="U4") is None
 
 
@@ -187,11 +187,11 @@ def test_unprefixed_lines_are_kept_unsorted_and_can_be_classified_by_author_only
     out = reply(session, clock, "100.4", "pain: slow\nthe website is confusing\nchat was great")
     assert [text for _, text in out.unsorted] == ["the website is confusing", "chat was great"]
     first, second = (i for i, _ in out.unsorted)
-    with pytest.raises(w.Refusal, match="Only the person who wrote"):
-        w.classify_item(session=session, team_id=T, user_id="UBEN", item_id=first, kind="pain_point", now=clock())
-    with pytest.raises(w.Refusal, match="is gone"):
-        w.classify_item(session=session, team_id="T2", user_id="UANA", item_id=first, kind="pain_point", now=clock())
-    done = w.classify_item(session=session, team_id=T, user_id="UANA", item_id=first, kind="pain_point", now=clock())
+    with pytest.raises(access.Refusal, match="Only the person who wrote"):
+        replies.classify_item(session=session, team_id=T, user_id="UBEN", item_id=first, kind="pain_point", now=clock())
+    with pytest.raises(access.Refusal, match="is gone"):
+        replies.classify_item(session=session, team_id="T2", user_id="UANA", item_id=first, kind="pain_point", now=clock())
+    done = replies.classify_item(session=session, team_id=T, user_id="UANA", item_id=first, kind="pain_point", now=clock())
     assert (done.kind, done.text, done.still_unsorted) == ("pain_point", "the website is confusing", [(second, "chat was great")])
 
 
@@ -215,7 +215,7 @@ def test_replies_to_closed_steps_or_unknown_threads(session, clock):
     out = reply(session, clock, "1.0", "late objective")
     assert (out.status, out.step_label, out.open_label) == ("closed", "Objectives", "Personas")
     assert reply(session, clock, "999.9", "random thread").status == "ignored"
-    w.close_workshop(session=session, team_id=T, channel_id=C, user_id=FAC, now=clock())
+    flow.close_workshop(session=session, team_id=T, channel_id=C, user_id=FAC, now=clock())
     out = reply(session, clock, "1.1", "after close")
     assert out.status == "closed" and out.open_label is None
     assert session.exec(select(Reply)).all() == []
@@ -225,42 +225,42 @@ def test_edit_updates_items_in_place_and_delete_removes_them(session, clock):
     to_stage_walk(session, clock)
     out = reply(session, clock, "100.4", "pain: slow\nodd line\nemotion: 2", ts="400.1")
     (odd_id, _), = out.unsorted
-    w.classify_item(session=session, team_id=T, user_id="UANA", item_id=odd_id, kind="touchpoint", now=clock())
+    replies.classify_item(session=session, team_id=T, user_id="UANA", item_id=odd_id, kind="touchpoint", now=clock())
     before = {i.line_no: i.id for i in session.exec(select(Item)).all()}
-    out = w.edit_reply(session=session, team_id=T, channel_id=C, user_id="UANA", ts="400.1", thread_ts="100.4",
-                       text="pain: very slow\nodd line\nemotion: 4 better", event_id=None, now=clock())
+    out = replies.edit_reply(session=session, team_id=T, now=clock(), reply=replies.NewReply(
+        channel_id=C, user_id="UANA", ts="400.1", thread_ts="100.4", text="pain: very slow\nodd line\nemotion: 4 better"))
     assert out.status == "stored" and out.unsorted == []  # the unchanged line keeps the kind its author chose
     items = {i.line_no: i for i in session.exec(select(Item)).all()}
     assert {n: i.id for n, i in items.items()} == before
     assert (items[0].text, items[1].kind) == ("very slow", ItemKind.TOUCHPOINT)
     assert [(e.score, e.note) for e in session.exec(select(Emotion)).all()] == [(4, "better")]
-    w.delete_reply(session=session, team_id=T, channel_id=C, ts="400.1", now=clock())
+    replies.delete_reply(session=session, team_id=T, channel_id=C, ts="400.1", now=clock())
     assert session.exec(select(Item)).all() == [] and session.exec(select(Emotion)).all() == []
 
 
 def test_emotion_buttons_one_rating_per_person_per_stage(session, clock):
     stage = to_stage_walk(session, clock)
-    r1 = w.rate_emotion(session=session, team_id=T, user_id="UANA", stage_id=stage.stage_id, score=2, now=clock())
-    r2 = w.rate_emotion(session=session, team_id=T, user_id="UANA", stage_id=stage.stage_id, score=4, now=clock())
+    r1 = replies.rate_emotion(session=session, team_id=T, user_id="UANA", stage_id=stage.stage_id, score=2, now=clock())
+    r2 = replies.rate_emotion(session=session, team_id=T, user_id="UANA", stage_id=stage.stage_id, score=4, now=clock())
     assert (r1.replaced, r2.replaced, r2.score) == (None, 2, 4)
     assert [e.score for e in session.exec(select(Emotion)).all()] == [4]
-    with pytest.raises(w.Refusal):
-        w.rate_emotion(session=session, team_id=T, user_id="UANA", stage_id=stage.stage_id, score=6, now=clock())
-    with pytest.raises(w.Refusal, match="no longer exists"):
-        w.rate_emotion(session=session, team_id="T2", user_id="UANA", stage_id=stage.stage_id, score=3, now=clock())
+    with pytest.raises(access.Refusal):
+        replies.rate_emotion(session=session, team_id=T, user_id="UANA", stage_id=stage.stage_id, score=6, now=clock())
+    with pytest.raises(access.Refusal, match="no longer exists"):
+        replies.rate_emotion(session=session, team_id="T2", user_id="UANA", stage_id=stage.stage_id, score=3, now=clock())
     advance(session, clock, "100.5")
-    with pytest.raises(w.Refusal, match="closed"):
-        w.rate_emotion(session=session, team_id=T, user_id="UANA", stage_id=stage.stage_id, score=3, now=clock())
+    with pytest.raises(access.Refusal, match="closed"):
+        replies.rate_emotion(session=session, team_id=T, user_id="UANA", stage_id=stage.stage_id, score=3, now=clock())
 
 
 def test_status_counts_contributors_departments_and_warns_on_dominance(session, clock):
     for user, dept in [("UANA", "Sales"), ("UBEN", "Sales"), ("UCAT", "Support")]:
-        w.set_department(session=session, team_id=T, user_id=user, department=dept, now=clock())
+        departments.set_department(session=session, team_id=T, user_id=user, department=dept, now=clock())
     to_stage_walk(session, clock)
     reply(session, clock, "100.4", "pain: a\npain: b\ntp: c", user="UANA")
     reply(session, clock, "100.4", "idea: d\nemotion: 2", user="UBEN")
     reply(session, clock, "100.4", "emotion: 4", user="UCAT")
-    s = w.status(session=session, team_id=T, channel_id=C, members=["UANA", "UBEN", "UCAT", "UDAN"])
+    s = status.status(session=session, team_id=T, channel_id=C, members=["UANA", "UBEN", "UCAT", "UDAN"])
     assert s.current_label == "Stage 1 of 5: Awareness" and s.prompt_posted
     assert s.contributors == [("UANA", "Sales", 3), ("UBEN", "Sales", 2), ("UCAT", "Support", 1)]
     assert s.not_contributed == ["UDAN"]
@@ -273,34 +273,34 @@ def test_status_counts_contributors_departments_and_warns_on_dominance(session, 
 
 def test_no_dominance_warning_when_balanced_or_few_answers(session, clock):
     for user, dept in [("UANA", "Sales"), ("UBEN", "Support")]:
-        w.set_department(session=session, team_id=T, user_id=user, department=dept, now=clock())
+        departments.set_department(session=session, team_id=T, user_id=user, department=dept, now=clock())
     to_stage_walk(session, clock)
     reply(session, clock, "100.4", "pain: a\npain: b", user="UANA")
-    assert w.status(session=session, team_id=T, channel_id=C, members=None).dominant is None  # only 2 answers
+    assert status.status(session=session, team_id=T, channel_id=C, members=None).dominant is None  # only 2 answers
     reply(session, clock, "100.4", "pain: c\npain: d\npain: e", user="UBEN")
     reply(session, clock, "100.4", "pain: f", user="UANA")
-    assert w.status(session=session, team_id=T, channel_id=C, members=None).dominant is None  # 3 vs 3
+    assert status.status(session=session, team_id=T, channel_id=C, members=None).dominant is None  # 3 vs 3
 
 
 def test_team_scoping_nothing_crosses_workspaces(session, clock):
     to_stage_walk(session, clock)
     reply(session, clock, "100.4", "pain: secret")
-    with pytest.raises(w.Refusal, match="no open workshop"):
-        w.open_next_step(session=session, team_id="T2", channel_id=C, user_id=FAC, now=clock())
-    assert w.record_reply(session=session, team_id="T2", channel_id=C, user_id="UX", ts="9.9", thread_ts="100.4",
-                          text="pain: intruder", event_id=None, now=clock()).status == "ignored"
-    with pytest.raises(w.Refusal):
-        w.status(session=session, team_id="T2", channel_id=C, members=None)
+    with pytest.raises(access.Refusal, match="no open workshop"):
+        flow.open_next_step(session=session, team_id="T2", channel_id=C, user_id=FAC, now=clock())
+    assert replies.record_reply(session=session, team_id="T2", now=clock(), reply=replies.NewReply(
+        channel_id=C, user_id="UX", ts="9.9", thread_ts="100.4", text="pain: intruder")).status == "ignored"
+    with pytest.raises(access.Refusal):
+        status.status(session=session, team_id="T2", channel_id=C, members=None)
 
 
 def test_close(session, clock):
-    w.set_department(session=session, team_id=T, user_id="UANA", department="Sales", now=clock())
+    departments.set_department(session=session, team_id=T, user_id="UANA", department="Sales", now=clock())
     to_stage_walk(session, clock)
     reply(session, clock, "100.4", "pain: a\nidea: b", user="UANA")
     reply(session, clock, "100.4", "tp: c", user="UBEN")
-    closed = w.close_workshop(session=session, team_id=T, channel_id=C, user_id=FAC, now=clock())
+    closed = flow.close_workshop(session=session, team_id=T, channel_id=C, user_id=FAC, now=clock())
     assert (closed.answers, closed.people, closed.departments) == (3, 2, 1)  # "no department" is not one
     assert repo.open_workshop(session=session, team_id=T, channel_id=C) is None
-    with pytest.raises(w.Refusal, match="no open workshop"):
-        w.close_workshop(session=session, team_id=T, channel_id=C, user_id=FAC, now=clock())
+    with pytest.raises(access.Refusal, match="no open workshop"):
+        flow.close_workshop(session=session, team_id=T, channel_id=C, user_id=FAC, now=clock())
     start(session, clock, title="Second round")  # the channel is free again

@@ -12,7 +12,9 @@ from bot.blocks import limits
 from bot.storage.models import ItemKind, StepKind
 from bot.templates import Template
 from bot.voting import BallotPage, VoteOutcome
-from bot.workshop import Closed, PromptView, Rated, ReplyOutcome, StatusView
+from bot.workshop.flow import Closed, PromptView
+from bot.workshop.replies import Rated, ReplyOutcome
+from bot.workshop.status import StatusView
 
 USAGE = (
     "Usage: `/journey new <title>` · `status` · `next` · `dept <department>` · `stages A, B, C` · `vote` · `map` · "

@@ -8,7 +8,7 @@ from bot import ids
 from bot import text as t
 from bot.blocks import limits
 from bot.templates import DEFAULT_TEMPLATE, Template
-from bot.workshop import MAX_TITLE
+from bot.workshop.flow import MAX_TITLE
 
 
 def build_new_workshop_modal(*, channel_id: str, templates: dict[str, Template]) -> dict:

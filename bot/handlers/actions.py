@@ -12,7 +12,7 @@ from typing import Any
 from slack_bolt import App, Respond
 from sqlmodel import Session
 
-from bot import followups, ids, voting, workshop
+from bot import followups, ids, voting
 from bot.blocks import messages as m
 from bot.blocks.followups import build_action, build_action_changed, build_validation_plan
 from bot.blocks.modals import build_action_modal, build_evidence_modal
@@ -22,6 +22,7 @@ from bot.inbox import Request, Then
 from bot.services import Services
 from bot.synthesis import store as synthesis_store
 from bot.voting import pain_point_choices
+from bot.workshop import access, replies
 
 Click = Callable[[Services, Session, Request, dict], Then]
 
@@ -62,7 +63,7 @@ def _refusing(svc: Services, s: Session, req: Request, click: Click) -> Then:
     try:
         with s.begin_nested():
             return click(svc, s, req, _action(req.body))
-    except workshop.Refusal as r:
+    except access.Refusal as r:
         return [task(ephemeral, req.respond, m.note(str(r)))]
 
 
@@ -72,14 +73,14 @@ def _sorry(respond: Respond) -> Callable[[BaseException], None]:
 
 def _rate(svc: Services, s: Session, req: Request, action: dict) -> Then:
     stage_id, _, score = action.get("value", "").partition(":")
-    rated = workshop.rate_emotion(session=s, team_id=req.team_id, user_id=req.user_id, stage_id=int(stage_id),
+    rated = replies.rate_emotion(session=s, team_id=req.team_id, user_id=req.user_id, stage_id=int(stage_id),
                                   score=int(score), now=svc.clock())
     return [task(ephemeral, req.respond, m.build_rated(rated))]
 
 
 def _classify(svc: Services, s: Session, req: Request, action: dict) -> Then:
     kind = action["action_id"].removeprefix(ids.CLASSIFY + "_")
-    done = workshop.classify_item(session=s, team_id=req.team_id, user_id=req.user_id,
+    done = replies.classify_item(session=s, team_id=req.team_id, user_id=req.user_id,
                                   item_id=int(action.get("value", 0)), kind=kind, now=svc.clock())
     # Replace the question: what was filed, and the buttons for the lines still waiting.
     filed = m.build_classified(done.kind, done.text)
@@ -139,7 +140,7 @@ def _validation_outcome(svc: Services, s: Session, req: Request, action: dict) -
     outcome = action["action_id"].removeprefix(ids.VALIDATION_OUTCOME + "_")
     task_row = followups.get_validation(session=s, team_id=req.team_id, task_id=int(action.get("value", 0)))
     if task_row is None:
-        raise workshop.Refusal("That validation task doesn't exist (any more).")
+        raise access.Refusal("That validation task doesn't exist (any more).")
     pain = followups.validation_view(session=s, task=task_row).pain
     # The message the click came from, when it is a validation plan (only validation rows): it will show the outcome.
     message = req.body.get("message") or {}

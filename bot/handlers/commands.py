@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot import commands as c
-from bot import digests, followups, voting, workshop
+from bot import digests, followups, voting
 from bot import text as t
 from bot.blocks import messages as m
 from bot.blocks.followups import build_action, build_actions_list, build_digest, build_validation_plan
@@ -28,10 +28,12 @@ from bot.synthesis import store as synthesis_store
 from bot.synthesis.run import synthesize
 from bot.templates import load_templates
 from bot.voting import pain_point_choices
+from bot.workshop import access, departments, flow, nudges
+from bot.workshop import status as workshop_status
 
 
 def post_prompt(
-    svc: Services, *, team_id: str, prompt: workshop.PromptView, tell: Callable[[dict], None], then: dict | None = None
+    svc: Services, *, team_id: str, prompt: flow.PromptView, tell: Callable[[dict], None], then: dict | None = None
 ) -> None:
     """Outbox task: post a step's prompt and remember its ts, then tell the facilitator `then`;
     if Slack won't take the prompt, tell them why and how to post it again instead."""
@@ -42,7 +44,7 @@ def post_prompt(
         tell(m.build_slack_failed("post the prompt in this channel", error_code(e), retry="run `/journey next` to post it"))
         return
     with svc.session() as s:
-        workshop.record_prompt_posted(session=s, team_id=team_id, step_id=prompt.step_id, ts=ts)
+        flow.record_prompt_posted(session=s, team_id=team_id, step_id=prompt.step_id, ts=ts)
     if then is not None:
         tell(then)
 
@@ -96,7 +98,7 @@ class _Request:
         """Called from inside an outbox task: answer right away."""
         ephemeral(self.respond, message)
 
-    def post_prompt(self, prompt: workshop.PromptView, *, then: dict | None = None) -> None:
+    def post_prompt(self, prompt: flow.PromptView, *, then: dict | None = None) -> None:
         self.later(post_prompt, self.svc, team_id=self.team_id, prompt=prompt, tell=self.tell, then=then)
 
     def members_of_channel(self) -> list[str]:
@@ -118,7 +120,7 @@ def _apply(svc: Services, s: Session, req: Request, r: _Request) -> Then:
     try:
         with s.begin_nested():  # a refusal leaves nothing behind
             HANDLERS[type(r.cmd)](r, r.cmd)
-    except workshop.Refusal as refusal:
+    except access.Refusal as refusal:
         r.then = [task(ephemeral, r.respond, m.note(str(refusal)))]
     return r.then
 
@@ -136,7 +138,7 @@ def _new(r: _Request, cmd: c.New) -> None:
         view = build_new_workshop_modal(channel_id=r.channel_id, templates=load_templates())
         r.later(r.svc.client.views_open, trigger_id=r.trigger_id, view=view, on_error=r.sorry)
         return
-    prompt = workshop.start_workshop(
+    prompt = flow.start_workshop(
         session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, title=cmd.title,
         template=cmd.template, map_type=cmd.map_type, future_of=cmd.future_of, visible=r.visible,
         now=r.svc.clock(),
@@ -147,24 +149,24 @@ def _new(r: _Request, cmd: c.New) -> None:
 def _prepare_new(r: _Request, cmd: c.New) -> None:
     if cmd.future_of is not None:  # may this person see the source map?
         with r.svc.session() as s:
-            source = workshop.channel_of(session=s, team_id=r.team_id, workshop_id=cmd.future_of)
+            source = flow.channel_of(session=s, team_id=r.team_id, workshop_id=cmd.future_of)
         r.visible = r.svc.directory.visible([source] if source else [], r.user_id)
 
 
 def _prepare_next(r: _Request, cmd: c.Next) -> None:
     with r.svc.session() as s:
-        ws = workshop.open_workshop_of(session=s, team_id=r.team_id, channel_id=r.channel_id)
+        ws = flow.open_workshop_of(session=s, team_id=r.team_id, channel_id=r.channel_id)
         nudging = bool(ws and ws.nudge_after_minutes)
     r.members = r.members_of_channel() if nudging else []
     r.svc.warm(*r.members)
 
 
 def _next(r: _Request, cmd: c.Next) -> None:
-    outcome = workshop.open_next_step(
+    outcome = flow.open_next_step(
         session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, now=r.svc.clock()
     )
     if not outcome.reposted and r.members:
-        workshop.plan_step_nudges(session=r.s, team_id=r.team_id, channel_id=r.channel_id, members=r.members,
+        nudges.plan_step_nudges(session=r.s, team_id=r.team_id, channel_id=r.channel_id, members=r.members,
                                   now=r.svc.clock(), zone_of=r.svc.zone_of(r.s, r.team_id))
     r.post_prompt(outcome.prompt, then=m.build_reposted(outcome.prompt) if outcome.reposted else None)
 
@@ -174,16 +176,16 @@ def _prepare_members(r: _Request, cmd) -> None:
 
 
 def _status(r: _Request, cmd: c.Status) -> None:
-    view = workshop.status(session=r.s, team_id=r.team_id, channel_id=r.channel_id, members=r.members)
+    view = workshop_status.status(session=r.s, team_id=r.team_id, channel_id=r.channel_id, members=r.members)
     r.reply(m.build_status(view))
 
 
 def _dept(r: _Request, cmd: c.Dept) -> None:
     if not cmd.department:
-        current = workshop.department_of(session=r.s, team_id=r.team_id, user_id=r.user_id)
+        current = departments.department_of(session=r.s, team_id=r.team_id, user_id=r.user_id)
         r.reply(m.build_dept_current(current))
         return
-    name = workshop.set_department(
+    name = departments.set_department(
         session=r.s, team_id=r.team_id, user_id=r.user_id, department=cmd.department, now=r.svc.clock()
     )
     r.reply(m.build_dept_set(name))
@@ -202,7 +204,7 @@ def _post_or_tell(r: _Request, message: dict) -> None:
 
 
 def _stages(r: _Request, cmd: c.Stages) -> None:
-    names = workshop.set_stages(session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
+    names = flow.set_stages(session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
                                 raw=cmd.raw)
     _post_or_tell(r, m.build_stages_set(names))
 
@@ -281,7 +283,7 @@ def _action(r: _Request, cmd: c.Action) -> None:
     try:
         due = parse_due(cmd.due, today=today) if cmd.due is not None else None
     except BadDate as e:
-        raise workshop.Refusal(f"{e} Nothing was stored.") from None
+        raise access.Refusal(f"{e} Nothing was stored.") from None
     action = followups.create_action(
         session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, owner=cmd.owner, text=cmd.text,
         due=due, pain_point_id=cmd.pain_point, zone_of=zone_of, now=r.svc.clock(),
@@ -329,7 +331,7 @@ def _validate(r: _Request, cmd: c.Validate) -> None:
     try:
         due = parse_due(cmd.by, today=today)
     except BadDate as e:
-        raise workshop.Refusal(f"{e} Nothing was stored.") from None
+        raise access.Refusal(f"{e} Nothing was stored.") from None
     tasks = followups.create_validation_tasks(
         session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, top=cmd.top, due=due,
         customers=cmd.customers, zone_of=zone_of, now=r.svc.clock(),
@@ -352,13 +354,13 @@ def _prepare_nudge(r: _Request, cmd: c.Nudge) -> None:
 
 def _nudge(r: _Request, cmd: c.Nudge) -> None:
     if cmd.off or cmd.after_minutes:
-        workshop.set_nudge_delay(session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
+        nudges.set_nudge_delay(session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
                                  minutes=None if cmd.off else cmd.after_minutes)
         r.reply(m.note("Nudges are off." if cmd.off else
                        f"From the next step on, people who haven't answered get a private nudge "
                        f"{humanise_minutes(cmd.after_minutes)} after it opens (once per step)."))
         return
-    sent = workshop.nudge_now(session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
+    sent = nudges.nudge_now(session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
                               members=r.members, now=r.svc.clock(), zone_of=r.svc.zone_of(r.s, r.team_id))
     r.reply(m.note(f"Nudging {m.plural(sent, 'person', 'people')} privately (at night in their time zone: in "
                    "their morning)." if sent else
@@ -442,13 +444,13 @@ def _ai(r: _Request, cmd: c.Ai) -> None:
 
 def _prepare_close(r: _Request, cmd: c.Close) -> None:
     with r.svc.session() as s:  # the facilitators' time zones plan the map review reminders
-        ws = workshop.open_workshop_of(session=s, team_id=r.team_id, channel_id=r.channel_id)
+        ws = flow.open_workshop_of(session=s, team_id=r.team_id, channel_id=r.channel_id)
         facilitators = repo.facilitators(session=s, team_id=r.team_id, workshop_id=ws.id) if ws else []
     r.svc.warm(*facilitators)
 
 
 def _close(r: _Request, cmd: c.Close) -> None:
-    closed = workshop.close_workshop(
+    closed = flow.close_workshop(
         session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, now=r.svc.clock(),
         zone_of=r.svc.zone_of(r.s, r.team_id),
     )

@@ -10,7 +10,6 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot import text as t
-from bot import workshop
 from bot.blocks import messages as m
 from bot.handlers.common import durable, task, whisper
 from bot.inbox import Request, Then
@@ -18,6 +17,7 @@ from bot.services import Services
 from bot.slack import error_code
 from bot.storage import repo
 from bot.synthesis.llm import ModelFailed
+from bot.workshop import replies
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +92,8 @@ def _posted(svc: Services, s: Session, team_id: str, channel: str, event: dict, 
 def _posted_many(svc: Services, s: Session, reqs: list[Request]) -> list[Then]:
     """New thread replies, stored together (a burst of answers is a few statements, not a few per answer)."""
     events = [r.body["event"] for r in reqs]
-    outcomes = workshop.record_replies(session=s, team_id=reqs[0].team_id, now=svc.clock(), replies=[
-        workshop.NewReply(channel_id=e["channel"], user_id=e["user"], ts=e["ts"], thread_ts=e["thread_ts"],
+    outcomes = replies.record_replies(session=s, team_id=reqs[0].team_id, now=svc.clock(), replies=[
+        replies.NewReply(channel_id=e["channel"], user_id=e["user"], ts=e["ts"], thread_ts=e["thread_ts"],
                           text=t.from_slack(e.get("text", "")), event_id=r.body.get("event_id"))
         for r, e in zip(reqs, events, strict=True)])
     return [[task(_follow_up, svc, r.team_id, e["channel"], e, outcome, confirm=True, lane="confirmations")]
@@ -104,11 +104,10 @@ def _changed(svc: Services, s: Session, team_id: str, channel: str, event: dict,
     msg = event.get("message") or {}
     if msg.get("bot_id") or msg.get("subtype") == "bot_message" or not _is_thread_reply(msg):
         return []
-    outcome = workshop.edit_reply(
-        session=s, team_id=team_id, channel_id=channel, user_id=msg["user"], ts=msg["ts"],
-        thread_ts=msg["thread_ts"], text=t.from_slack(msg.get("text", "")), event_id=body.get("event_id"),
-        edited_ts=(msg.get("edited") or {}).get("ts"), now=svc.clock(),
-    )
+    outcome = replies.edit_reply(session=s, team_id=team_id, now=svc.clock(), reply=replies.NewReply(
+        channel_id=channel, user_id=msg["user"], ts=msg["ts"], thread_ts=msg["thread_ts"],
+        text=t.from_slack(msg.get("text", "")), event_id=body.get("event_id"),
+        edited_ts=(msg.get("edited") or {}).get("ts")))
     return [task(_follow_up, svc, team_id, channel, msg, outcome, confirm=False, lane="confirmations")]
 
 
@@ -116,11 +115,11 @@ def _deleted(svc: Services, s: Session, team_id: str, channel: str, event: dict)
     previous = event.get("previous_message") or {}
     ts = event.get("deleted_ts") or previous.get("ts")
     if ts:
-        workshop.delete_reply(session=s, team_id=team_id, channel_id=channel, ts=ts,
+        replies.delete_reply(session=s, team_id=team_id, channel_id=channel, ts=ts,
                               thread_ts=previous.get("thread_ts"), now=svc.clock())
 
 
-def _follow_up(svc: Services, team_id: str, channel: str, msg: dict, outcome: workshop.ReplyOutcome, *,
+def _follow_up(svc: Services, team_id: str, channel: str, msg: dict, outcome: replies.ReplyOutcome, *,
                confirm: bool) -> None:
     """Outbox task: the unobtrusive confirmation and any private question for the author."""
     user, thread_ts = msg["user"], msg["thread_ts"]
@@ -166,7 +165,7 @@ def _sort_with_model(svc: Services, team_id: str, channel: str, msg: dict,
             left.append((item_id, line))
             continue
         with svc.session() as s:
-            filed = workshop.file_line(session=s, team_id=ws.team_id, item_id=item_id, kind=kind.kind,
+            filed = replies.file_line(session=s, team_id=ws.team_id, item_id=item_id, kind=kind.kind,
                                        score=kind.score, now=svc.clock())
         if filed is None:
             left.append((item_id, line))

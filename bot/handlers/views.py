@@ -12,7 +12,7 @@ from datetime import date
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk.errors import SlackApiError
 
-from bot import followups, ids, workshop
+from bot import followups, ids
 from bot.blocks import messages as m
 from bot.blocks.followups import build_validation_summary
 from bot.followups import workshop_facilitators
@@ -23,6 +23,7 @@ from bot.inbox import first_time
 from bot.services import Services
 from bot.synthesis import store as synthesis_store
 from bot.text import clean
+from bot.workshop import access, flow
 
 
 def _value(view: dict, block: str, action: str) -> str | None:
@@ -65,7 +66,7 @@ def register(app: App, svc: Services) -> None:
         # Validation errors must travel in the ack itself, so this handler does its (fast) work before acking.
         try:
             with svc.session() as s:
-                prompt = workshop.start_workshop(
+                prompt = flow.start_workshop(
                     session=s, team_id=team_id, channel_id=channel_id, user_id=user_id, title=title,
                     template=_value(view, ids.NEW_TEMPLATE_BLOCK, ids.NEW_TEMPLATE_INPUT),
                     objective=_value(view, ids.NEW_OBJECTIVE_BLOCK, ids.NEW_OBJECTIVE_INPUT), now=svc.clock(),
@@ -74,7 +75,7 @@ def register(app: App, svc: Services) -> None:
         except _AlreadyHandled:
             ack()
             return
-        except workshop.Refusal as r:
+        except access.Refusal as r:
             ack(response_action="errors", errors={ids.NEW_TITLE_BLOCK: m.plain_error(str(r))})
             return
         ack()
@@ -124,7 +125,7 @@ def register_action_form(app: App, svc: Services) -> None:
         except _FormError as e:
             ack(response_action="errors", errors={e.block: e.message})
             return
-        except workshop.Refusal as r:
+        except access.Refusal as r:
             ack(response_action="errors", errors={ids.ACTION_TEXT_BLOCK: m.plain_error(str(r))})
             return
         ack()
@@ -160,7 +161,7 @@ def register_evidence_form(app: App, svc: Services) -> None:
         except _AlreadyHandled:
             ack()
             return
-        except workshop.Refusal as r:
+        except access.Refusal as r:
             ack(response_action="errors", errors={ids.EVIDENCE_CUSTOMERS_BLOCK: m.plain_error(str(r))})
             return
         ack()

@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import re
-from collections import Counter
 from datetime import datetime
 
 from sqlmodel import Session
@@ -17,7 +16,8 @@ from bot.storage.models import Item, ItemKind
 from bot.synthesis.store import latest_for_export
 from bot.templates import load_templates
 from bot.voting import rank_pain_points, vote_counts
-from bot.workshop import NO_WORKSHOP, Refusal, emotion_average, emotion_spread
+from bot.workshop.access import Refusal, require_latest
+from bot.workshop.status import emotion_average, emotion_spread, tally
 
 SCHEMA = "journey-map/1"
 
@@ -67,20 +67,8 @@ def build_export(*, session: Session, team_id: str, workshop_id: int) -> dict:
             }
         )
 
-    contributions: Counter = Counter()
-    last_dept: dict[str, str | None] = {}
-    for author, dept in [(i.author, i.department) for i in items] + [(e.user_id, e.department) for e in emotions]:
-        contributions[author] += 1
-        last_dept[author] = dept or last_dept.get(author)
-    profiles = repo.profiles(session=session, team_id=team_id, user_ids=list(contributions))
-    participants = [
-        {
-            "user": u,
-            "department": (profiles[u].department if u in profiles else None) or last_dept.get(u),
-            "contributions": n,
-        }
-        for u, n in sorted(contributions.items(), key=lambda kv: (-kv[1], kv[0]))
-    ]
+    participants = [{"user": u, "department": dept, "contributions": n}
+                    for u, dept, n in sorted(tally(session=session, ws=ws).contributors, key=lambda c: (-c[2], c[0]))]
 
     return {
         "schema": SCHEMA,
@@ -114,9 +102,7 @@ def build_export(*, session: Session, team_id: str, workshop_id: int) -> dict:
 
 def build_channel_export(*, session: Session, team_id: str, channel_id: str) -> dict:
     """The export of a channel's open workshop, else of its latest one."""
-    ws = repo.latest_workshop(session=session, team_id=team_id, channel_id=channel_id)
-    if ws is None:
-        raise Refusal(NO_WORKSHOP)
+    ws = require_latest(session=session, team_id=team_id, channel_id=channel_id)
     return build_export(session=session, team_id=team_id, workshop_id=ws.id)
 
 

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from bot.storage import repo
 from bot.storage.models import ItemKind, Synthesis
 from bot.synthesis.schemas import SynthesisResult
-from bot.workshop import NO_WORKSHOP, Refusal, is_facilitator_of
+from bot.workshop.access import Refusal, require_facilitator, require_latest
 
 
 @dataclass(frozen=True)
@@ -26,11 +26,9 @@ class SynthesisView:
 
 
 def workshop_for_synthesis(*, session: Session, team_id: str, channel_id: str, user_id: str):
-    ws = repo.latest_workshop(session=session, team_id=team_id, channel_id=channel_id)
-    if ws is None:
-        raise Refusal(NO_WORKSHOP)
-    if not is_facilitator_of(session=session, team_id=team_id, workshop_id=ws.id, user_id=user_id):
-        raise Refusal("Only a facilitator can run the synthesis. Nothing was changed.")
+    ws = require_latest(session=session, team_id=team_id, channel_id=channel_id)
+    require_facilitator(session=session, team_id=team_id, workshop_id=ws.id, user_id=user_id,
+                        to="run the synthesis", named=False)
     return ws
 
 
@@ -82,7 +80,7 @@ def view(*, session: Session, team_id: str, synthesis_id: int) -> SynthesisView:
 
 def undo_merge(*, session: Session, team_id: str, user_id: str, synthesis_id: int, index: int) -> Synthesis:
     row = _row(session, team_id, synthesis_id)
-    _require_facilitator(session, row, user_id)
+    _may_change(session, row, user_id)
     undone = set(json.loads(row.undone)) ^ {index}  # a second click merges them again
     row.undone = json.dumps(sorted(undone))
     session.add(row)
@@ -91,7 +89,7 @@ def undo_merge(*, session: Session, team_id: str, user_id: str, synthesis_id: in
 
 def decide(*, session: Session, team_id: str, user_id: str, synthesis_id: int, key: str, decision: str) -> Synthesis:
     row = _row(session, team_id, synthesis_id)
-    _require_facilitator(session, row, user_id)
+    _may_change(session, row, user_id)
     decisions = json.loads(row.decisions)
     decisions[key] = decision
     row.decisions = json.dumps(decisions)
@@ -99,9 +97,9 @@ def decide(*, session: Session, team_id: str, user_id: str, synthesis_id: int, k
     return row
 
 
-def _require_facilitator(session: Session, row: Synthesis, user_id: str) -> None:
-    if not is_facilitator_of(session=session, team_id=row.team_id, workshop_id=row.workshop_id, user_id=user_id):
-        raise Refusal("Only a facilitator can change the synthesis. Nothing was changed.")
+def _may_change(session: Session, row: Synthesis, user_id: str) -> None:
+    require_facilitator(session=session, team_id=row.team_id, workshop_id=row.workshop_id, user_id=user_id,
+                        to="change the synthesis", named=False)
 
 
 def _latest(session: Session, team_id: str, workshop_id: int) -> Synthesis | None:

@@ -35,3 +35,9 @@ def load_templates() -> dict[str, Template]:
         stages = tuple(TemplateStage(s["name"], s.get("hint")) for s in data.get("stages", []))
         out[key] = Template(key, data["name"], data.get("description", ""), stages)
     return out
+
+
+def template_name(key: str) -> str:
+    """A template's display name; the key itself for a template no longer shipped."""
+    tpl = load_templates().get(key)
+    return tpl.name if tpl else key

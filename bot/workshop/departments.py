@@ -1,0 +1,36 @@
+"""Which department each person answers for (kept per workspace): a map is about the cross-department view."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.storage import repo
+from bot.workshop.access import Refusal
+
+MAX_DEPARTMENT = 40
+
+
+def set_department(*, session: Session, team_id: str, user_id: str, department: str, now: datetime) -> str:
+    name = " ".join(department.split())
+    if not name:
+        raise Refusal("Say which department you're in, e.g. `/journey dept Customer Support`.")
+    if len(name) > MAX_DEPARTMENT:
+        raise Refusal(f"Keep the department name under {MAX_DEPARTMENT} characters.")
+    if "<" in name or ">" in name:
+        raise Refusal("A department is a plain name, e.g. `/journey dept Sales`; mentions and links can't be one.")
+    if name.islower():
+        name = name.title()  # "customer support" reads better as "Customer Support"; "R&D" or "iOS" stay as typed
+    # Reuse the spelling the workspace already has, so "Sales" and "SALES" count as one department.
+    for known in repo.departments(session=session, team_id=team_id):
+        if known.lower() == name.lower():
+            name = known
+            break
+    repo.save_profile(session=session, team_id=team_id, user_id=user_id, now=now, department=name)
+    return name
+
+
+def department_of(*, session: Session, team_id: str, user_id: str) -> str | None:
+    p = repo.profile(session=session, team_id=team_id, user_id=user_id)
+    return p.department if p else None
