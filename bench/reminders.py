@@ -76,7 +76,7 @@ def main() -> int:
     from sqlalchemy import insert
 
     from bot.config import Settings
-    from bot.delivery import make_dispatcher
+    from bot.reminders.kinds import make_dispatcher
     from bot.services import Services
     from bot.slack import Directory, make_client
     from bot.storage.db import init_db, make_engine, session_scope

@@ -155,7 +155,7 @@ def _start_clock(settings: Settings, app):
         return None
     from bot.app import services_of
     from bot.clock import start_in_background
-    from bot.delivery import make_dispatcher
+    from bot.reminders.kinds import make_dispatcher
 
     return start_in_background(make_dispatcher(services_of(app)), settings.clock_interval_seconds)
 
@@ -215,7 +215,7 @@ def sandbox(settings: Settings) -> None:
 def clock(settings: Settings) -> None:
     """The reminder clock alone (the Procfile's `clock:` process)."""
     from bot.clock import run_forever
-    from bot.delivery import make_dispatcher
+    from bot.reminders.kinds import make_dispatcher
 
     require(settings, "slack_bot_token")
     app = _build(settings)

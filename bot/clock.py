@@ -10,7 +10,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.reminders import Dispatcher
+from bot.reminders.dispatcher import Dispatcher
 
 log = logging.getLogger(__name__)
 

@@ -13,13 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, or_
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from bot import reminders
 from bot.dates import is_working_day, next_working_day
-from bot.storage import repo
-from bot.storage.models import ActionEvent, ActionItem, DigestSubscription, ReminderKind, ValidationTask, Workshop
+from bot.reminders import schedule
+from bot.storage import action_items, repo, subscriptions, validation_tasks
+from bot.storage.models import DigestSubscription, ReminderKind
 from bot.synthesis.store import latest_for_export
 from bot.workshop.access import Refusal
 from bot.workshop.status import emotion_average
@@ -35,8 +34,8 @@ def next_digest_at(frequency: str, tz: ZoneInfo, now: datetime) -> datetime:
     if frequency == "weekly":
         day = today + timedelta(days=(7 - today.weekday()) % 7 or 7)
     else:
-        day = today if reminders.morning_of(today, tz) > now and is_working_day(today) else next_working_day(today)
-    return reminders.morning_of(day, tz)
+        day = today if schedule.morning_of(today, tz) > now and is_working_day(today) else next_working_day(today)
+    return schedule.morning_of(day, tz)
 
 
 def _may_change(sub: DigestSubscription | None, user_id: str, by: str) -> bool:
@@ -47,26 +46,26 @@ def _may_change(sub: DigestSubscription | None, user_id: str, by: str) -> bool:
 def subscribe(*, session: Session, team_id: str, user_id: str, by: str, frequency: str, tz: ZoneInfo,
               now: datetime) -> datetime:
     """`by` subscribes `user_id` (themselves, or someone else, e.g. a manager)."""
-    sub = session.get(DigestSubscription, (team_id, user_id))
+    sub = subscriptions.subscription(session=session, team_id=team_id, user_id=user_id)
     if sub is not None and not _may_change(sub, user_id, by):
         raise Refusal(f"<@{user_id}> already gets a digest; only they, or whoever subscribed them, can change it. "
                       "Nothing was changed.")
     sub = sub or DigestSubscription(team_id=team_id, user_id=user_id, created_at=now, last_sent_at=now)
     sub.frequency, sub.subscribed_by = frequency, by
     session.add(sub)
-    reminders.cancel_pending(session=session, team_id=team_id, kinds=[DIGEST], subject_id=0, recipient=user_id)
+    schedule.cancel_pending(session=session, team_id=team_id, kinds=[DIGEST], subject_id=0, recipient=user_id)
     due = next_digest_at(frequency, tz, now)
-    reminders.add(session=session, team_id=team_id, workshop_id=None, kind=DIGEST, subject_id=0, recipient=user_id,
-                  due_at=due, now=now)
+    schedule.add(session=session, team_id=team_id, workshop_id=None, kind=DIGEST, subject_id=0, recipient=user_id,
+                 due_at=due, now=now)
     return due
 
 
 def unsubscribe(*, session: Session, team_id: str, user_id: str, by: str) -> bool:
     """`by` ends `user_id`'s subscription; False if they had none."""
-    sub = session.get(DigestSubscription, (team_id, user_id))
+    sub = subscriptions.subscription(session=session, team_id=team_id, user_id=user_id)
     if not _may_change(sub, user_id, by):  # the same answer whether they have one or not
         raise Refusal(f"Only <@{user_id}>, or whoever subscribed them, can unsubscribe them. Nothing was changed.")
-    reminders.cancel_pending(session=session, team_id=team_id, kinds=[DIGEST], subject_id=0, recipient=user_id)
+    schedule.cancel_pending(session=session, team_id=team_id, kinds=[DIGEST], subject_id=0, recipient=user_id)
     if sub is None:
         return False
     session.delete(sub)
@@ -75,7 +74,7 @@ def unsubscribe(*, session: Session, team_id: str, user_id: str, by: str) -> boo
 
 def follow(*, session: Session, team_id: str, user_id: str, channel_id: str | None) -> list[str]:
     """Follow one more channel's workshops (None: back to every workshop in the workspace)."""
-    sub = session.get(DigestSubscription, (team_id, user_id))
+    sub = subscriptions.subscription(session=session, team_id=team_id, user_id=user_id)
     if sub is None:
         raise Refusal("Subscribe first: `/journey digest subscribe weekly`.")
     channels = [] if channel_id is None else sorted(set(json.loads(sub.channels)) | {channel_id})
@@ -107,42 +106,23 @@ class Digest:
         return any(w.changes for w in self.workshops)
 
 
-def _covered(session: Session, team_id: str, user_id: str):
-    """The workshops a person's digest is about: those with action items or validation tasks, in the channels they
-    follow (every channel when they follow none)."""
-    sub = session.get(DigestSubscription, (team_id, user_id))
-    channels = json.loads(sub.channels) if sub else []
-    has_followups = or_(
-        exists().where(ActionItem.team_id == team_id, ActionItem.workshop_id == Workshop.id),
-        exists().where(ValidationTask.team_id == team_id, ValidationTask.workshop_id == Workshop.id),
-    )
-    query = select(Workshop).where(Workshop.team_id == team_id, has_followups)
-    if channels:
-        query = query.where(col(Workshop.channel_id).in_(channels))
-    return query
-
-
 def covered_channels(*, session: Session, team_id: str, user_id: str) -> set[str]:
     """The channels a person's digest could cover, to ask Slack which of them they may see before building it."""
-    return {ws.channel_id for ws in session.exec(_covered(session, team_id, user_id))}
+    return {ws.channel_id for ws in subscriptions.covered_workshops(session=session, team_id=team_id, user_id=user_id)}
 
 
 def build_digest(*, session: Session, team_id: str, user_id: str, today: date, since: datetime | None,
                  visible: Collection[str]) -> Digest:
     """`visible`: the channels whose workshops this person may see (Slack's answer, asked before this
     transaction). A digest covers only those: no title, count, quote or synthesis line of any other."""
-    query = _covered(session, team_id, user_id).where(col(Workshop.channel_id).in_(list(visible)))
     digests = []
-    for ws in session.exec(query.order_by(Workshop.id.desc())):
-        actions = session.exec(select(ActionItem).where(ActionItem.team_id == team_id,
-                                                        ActionItem.workshop_id == ws.id)).all()
-        tasks = session.exec(select(ValidationTask).where(ValidationTask.team_id == team_id,
-                                                          ValidationTask.workshop_id == ws.id)).all()
+    for ws in subscriptions.covered_workshops(session=session, team_id=team_id, user_id=user_id, visible=visible):
+        actions = action_items.of_workshop(session=session, team_id=team_id, workshop_id=ws.id)
+        tasks = validation_tasks.of_workshop(session=session, team_id=team_id, workshop_id=ws.id)
         changes: Counter = Counter()
-        if since is not None and actions:
-            for e in session.exec(select(ActionEvent).where(
-                    col(ActionEvent.action_item_id).in_([a.id for a in actions]), ActionEvent.at > since)):
-                changes[e.change] += 1
+        if since is not None:
+            changes.update(action_items.changes_since(session=session, team_id=team_id,
+                                                      action_ids=[a.id for a in actions], since=since))
         for task in tasks:
             if since is not None and task.answered_at and task.answered_at > since:
                 changes["validated"] += 1
@@ -172,21 +152,38 @@ def build_digest(*, session: Session, team_id: str, user_id: str, today: date, s
 
 def digest_sent(*, session: Session, team_id: str, user_id: str, tz: ZoneInfo, now: datetime) -> None:
     """After a digest went out (or was skipped for having nothing new): remember when, and plan the next."""
-    sub = session.get(DigestSubscription, (team_id, user_id))
+    sub = subscriptions.subscription(session=session, team_id=team_id, user_id=user_id)
     if sub is None:
         return
-    reminders.add(session=session, team_id=team_id, workshop_id=None, kind=DIGEST, subject_id=0, recipient=user_id,
-                  due_at=next_digest_at(sub.frequency, tz, now + timedelta(minutes=1)), now=now)
+    schedule.add(session=session, team_id=team_id, workshop_id=None, kind=DIGEST, subject_id=0, recipient=user_id,
+                 due_at=next_digest_at(sub.frequency, tz, now + timedelta(minutes=1)), now=now)
 
 
 def mark_digest_delivered(*, session: Session, team_id: str, user_id: str, now: datetime) -> None:
-    sub = session.get(DigestSubscription, (team_id, user_id))
+    sub = subscriptions.subscription(session=session, team_id=team_id, user_id=user_id)
     if sub is not None:
         sub.last_sent_at = now
         session.add(sub)
 
 
-
 def last_sent(*, session: Session, team_id: str, user_id: str) -> datetime | None:
-    sub = session.get(DigestSubscription, (team_id, user_id))
+    sub = subscriptions.subscription(session=session, team_id=team_id, user_id=user_id)
     return sub.last_sent_at if sub else None
+
+
+# --- As a reminder ---------------------------------------------------------------------------------------
+
+
+def due_digest(*, session: Session, team_id: str, user_id: str, today: date,
+               visible: Collection[str]) -> Digest | None:
+    """What a scheduled digest shows when it falls due: what changed since the last one; None when nothing did
+    (no DM then, but `digest_sent` still plans the next)."""
+    digest = build_digest(session=session, team_id=team_id, user_id=user_id, today=today,
+                          since=last_sent(session=session, team_id=team_id, user_id=user_id), visible=visible)
+    return digest if digest.changed else None
+
+
+def after_digest(*, session: Session, team_id: str, user_id: str, tz: ZoneInfo, now: datetime) -> None:
+    """Once a digest is delivered: it is the last one, and the next is planned."""
+    mark_digest_delivered(session=session, team_id=team_id, user_id=user_id, now=now)
+    digest_sent(session=session, team_id=team_id, user_id=user_id, tz=tz, now=now)

@@ -1,5 +1,5 @@
-"""Follow-up rules: action items (with their history) and the reminders they plan. Services take a session
-and `now`, never talk to Slack, and refuse (`Refusal`) before changing anything."""
+"""Follow-up rules: action items (with their history) and customer validation tasks, and the reminders they
+plan. Services take a session and `now`, never talk to Slack, and refuse (`Refusal`) before changing anything."""
 
 from __future__ import annotations
 
@@ -8,21 +8,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from bot import reminders
 from bot import text as t
-from bot.storage import repo
-from bot.storage.models import (
-    ActionEvent,
-    ActionItem,
-    ActionStatus,
-    ItemKind,
-    Reminder,
-    ReminderKind,
-    ValidationTask,
-    Workshop,
-)
+from bot.dates import add_working_days, is_working_day, next_working_day, previous_working_day
+from bot.reminders import schedule
+from bot.storage import action_items, repo, validation_tasks
+from bot.storage.models import ActionItem, ActionStatus, ItemKind, Reminder, ReminderKind, ValidationTask
 from bot.synthesis.basic import group_duplicates
 from bot.synthesis.store import guide_for
 from bot.voting import rank_pain_points, vote_counts
@@ -49,9 +41,7 @@ class ActionView:
 def action_view(*, session: Session, action: ActionItem, today: date, with_history: bool = True) -> ActionView:
     ws = repo.workshop(session=session, team_id=action.team_id, workshop_id=action.workshop_id)
     pain = repo.item(session=session, team_id=action.team_id, item_id=action.pain_point_id) if action.pain_point_id else None
-    events = session.exec(
-        select(ActionEvent).where(ActionEvent.action_item_id == action.id).order_by(ActionEvent.id)
-    ).all() if with_history else []
+    events = action_items.history(session=session, team_id=action.team_id, action_id=action.id) if with_history else []
     return ActionView(
         id=action.id, text=action.text, owner=action.owner, due=action.due, status=action.status,
         snoozed_until=action.snoozed_until,
@@ -62,8 +52,7 @@ def action_view(*, session: Session, action: ActionItem, today: date, with_histo
 
 
 def _log(session: Session, action: ActionItem, by: str, change: str, now: datetime, detail: str | None = None) -> None:
-    session.add(ActionEvent(team_id=action.team_id, action_item_id=action.id, at=now, by=by, change=change,
-                            detail=detail))
+    action_items.add_event(session=session, action=action, by=by, change=change, at=now, detail=detail)
 
 
 def create_action(
@@ -86,7 +75,7 @@ def create_action(
     session.add(action)
     session.flush()
     _log(session, action, user_id, "created", now, f"due {due.isoformat()}" if due else None)
-    reminders.plan_action_item(session=session, action=action, tz=zone_of(owner), now=now)
+    plan_reminders(session=session, action=action, tz=zone_of(owner), now=now)
     return action
 
 
@@ -129,12 +118,12 @@ def change_action(
     session.add(action)
     _log(session, action, user_id, {"drop": "dropped", "snooze_day": "snoozed", "snooze_week": "snoozed",
                                     "reopen": "reopened"}.get(change, change), now, detail)
-    reminders.plan_action_item(session=session, action=action, tz=tz, now=now)
+    plan_reminders(session=session, action=action, tz=tz, now=now)
     return action
 
 
 def find_action(*, session: Session, team_id: str, action_id: int) -> ActionItem | None:
-    return session.exec(select(ActionItem).where(ActionItem.team_id == team_id, ActionItem.id == action_id)).first()
+    return action_items.action_item(session=session, team_id=team_id, action_id=action_id)
 
 
 def get_action(*, session: Session, team_id: str, action_id: int) -> ActionItem:
@@ -150,8 +139,7 @@ def _action(session: Session, team_id: str, action_id: int) -> ActionItem:
 
 def owned_in_channels(*, session: Session, team_id: str, user_id: str) -> set[str]:
     """The channels whose workshops hold action items this person owns (to ask Slack which they may see)."""
-    return set(session.exec(select(Workshop.channel_id).join(ActionItem, ActionItem.workshop_id == Workshop.id)
-                            .where(ActionItem.team_id == team_id, ActionItem.owner == user_id).distinct()))
+    return action_items.owners_channels(session=session, team_id=team_id, owner=user_id)
 
 
 def list_actions(*, session: Session, team_id: str, channel_id: str, user_id: str, scope: str,
@@ -160,26 +148,20 @@ def list_actions(*, session: Session, team_id: str, channel_id: str, user_id: st
     answer, asked before this transaction); `all`: every item of this channel's workshops (asked from that
     conversation, which in a private one only its members can do). Overdue first, then by due date (undated last),
     then newest."""
-    query = select(ActionItem).where(ActionItem.team_id == team_id)
     if scope == "mine":
-        query = query.join(Workshop, Workshop.id == ActionItem.workshop_id).where(
-            ActionItem.owner == user_id, col(Workshop.channel_id).in_(list(visible)))
+        items = action_items.owned(session=session, team_id=team_id, owner=user_id, channels=visible)
     else:
         workshop_ids = [w.id for w in repo.workshops_in_channel(session=session, team_id=team_id, channel_id=channel_id)]
-        query = query.where(col(ActionItem.workshop_id).in_(workshop_ids or [-1]))
-    views = [action_view(session=session, action=a, today=today) for a in session.exec(query)]
+        items = action_items.of_workshops(session=session, team_id=team_id, workshop_ids=workshop_ids)
+    views = [action_view(session=session, action=a, today=today) for a in items]
     status_rank = {ActionStatus.OPEN: 0, ActionStatus.DONE: 1, ActionStatus.DROPPED: 2}
     return sorted(views, key=lambda v: (not v.overdue, status_rank.get(v.status, 3), v.due or date.max, -v.id))
 
 
 def action_items_export(*, session: Session, team_id: str, workshop_id: int) -> list[dict]:
-    actions = session.exec(
-        select(ActionItem).where(ActionItem.team_id == team_id, ActionItem.workshop_id == workshop_id)
-        .order_by(ActionItem.id)
-    ).all()
     out = []
-    for a in actions:
-        events = session.exec(select(ActionEvent).where(ActionEvent.action_item_id == a.id).order_by(ActionEvent.id))
+    for a in action_items.of_workshop(session=session, team_id=team_id, workshop_id=workshop_id):
+        events = action_items.history(session=session, team_id=team_id, action_id=a.id)
         out.append({
             "id": a.id, "text": a.text, "owner": a.owner, "due": a.due.isoformat() if a.due else None,
             "status": a.status, "pain_point": a.pain_point_id, "created_by": a.created_by,
@@ -189,13 +171,51 @@ def action_items_export(*, session: Session, team_id: str, workshop_id: int) -> 
     return out
 
 
-def overdue_reminder_sent(*, session: Session, team_id: str, action_id: int, tz: ZoneInfo, sent_at: datetime) -> None:
-    action = session.get(ActionItem, action_id)
-    if action is not None and action.team_id == team_id:
-        reminders.plan_next_overdue(session=session, action=action, tz=tz, sent_at=sent_at)
-
+# --- Action item reminders ---------------------------------------------------------------------------------
 
 ACTION_KINDS = (ReminderKind.ACTION_DUE_SOON, ReminderKind.ACTION_OVERDUE)
+
+
+def plan_reminders(*, session: Session, action: ActionItem, tz: ZoneInfo, now: datetime) -> list[Reminder]:
+    """(Re)plan an action item's reminders: due soon on the working day before, then overdue from the working
+    day after (or after a snooze), each at 9:00 in the owner's time zone."""
+    schedule.cancel_pending(session=session, team_id=action.team_id, kinds=ACTION_KINDS, subject_id=action.id)
+    if action.status != "open" or action.due is None:
+        return []
+    out = []
+    common = dict(session=session, team_id=action.team_id, workshop_id=action.workshop_id, subject_id=action.id,
+                  recipient=action.owner, now=now)
+    soon_day = previous_working_day(action.due)
+    soon_at = schedule.morning_of(soon_day, tz)
+    if soon_at > now and not (action.snoozed_until and action.snoozed_until > soon_day):
+        out.append(schedule.add(kind=ReminderKind.ACTION_DUE_SOON, due_at=soon_at, **common))
+    start = next_working_day(action.due)
+    if action.snoozed_until and action.snoozed_until > action.due:
+        start = action.snoozed_until if is_working_day(action.snoozed_until) else next_working_day(action.snoozed_until)
+    overdue_at = schedule.morning_of(start, tz)
+    if overdue_at <= now:  # a snooze that ends today after 9:00: next working morning
+        overdue_at = schedule.morning_of(next_working_day(now.astimezone(tz).date()), tz)
+    out.append(schedule.add(kind=ReminderKind.ACTION_OVERDUE, due_at=overdue_at, **common))
+    return out
+
+
+def due_action(*, session: Session, team_id: str, action_id: int, today: date) -> ActionView | None:
+    """What an action item reminder shows when it falls due; None once the item is done, dropped or gone."""
+    action = find_action(session=session, team_id=team_id, action_id=action_id)
+    if action is None or action.status != ActionStatus.OPEN:
+        return None
+    return action_view(session=session, action=action, today=today, with_history=False)
+
+
+def overdue_reminder_sent(*, session: Session, team_id: str, action_id: int, tz: ZoneInfo, sent_at: datetime) -> None:
+    """After an overdue reminder: the next one two working days later, while the item is still open."""
+    action = find_action(session=session, team_id=team_id, action_id=action_id)
+    if action is None or action.status != ActionStatus.OPEN:
+        return
+    day = add_working_days(sent_at.astimezone(tz).date(), 2)
+    schedule.add(session=session, team_id=action.team_id, workshop_id=action.workshop_id,
+                 kind=ReminderKind.ACTION_OVERDUE, subject_id=action.id, recipient=action.owner,
+                 due_at=schedule.morning_of(day, tz), now=sent_at)
 
 
 # --- Customer validation --------------------------------------------------------------------------------
@@ -220,8 +240,7 @@ class ValidationView:
 
 
 def get_validation(*, session: Session, team_id: str, task_id: int) -> ValidationTask | None:
-    return session.exec(select(ValidationTask).where(ValidationTask.team_id == team_id,
-                                                     ValidationTask.id == task_id)).first()
+    return validation_tasks.validation_task(session=session, team_id=team_id, task_id=task_id)
 
 
 def validation_view(*, session: Session, task, with_guide: bool = False) -> ValidationView:
@@ -235,6 +254,14 @@ def validation_view(*, session: Session, task, with_guide: bool = False) -> Vali
                                 pain_point_id=task.pain_point_id, pain=pain_text, stage=stage))
     return ValidationView(task.id, task.pain_point_id, pain_text, stage, task.owner, task.due, task.customers,
                           task.status, task.evidence_customers, task.note, ws.title if ws else "", guide)
+
+
+def due_validation(*, session: Session, team_id: str, task_id: int) -> ValidationView | None:
+    """What a validation reminder shows when it falls due, with its interview guide; None once it is answered."""
+    task = get_validation(session=session, team_id=team_id, task_id=task_id)
+    if task is None or task.status != "pending":
+        return None
+    return validation_view(session=session, task=task, with_guide=True)
 
 
 def create_validation_tasks(
@@ -257,8 +284,8 @@ def create_validation_tasks(
         groups += [[i] for i in range(len(pains)) if i not in grouped]
         ranked = sorted(groups, key=lambda g: (-len({pains[i].author for i in g}), min(pains[i].id for i in g)))
         pains = [min((pains[i] for i in g), key=lambda p: p.id) for g in ranked]
-    existing = {v.pain_point_id for v in session.exec(
-        select(ValidationTask).where(ValidationTask.team_id == team_id, ValidationTask.workshop_id == ws.id))}
+    existing = {v.pain_point_id for v in validation_tasks.of_workshop(session=session, team_id=team_id,
+                                                                       workshop_id=ws.id)}
     chosen = [p for p in pains if p.id not in existing][:top]
     if not chosen:
         raise Refusal("Every one of the top pain points already has a validation task (`/journey status` shows them).")
@@ -269,10 +296,9 @@ def create_validation_tasks(
         session.add(task)
         session.flush()
         tz = zone_of(p.author)
-        reminders.add(session=session, team_id=team_id, workshop_id=ws.id, kind=ReminderKind.VALIDATION_DUE,
-                      subject_id=task.id, recipient=p.author, now=now,
-                      due_at=max(reminders.morning_of(reminders.previous_working_day(due), tz),
-                                 reminders.not_at_night(now, tz)))
+        schedule.add(session=session, team_id=team_id, workshop_id=ws.id, kind=ReminderKind.VALIDATION_DUE,
+                     subject_id=task.id, recipient=p.author, now=now,
+                     due_at=max(schedule.morning_of(previous_working_day(due), tz), schedule.not_at_night(now, tz)))
         views.append(validation_view(session=session, task=task))
     return views
 
@@ -290,8 +316,7 @@ def record_validation(
 ) -> ValidationAnswer:
     if outcome not in OUTCOMES:
         raise Refusal("Pick confirmed, partly or not confirmed.")
-    task = session.exec(select(ValidationTask).where(ValidationTask.team_id == team_id,
-                                                     ValidationTask.id == task_id)).first()
+    task = get_validation(session=session, team_id=team_id, task_id=task_id)
     if task is None:
         raise Refusal("That validation task doesn't exist (any more).")
     if user_id != task.owner and not is_facilitator(session=session, team_id=team_id,
@@ -303,11 +328,9 @@ def record_validation(
     task.status, task.evidence_customers, task.note = outcome, customers, (note or "").strip()[:2000] or None
     task.answered_by, task.answered_at = user_id, now
     session.add(task)
-    reminders.cancel_pending(session=session, team_id=team_id, kinds=[ReminderKind.VALIDATION_DUE], subject_id=task.id)
+    schedule.cancel_pending(session=session, team_id=team_id, kinds=[ReminderKind.VALIDATION_DUE], subject_id=task.id)
     session.flush()
-    tasks = session.exec(select(ValidationTask).where(ValidationTask.team_id == team_id,
-                                                      ValidationTask.workshop_id == task.workshop_id)
-                         .order_by(ValidationTask.id)).all()
+    tasks = validation_tasks.of_workshop(session=session, team_id=team_id, workshop_id=task.workshop_id)
     last = was_pending and all(t.status != "pending" for t in tasks)
     return ValidationAnswer(validation_view(session=session, task=task), last,
                             [validation_view(session=session, task=t) for t in tasks] if last else [])
@@ -316,8 +339,7 @@ def record_validation(
 def validations_by_pain_point(*, session: Session, team_id: str, workshop_id: int) -> dict[int, dict]:
     """For the export: each pain point's validation, once a task exists."""
     out = {}
-    for task in session.exec(select(ValidationTask).where(ValidationTask.team_id == team_id,
-                                                          ValidationTask.workshop_id == workshop_id)):
+    for task in validation_tasks.of_workshop(session=session, team_id=team_id, workshop_id=workshop_id):
         out[task.pain_point_id] = {
             "status": task.status, "owner": task.owner, "due": task.due.isoformat(),
             # how many customers: those talked to once answered, else how many the task asks for
@@ -342,9 +364,6 @@ def reassign_validation(*, session: Session, team_id: str, user_id: str, task_id
                         to="reassign validation tasks")
     task.owner = owner
     session.add(task)
-    for reminder in session.exec(select(Reminder).where(
-            Reminder.team_id == team_id, Reminder.kind == ReminderKind.VALIDATION_DUE, Reminder.subject_id == task.id,
-            Reminder.status == "pending")):
-        reminder.recipient = owner
-        session.add(reminder)
+    schedule.redirect_pending(session=session, team_id=team_id, kind=ReminderKind.VALIDATION_DUE, subject_id=task.id,
+                              recipient=owner)
     return task

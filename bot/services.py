@@ -52,7 +52,7 @@ class Services:
 
     def zone_of(self, session: Session, team_id: str) -> Callable[[str], ZoneInfo]:
         """user id → their Slack time zone, through the profile cache (refreshed from Slack after a week)."""
-        from bot.reminders import user_zone
+        from bot.reminders.schedule import user_zone
 
         # Inside a transaction only what `warm` already fetched is used: no Slack call while the database waits.
         cached = self.directory.cache_only()

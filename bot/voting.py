@@ -53,8 +53,8 @@ def open_vote(*, session: Session, team_id: str, channel_id: str, user_id: str, 
     ranked = rank_pain_points(items, vote_counts(session=session, team_id=team_id, workshop_id=ws.id))
     if not ranked:
         raise Refusal("There are no pain points to vote on yet: people add them in the stage threads with `pain:`.")
-    round_ = session.get(VoteRound, (team_id, ws.id)) or VoteRound(team_id=team_id, workshop_id=ws.id,
-                                                                      votes_per_person=votes, opened_by=user_id)
+    round_ = repo.vote_round(session=session, team_id=team_id, workshop_id=ws.id) or VoteRound(
+        team_id=team_id, workshop_id=ws.id, votes_per_person=votes, opened_by=user_id)
     round_.votes_per_person, round_.opened_by, round_.opened_at = votes, user_id, now
     session.add(round_)
     pages = []
@@ -78,7 +78,7 @@ def record_ballot_posted(*, session: Session, team_id: str, vote_message_id: int
 def ballot_page(*, session: Session, team_id: str, vote_message_id: int) -> BallotPage:
     msg = repo.vote_message(session=session, team_id=team_id, vote_message_id=vote_message_id)
     ws = repo.workshop(session=session, team_id=team_id, workshop_id=msg.workshop_id)
-    round_ = session.get(VoteRound, (team_id, ws.id))
+    round_ = repo.vote_round(session=session, team_id=team_id, workshop_id=ws.id)
     stages = {s.id: s.name for s in repo.stages(session=session, team_id=team_id, workshop_id=ws.id)}
     items = {i.id: i for i in repo.items(session=session, team_id=team_id, workshop_id=ws.id)}
     all_votes = repo.votes(session=session, team_id=team_id, workshop_id=ws.id)
@@ -108,7 +108,7 @@ def cast_vote(*, session: Session, team_id: str, user_id: str, item_id: int, now
     if item is None or item.kind != ItemKind.PAIN_POINT:
         raise Refusal("That pain point is gone (its reply was deleted or edited). Nothing was changed.")
     ws = repo.workshop(session=session, team_id=team_id, workshop_id=item.workshop_id)
-    round_ = session.get(VoteRound, (team_id, ws.id))
+    round_ = repo.vote_round(session=session, team_id=team_id, workshop_id=ws.id)
     if round_ is None or ws.status != "open":
         raise Refusal("Voting on this workshop is closed. Nothing was changed.")
     votes = [v for v in repo.votes(session=session, team_id=team_id, workshop_id=ws.id) if v.user_id == user_id]

@@ -25,7 +25,7 @@ from sqlalchemy import func, insert, or_
 from sqlmodel import select
 
 from bot.config import Settings
-from bot.delivery import make_dispatcher
+from bot.reminders.kinds import make_dispatcher
 from bot.services import Services
 from bot.slack import Directory, make_client
 from bot.storage.db import make_engine, session_scope

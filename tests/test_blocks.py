@@ -102,7 +102,9 @@ def test_follow_up_messages_stay_in_limits_with_hundreds_of_items():
     from collections import Counter
     from datetime import date, datetime
 
-    from bot.blocks.followups import build_actions_list, build_digest, build_reminders, build_validation_plan
+    from bot.blocks import reminders
+    from bot.blocks.digests import build_digest
+    from bot.blocks.followups import build_actions_list, build_validation_plan
     from bot.digests import Digest, WorkshopDigest
     from bot.followups import ActionView, ValidationView
 
@@ -112,7 +114,7 @@ def test_follow_up_messages_stay_in_limits_with_hundreds_of_items():
     assert_ok(build_actions_list(actions, today, "mine"))
     tasks = [ValidationView(n, n, LONG, LONG, "UANA", today, 5, "pending", None, LONG, LONG) for n in range(60)]
     assert_ok(build_validation_plan(tasks, today))
-    assert_ok(build_reminders([("action_overdue", a, True) for a in actions[:100]], today))
+    assert_ok(reminders.build_reminders([(reminders.action_overdue, a, True) for a in actions[:100]], today))
     workshops = [WorkshopDigest(n, LONG, "C1", Counter(open=300, done=20), [(LONG, "UANA", today)] * 300,
                                 Counter(created=40, done=3), Counter(pending=3, confirmed=2), (LONG, 1.5))
                  for n in range(30)]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot import ids
-from bot.delivery import make_dispatcher
+from bot.reminders.kinds import make_dispatcher
 from tests.conftest import ANA, BEN, CAT, CHANNEL, FACILITATOR
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.delivery import make_dispatcher
+from bot.reminders.kinds import make_dispatcher
 from fakeslack.api import BOT_USER_ID
 from tests.conftest import ANA, BEN, CAT, CHANNEL, DAN, FACILITATOR, PEOPLE, PRIVATE
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from bot.delivery import make_dispatcher
+from bot.reminders.kinds import make_dispatcher
 from bot.services import Services
 from bot.slack import Directory, make_client
 from bot.storage.db import init_db, make_engine, session_scope

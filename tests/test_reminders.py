@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from bot import followups, reminders
-from bot.delivery import make_dispatcher
-from bot.reminders import morning_of, not_at_night
+from bot import followups
+from bot.reminders import schedule
+from bot.reminders.kinds import make_dispatcher
+from bot.reminders.schedule import morning_of, not_at_night
 from bot.services import Services
 from bot.slack import Directory, make_client
 from bot.storage.db import init_db, make_engine
@@ -114,7 +115,7 @@ class Rig:
         with self.svc.session() as s:
             ws = start_workshop(session=s, team_id="T0TEAM", channel_id=f"C-{owner}-{text[:8]}", user_id="UFACIL",
                                 title="W", now=self.clock())
-            zone_of = lambda u: reminders.user_zone(session=s, team_id="T0TEAM", user_id=u,  # noqa: E731
+            zone_of = lambda u: schedule.user_zone(session=s, team_id="T0TEAM", user_id=u,  # noqa: E731
                                                     directory=self.svc.directory, now=self.clock())
             return followups.create_action(session=s, team_id="T0TEAM", channel_id=f"C-{owner}-{text[:8]}",
                                            user_id="UFACIL", owner=owner, text=text, due=due, pain_point_id=None,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot import ids
 from bot import text as t
-from bot.blocks import limits
+from bot.blocks.kit import context, header, message, note, plain_error, plural, section  # noqa: F401  (handlers use note, plain_error)
 from bot.storage.models import ItemKind, StepKind
 from bot.templates import Template
 from bot.voting import BallotPage, VoteOutcome
@@ -49,36 +49,6 @@ HELP_LINES = [
 EMOTION_FACES = {1: "😖", 2: "🙁", 3: "😐", 4: "🙂", 5: "😄"}
 
 
-def plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (many or word + 's')}"
-
-
-def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": t.fit(text, limits.SECTION_TEXT)}}
-
-
-def _context(*texts: str) -> dict:
-    return {
-        "type": "context",
-        "elements": [{"type": "mrkdwn", "text": t.fit(x, limits.SECTION_TEXT)} for x in texts[: limits.CONTEXT_ELEMENTS]],
-    }
-
-
-def _header(text: str) -> dict:
-    return {"type": "header", "text": {"type": "plain_text", "text": t.shorten(text, limits.HEADER_TEXT), "emoji": True}}
-
-
-def _message(fallback: str, blocks: list[dict]) -> dict:
-    """`fallback` is mrkdwn (Slack formats it in notifications and where blocks can't show): people's text in it
-    goes through `text.show`, never `show_plain`."""
-    return {"text": t.fit(fallback, limits.FALLBACK_TEXT), "blocks": blocks[: limits.MESSAGE_BLOCKS]}
-
-
-def note(text: str) -> dict:
-    """A one-paragraph message (refusals, confirmations). `text` is already safe mrkdwn."""
-    return _message(text, [_section(text)])
-
-
 def build_sorry() -> dict:
     return note(
         "Sorry, something went wrong on my side and I couldn't finish that. Nothing you'd already given is lost; "
@@ -93,16 +63,16 @@ def build_busy() -> dict:
 
 def build_help() -> dict:
     lines = "\n".join(f"{cmd}\n      {what}" for cmd, what in HELP_LINES)
-    return _message(
+    return message(
         USAGE,
         [
-            _header("Journey Workshop Bot"),
-            _section(
+            header("Journey Workshop Bot"),
+            section(
                 "I lead your team through a customer journey mapping workshop in this channel: objectives, personas, "
                 "stages, then each stage's touchpoints, emotions, pain points and opportunities. "
                 "Answer each prompt *in its thread*."
             ),
-            _section(lines),
+            section(lines),
         ],
     )
 
@@ -141,7 +111,7 @@ def build_prompt(p: PromptView) -> dict:
             "*What should this journey map help us understand or change?* Reply in this thread, *one objective per line*.\n"
             "Tip: tell me your department first with `/journey dept <department>`, so the map shows which teams see what."
         )
-        blocks = [_header(head), _section(body)]
+        blocks = [header(head), section(body)]
     elif p.kind == StepKind.PERSONAS:
         head = f"👥 {title}: personas"
         body = (
@@ -149,7 +119,7 @@ def build_prompt(p: PromptView) -> dict:
             "first line `Name — short description` (or `Name: description`); more lines add detail.\n"
             "_e.g._ `Olivia — operations lead at a 50-person logistics firm, buys on a monthly budget`"
         )
-        blocks = [_header(head), _section(body)]
+        blocks = [header(head), section(body)]
     elif p.kind == StepKind.STAGES:
         head = f"🗺️ {title}: stages"
         if p.stage_names:
@@ -164,13 +134,13 @@ def build_prompt(p: PromptView) -> dict:
                 "*Which stages does our customer go through?* Suggest them in this thread, one per line, in order. "
                 "The facilitator then sets the list with `/journey stages A, B, C`."
             )
-        blocks = [_header(head), _section(body)]
+        blocks = [header(head), section(body)]
     else:
         head = f"📍 Stage {p.number - 3} of {p.total - 3}: {t.show_plain(p.stage_name or '', 60)}"
-        blocks = [_header(head)]
+        blocks = [header(head)]
         if p.stage_hint:
-            blocks.append(_section(f"_{t.show(p.stage_hint, 300)}_"))
-        blocks.append(_section(_STAGE_HOWTO + (_BLUEPRINT_HOWTO if p.map_type == "blueprint" else "")))
+            blocks.append(section(f"_{t.show(p.stage_hint, 300)}_"))
+        blocks.append(section(_STAGE_HOWTO + (_BLUEPRINT_HOWTO if p.map_type == "blueprint" else "")))
         blocks.append(
             {
                 "type": "actions",
@@ -186,8 +156,8 @@ def build_prompt(p: PromptView) -> dict:
                 ],
             }
         )
-    blocks.append(_context(footer))
-    return _message(f"{t.escape_mrkdwn(head)}: reply in the thread", blocks)
+    blocks.append(context(footer))
+    return message(f"{t.escape_mrkdwn(head)}: reply in the thread", blocks)
 
 
 def build_started(p: PromptView) -> dict:
@@ -257,14 +227,14 @@ MAX_CLASSIFY_LINES = 15
 
 def build_classify(unsorted: list[tuple[int, str]]) -> dict:
     blocks = [
-        _section(
+        section(
             "I couldn't tell what kind of answer "
             + ("this line is" if len(unsorted) == 1 else "these lines are")
             + " (next time start a line with `touchpoint:`, `pain:` or `idea:`). Which is it?"
         )
     ]
     for item_id, line in unsorted[:MAX_CLASSIFY_LINES]:
-        blocks.append(_section(f"> {t.show(line, 280)}"))
+        blocks.append(section(f"> {t.show(line, 280)}"))
         blocks.append(
             {
                 "type": "actions",
@@ -282,21 +252,21 @@ def build_classify(unsorted: list[tuple[int, str]]) -> dict:
         )
     rest = len(unsorted) - MAX_CLASSIFY_LINES
     if rest > 0:
-        blocks.append(_context(f"{rest} more lines are kept as unsorted; edit your reply to add prefixes to them."))
-    return _message("Which kind of answer is this?", blocks)
+        blocks.append(context(f"{rest} more lines are kept as unsorted; edit your reply to add prefixes to them."))
+    return message("Which kind of answer is this?", blocks)
 
 
 def build_filed_by_model(item_id: int, line: str, kind: str, score: int | None) -> dict:
     """The model sorted an unprefixed line; its author can correct that with one click."""
     what = f"an emotion of {score}/5" if kind == "emotion" else f"a *{_KIND_LABELS.get(kind, kind).lower()}*"
-    blocks = [_section(f"I filed “{t.show(line, 200)}” as {what}. If that's wrong, pick what it is:")]
+    blocks = [section(f"I filed “{t.show(line, 200)}” as {what}. If that's wrong, pick what it is:")]
     if kind != "emotion":
         blocks.append({
             "type": "actions", "block_id": f"classify:{item_id}",
             "elements": [{"type": "button", "action_id": f"{ids.CLASSIFY}_{k}", "text": {"type": "plain_text", "text": label},
                           "value": str(item_id)} for k, label in _KIND_LABELS.items() if k != kind],
         })
-    return _message(f"Filed as {kind}", blocks)
+    return message(f"Filed as {kind}", blocks)
 
 
 def build_classified(kind: str, line: str) -> dict:
@@ -346,8 +316,8 @@ def build_status(s: StatusView) -> dict:
     if s.current_label and not s.prompt_posted:
         state += " (its prompt isn't in the channel yet: `/journey next` posts it)"
     blocks = [
-        _header(f"📋 {t.show_plain(s.title, 120)}"),
-        _section(
+        header(f"📋 {t.show_plain(s.title, 120)}"),
+        section(
             f"{state}\nWorkshop #{s.workshop_id} · {MAP_TYPE_LABELS.get(s.map_type, s.map_type)} · "
             f"Template: {t.show(s.template_name, 60)} · Facilitator: {_people(s.facilitators)}"
         ),
@@ -356,7 +326,7 @@ def build_status(s: StatusView) -> dict:
     step_lines = "\n".join(
         f"{'▶️' if cur else '•'} {t.show(label, 100)}: {plural(n, 'answer')}" for label, n, cur in s.steps
     )
-    blocks.append(_section("*Answers per step*\n" + (step_lines or "_No steps yet._")))
+    blocks.append(section("*Answers per step*\n" + (step_lines or "_No steps yet._")))
     stage_lines = []
     for st in s.stages:
         spread = f" ±{st.emotion_spread:.1f}" if st.emotion_spread is not None else ""
@@ -370,7 +340,7 @@ def build_status(s: StatusView) -> dict:
             line += f" · {st.unsorted} unsorted"
         stage_lines.append(line)
     if stage_lines:
-        blocks.append(_section("*Stages*\n" + "\n".join(stage_lines)))
+        blocks.append(section("*Stages*\n" + "\n".join(stage_lines)))
     blocks.append({"type": "divider"})
 
     if s.contributors:
@@ -380,38 +350,33 @@ def build_status(s: StatusView) -> dict:
         more = len(s.contributors) - MAX_NAMES
         if more > 0:
             who += f"\n…and {more} more"
-        blocks.append(_section(f"*Contributed ({len(s.contributors)})*\n{who}"))
+        blocks.append(section(f"*Contributed ({len(s.contributors)})*\n{who}"))
     else:
-        blocks.append(_section("*Contributed*\nNo answers yet."))
+        blocks.append(section("*Contributed*\nNo answers yet."))
     if s.not_contributed:
-        blocks.append(_section(f"*Not yet contributed ({len(s.not_contributed)})*\n{_people(s.not_contributed)}"))
+        blocks.append(section(f"*Not yet contributed ({len(s.not_contributed)})*\n{_people(s.not_contributed)}"))
 
     if s.departments:
         depts = " · ".join(
             f"{t.show(d, 40) if d else '_no department_'}: {n}" for d, n in s.departments
         )
         named = [d for d, _ in s.departments if d]
-        blocks.append(_section(f"*Departments represented ({len(named)})*\n{depts}"))
+        blocks.append(section(f"*Departments represented ({len(named)})*\n{depts}"))
     if s.validation:
         done = sum(n for k, n in s.validation.items() if k != "pending")
         parts = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(s.validation.items()))
-        blocks.append(_section(f"*Customer validation*: {done} of {sum(s.validation.values())} answered ({parts})"))
+        blocks.append(section(f"*Customer validation*: {done} of {sum(s.validation.values())} answered ({parts})"))
     if s.dominant:
         d, share = s.dominant
         blocks.append(
-            _section(
+            section(
                 f"⚠️ *{t.show(d, 40)}* gave {share:.0%} of the answers. A journey map is about the cross-department view: "
                 "ask people from the other teams (marketing, sales, support, product…) to add theirs before moving on."
             )
         )
     if any(d is None for d, _ in s.departments):
-        blocks.append(_context("Some answers come from people with no department; they can set one with `/journey dept <department>`."))
-    return _message(f"Status of {t.show(s.title, 100)}", blocks)
-
-
-def plain_error(message: str) -> str:
-    """A refusal shown under a modal input: plain text, no mrkdwn, within Slack's limit for field errors."""
-    return t.shorten(t.plain(message).replace("*", "").replace("`", ""), 150)
+        blocks.append(context("Some answers come from people with no department; they can set one with `/journey dept <department>`."))
+    return message(f"Status of {t.show(s.title, 100)}", blocks)
 
 
 # --- Templates -------------------------------------------------------------------------------------------
@@ -422,12 +387,12 @@ def build_templates(templates: dict[str, Template]) -> dict:
     for key, tpl in templates.items():
         stages = " → ".join(t.show(s.name, 40) for s in tpl.stages) or "_you name the stages_"
         lines.append(f"*`{key}`* {t.show(tpl.name, 60)}: {t.show(tpl.description, 200)}\n      {stages}")
-    return _message(
+    return message(
         "Journey templates",
         [
-            _header("Journey templates"),
-            _section("\n".join(lines)),
-            _context("Use one with `/journey new <title> --template <name>`. Map types: `--type current` (default), "
+            header("Journey templates"),
+            section("\n".join(lines)),
+            context("Use one with `/journey new <title> --template <name>`. Map types: `--type current` (default), "
                      "`future`, `blueprint` (adds frontstage and backstage lanes)."),
         ],
     )
@@ -439,9 +404,9 @@ def build_templates(templates: dict[str, Template]) -> dict:
 def build_ballot(b: BallotPage) -> dict:
     blocks = []
     if b.page == 0:
-        blocks.append(_header(f"🗳️ Dot voting: {t.show_plain(b.title, 100)}"))
+        blocks.append(header(f"🗳️ Dot voting: {t.show_plain(b.title, 100)}"))
         blocks.append(
-            _section(
+            section(
                 f"Which pain points matter most? You have *{plural(b.votes_per_person, 'dot')}*: click *Vote* on a "
                 "pain point to give it one, click again to take it back and move it elsewhere."
             )
@@ -462,8 +427,8 @@ def build_ballot(b: BallotPage) -> dict:
             }
         )
     pages = f" · page {b.page + 1} of {b.pages}" if b.pages > 1 else ""
-    blocks.append(_context(f"{plural(b.voters, 'person', 'people')} voted so far{pages}"))
-    return _message(f"Dot voting on the pain points of {t.show(b.title, 100)}", blocks)
+    blocks.append(context(f"{plural(b.voters, 'person', 'people')} voted so far{pages}"))
+    return message(f"Dot voting on the pain points of {t.show(b.title, 100)}", blocks)
 
 
 def build_voted(v: VoteOutcome) -> dict:
@@ -495,8 +460,8 @@ def build_map_summary(data: dict, fmt: str = "png") -> dict:
         for p in data["personas"][:3]
     ) or "_not named_"
     blocks = [
-        _header(f"🗺️ {t.show_plain(title, 120)}"),
-        _section(f"*Objective:* {objectives}\n*Persona:* {personas}"),
+        header(f"🗺️ {t.show_plain(title, 120)}"),
+        section(f"*Objective:* {objectives}\n*Persona:* {personas}"),
         {"type": "divider"},
     ]
     synthesis = {s_["stage"]: s_["summary"] for s_ in ((data.get("synthesis") or {}).get("stages") or [])}
@@ -510,10 +475,10 @@ def build_map_summary(data: dict, fmt: str = "png") -> dict:
         more = len(st["pain_points"]) - MAX_SUMMARY_PAINS
         pain_text = "; ".join(pains) + (f" (+{more} more)" if more > 0 else "") if pains else "no pain points"
         summary = f"\n_{t.show(synthesis[st['name']], 300)}_" if st["name"] in synthesis else ""
-        blocks.append(_section(f"*{t.show(st['name'], 60)}* · {emo}\n{pain_text}{summary}"))
+        blocks.append(section(f"*{t.show(st['name'], 60)}* · {emo}\n{pain_text}{summary}"))
     extra = len(data["stages"]) - MAX_SUMMARY_STAGES
     if extra > 0:
-        blocks.append(_context(f"+{extra} more stages in the picture"))
+        blocks.append(context(f"+{extra} more stages in the picture"))
     what = "The picture" if fmt == "png" else "The SVG (open it in a browser, Figma or Illustrator to edit)"
-    blocks.append(_context(f"{what} has every lane; `/journey export md` makes a report, `/journey map svg` an editable copy."))
-    return _message(f"Journey map of {t.show(title, 100)}", blocks)
+    blocks.append(context(f"{what} has every lane; `/journey export md` makes a report, `/journey map svg` an editable copy."))
+    return message(f"Journey map of {t.show(title, 100)}", blocks)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot import ids
 from bot import text as t
 from bot.blocks import limits
-from bot.blocks.messages import _context, _header, _message, _section, note, plural
+from bot.blocks.kit import context, header, message, note, plural, section
 from bot.synthesis.store import SynthesisView
 
 MAX_CLUSTERS, MAX_SUGGESTIONS, MAX_GUIDES = 10, 4, 3
@@ -26,13 +26,13 @@ def _button(action_id: str, label: str, value: str, style: str | None = None) ->
 def build_synthesis(v: SynthesisView) -> dict:
     r = v.result
     made_by = f"the model `{t.show(r.model or '', 40)}`" if r.source == "model" else "the basic synthesis (no model)"
-    blocks = [_header(f"🧠 Synthesis: {t.show_plain(v.title, 100)}"),
-              _context(f"Made by {made_by} · prompts {', '.join(t.show(p, 40) for p in r.prompts) or '—'}")]
+    blocks = [header(f"🧠 Synthesis: {t.show_plain(v.title, 100)}"),
+              context(f"Made by {made_by} · prompts {', '.join(t.show(p, 40) for p in r.prompts) or '—'}")]
     if r.note:
-        blocks.append(_context(f"ℹ️ {t.show(r.note, 400)}"))
+        blocks.append(context(f"ℹ️ {t.show(r.note, 400)}"))
 
     if r.clusters:
-        blocks.append(_section(f"*Duplicate pain points merged ({len(r.clusters)})* · nothing was deleted; "
+        blocks.append(section(f"*Duplicate pain points merged ({len(r.clusters)})* · nothing was deleted; "
                                "*Undo* keeps the lines apart"))
         for i, c in enumerate(r.clusters[:MAX_CLUSTERS]):
             members = [v.pains.get(item) for item in c.item_ids]
@@ -47,31 +47,31 @@ def build_synthesis(v: SynthesisView) -> dict:
                 "accessory": _button(ids.SYNTH_UNDO, "Merge again" if undone else "Undo", f"{v.id}:{i}"),
             })
         if len(r.clusters) > MAX_CLUSTERS:
-            blocks.append(_context(f"+{len(r.clusters) - MAX_CLUSTERS} more merges in `/journey export json`"))
+            blocks.append(context(f"+{len(r.clusters) - MAX_CLUSTERS} more merges in `/journey export json`"))
     else:
-        blocks.append(_section("*No duplicate pain points* found."))
+        blocks.append(section("*No duplicate pain points* found."))
 
     stage_lines = [f"*{t.show(s.stage, 60)}*: {t.show(s.summary, 500)}"
                    + (f"\n      ⚖️ _{t.show(s.disagreement, 200)}_" if s.disagreement else "") for s in r.stages]
     if stage_lines:
-        blocks.append(_section("*Stage by stage*\n" + "\n".join(stage_lines)))
+        blocks.append(section("*Stage by stage*\n" + "\n".join(stage_lines)))
     suggestions = [("opportunity", i, "💡 *How might we*", o.how_might_we) for i, o in enumerate(r.opportunities)]
     suggestions += [("action", i, "📝 *Draft action item*", a.text) for i, a in enumerate(r.action_items)]
     for kind, i, label, text in [s_ for s_ in suggestions if s_[0] == "opportunity"][:MAX_SUGGESTIONS] + \
             [s_ for s_ in suggestions if s_[0] == "action"][:MAX_SUGGESTIONS]:
         decided = v.decisions.get(f"{kind}:{i}")
         if decided:
-            blocks.append(_context(f"{'✅ Accepted' if decided == 'accepted' else '✖️ Dismissed'}: {t.show(text, 200)}"))
+            blocks.append(context(f"{'✅ Accepted' if decided == 'accepted' else '✖️ Dismissed'}: {t.show(text, 200)}"))
             continue
-        blocks.append(_section(f"{label}: {t.show(text, 250)}"))
+        blocks.append(section(f"{label}: {t.show(text, 250)}"))
         blocks.append({"type": "actions", "block_id": f"synth_{kind}:{v.id}:{i}", "elements": [
             _button(ids.SYNTH_ACCEPT, "Accept…", f"{v.id}:{kind}:{i}", "primary"),
             _button(ids.SYNTH_DISMISS, "Dismiss", f"{v.id}:{kind}:{i}")]})
     for g in r.guides[:MAX_GUIDES]:
         pain = v.pains.get(g.pain_point_id, ("", None, ""))[0]
         questions = "\n".join(f"{n}. {t.show(q, 200)}" for n, q in enumerate(g.questions, 1))
-        blocks.append(_section(f"🔎 *Interview guide* for #{g.pain_point_id} {t.show(pain, 120)}\n{questions}"))
-    blocks.append(_context(f"{plural(len(r.clusters), 'merge')} · {plural(len(r.opportunities), 'idea')} · "
+        blocks.append(section(f"🔎 *Interview guide* for #{g.pain_point_id} {t.show(pain, 120)}\n{questions}"))
+    blocks.append(context(f"{plural(len(r.clusters), 'merge')} · {plural(len(r.opportunities), 'idea')} · "
                            "`/journey export json` has the whole synthesis; `/journey validate` turns the top pain "
                            "points into interviews."))
-    return _message(f"Synthesis of {t.show(v.title, 100)}", blocks[: limits.MESSAGE_BLOCKS])
+    return message(f"Synthesis of {t.show(v.title, 100)}", blocks[: limits.MESSAGE_BLOCKS])

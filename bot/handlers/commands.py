@@ -14,7 +14,8 @@ from bot import commands as c
 from bot import digests, followups, voting
 from bot import text as t
 from bot.blocks import messages as m
-from bot.blocks.followups import build_action, build_actions_list, build_digest, build_validation_plan
+from bot.blocks.digests import build_digest
+from bot.blocks.followups import build_action, build_actions_list, build_validation_plan
 from bot.blocks.modals import build_action_modal, build_new_workshop_modal
 from bot.blocks.synthesis import build_synthesis, build_working
 from bot.dates import BadDate, parse_due

@@ -12,7 +12,6 @@ from bot.storage.models import (
     Emotion,
     Facilitator,
     Item,
-    Reminder,
     Reply,
     Stage,
     Step,
@@ -20,6 +19,7 @@ from bot.storage.models import (
     ValidationTask,
     Vote,
     VoteMessage,
+    VoteRound,
     Workshop,
 )
 
@@ -283,6 +283,10 @@ def votes(*, session: Session, team_id: str, workshop_id: int) -> list[Vote]:
     )
 
 
+def vote_round(*, session: Session, team_id: str, workshop_id: int) -> VoteRound | None:
+    return session.get(VoteRound, (team_id, workshop_id))
+
+
 def vote_message(*, session: Session, team_id: str, vote_message_id: int) -> VoteMessage | None:
     return session.exec(
         select(VoteMessage).where(VoteMessage.team_id == team_id, VoteMessage.id == vote_message_id)
@@ -311,15 +315,3 @@ def validation_counts(*, session: Session, team_id: str, workshop_id: int) -> di
 
 def replies_of_step(*, session: Session, team_id: str, step_id: int) -> list[Reply]:
     return list(session.exec(select(Reply).where(Reply.team_id == team_id, Reply.step_id == step_id)))
-
-
-def nudged(*, session: Session, team_id: str, step_id: int) -> set[str]:
-    """People already nudged (or about to be) about a step."""
-    return set(
-        session.exec(
-            select(Reminder.recipient).where(
-                Reminder.team_id == team_id, Reminder.kind == "nudge", Reminder.subject_id == step_id,
-                col(Reminder.status).in_(["sent", "claimed"]),
-            )
-        )
-    )

@@ -6,9 +6,9 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from bot.storage import repo
+from bot.storage import repo, syntheses
 from bot.storage.models import ItemKind, Synthesis
 from bot.synthesis.schemas import SynthesisResult
 from bot.workshop.access import Refusal, require_facilitator, require_latest
@@ -55,7 +55,7 @@ def record_posted(*, session: Session, team_id: str, synthesis_id: int, channel_
 
 
 def _row(session: Session, team_id: str, synthesis_id: int) -> Synthesis:
-    row = session.exec(select(Synthesis).where(Synthesis.team_id == team_id, Synthesis.id == synthesis_id)).first()
+    row = syntheses.synthesis(session=session, team_id=team_id, synthesis_id=synthesis_id)
     if row is None:
         raise Refusal("That synthesis doesn't exist (any more).")
     return row
@@ -102,14 +102,9 @@ def _may_change(session: Session, row: Synthesis, user_id: str) -> None:
                         to="change the synthesis", named=False)
 
 
-def _latest(session: Session, team_id: str, workshop_id: int) -> Synthesis | None:
-    return session.exec(select(Synthesis).where(Synthesis.team_id == team_id, Synthesis.workshop_id == workshop_id)
-                        .order_by(Synthesis.id.desc())).first()
-
-
 def latest_for_export(*, session: Session, team_id: str, workshop_id: int) -> dict | None:
     """The latest synthesis as the export shows it: undone merges left out, decisions alongside."""
-    row = _latest(session, team_id, workshop_id)
+    row = syntheses.latest(session=session, team_id=team_id, workshop_id=workshop_id)
     if row is None:
         return None
     result = SynthesisResult.model_validate_json(row.result)
@@ -131,7 +126,7 @@ def latest_for_export(*, session: Session, team_id: str, workshop_id: int) -> di
 def guide_for(*, session: Session, team_id: str, workshop_id: int, pain_point_id: int, pain: str,
               stage: str) -> list[str]:
     """The interview guide for a pain point: the latest synthesis's, else one from the question bank."""
-    row = _latest(session, team_id, workshop_id)
+    row = syntheses.latest(session=session, team_id=team_id, workshop_id=workshop_id)
     if row is not None:
         for g in SynthesisResult.model_validate_json(row.result).guides:
             if g.pain_point_id == pain_point_id:

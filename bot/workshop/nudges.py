@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot import reminders
 from bot.dates import is_working_day, next_working_day
+from bot.reminders import schedule
 from bot.storage import repo
 from bot.storage.models import ReminderKind, Workshop
 from bot.workshop.access import Refusal, require_facilitator, require_open
@@ -50,8 +50,8 @@ def plan_step_nudges(*, session: Session, team_id: str, channel_id: str, members
     n = 0
     for user in members:
         if user not in facilitators:  # never at night in the person's own time zone
-            at = reminders.not_at_night(due, zone_of(user)) if zone_of else due
-            reminders.add(session=session, team_id=team_id, workshop_id=ws.id, kind=ReminderKind.NUDGE,
+            at = schedule.not_at_night(due, zone_of(user)) if zone_of else due
+            schedule.add(session=session, team_id=team_id, workshop_id=ws.id, kind=ReminderKind.NUDGE,
                           subject_id=step.id, recipient=user, due_at=at, now=now)
             n += 1
     return n
@@ -66,7 +66,9 @@ def nudge_now(*, session: Session, team_id: str, channel_id: str, user_id: str, 
     if step is None or step.prompt_ts is None:
         raise Refusal("There's no open prompt to nudge people about yet.")
     facilitators = repo.facilitators(session=session, team_id=team_id, workshop_id=ws.id)
-    already = repo.nudged(session=session, team_id=team_id, step_id=step.id)
+    # Nudged already (or about to be): each person is nudged once per step.
+    already = schedule.recipients(session=session, team_id=team_id, kind=ReminderKind.NUDGE, subject_id=step.id,
+                                  statuses=("sent", "claimed"))
     # The delayed nudges of this step are replaced by these (each person is nudged once per step).
     cancel_step_nudges(session=session, team_id=team_id, step_id=step.id)
     n = 0
@@ -74,15 +76,15 @@ def nudge_now(*, session: Session, team_id: str, channel_id: str, user_id: str, 
         if user in facilitators or user in already or answered_step(session=session, team_id=team_id,
                                                                      step_id=step.id, user_id=user):
             continue
-        at = reminders.not_at_night(now, zone_of(user)) if zone_of else now  # at night: in their morning
-        reminders.add(session=session, team_id=team_id, workshop_id=ws.id, kind=ReminderKind.NUDGE,
+        at = schedule.not_at_night(now, zone_of(user)) if zone_of else now  # at night: in their morning
+        schedule.add(session=session, team_id=team_id, workshop_id=ws.id, kind=ReminderKind.NUDGE,
                       subject_id=step.id, recipient=user, due_at=at, now=now)
         n += 1
     return n
 
 
 def cancel_step_nudges(*, session: Session, team_id: str, step_id: int) -> None:
-    reminders.cancel_pending(session=session, team_id=team_id, kinds=[ReminderKind.NUDGE], subject_id=step_id)
+    schedule.cancel_pending(session=session, team_id=team_id, kinds=[ReminderKind.NUDGE], subject_id=step_id)
 
 
 @dataclass(frozen=True)
@@ -116,12 +118,12 @@ def plan_map_reviews(*, session: Session, ws: Workshop, zone_of=None, now: datet
     """After closing: remind the facilitators to check the map against reality (default: each quarter), at 9:00
     on a working day in each one's time zone (UTC when unknown)."""
     for user in repo.facilitators(session=session, team_id=ws.team_id, workshop_id=ws.id):
-        tz = zone_of(user) if zone_of else reminders.zone("UTC")
+        tz = zone_of(user) if zone_of else schedule.zone("UTC")
         day = (now + timedelta(days=ws.review_after_days)).astimezone(tz).date()
         if not is_working_day(day):
             day = next_working_day(day)
-        reminders.add(session=session, team_id=ws.team_id, workshop_id=ws.id, kind=ReminderKind.MAP_REVIEW,
-                      subject_id=ws.id, recipient=user, due_at=reminders.morning_of(day, tz), now=now)
+        schedule.add(session=session, team_id=ws.team_id, workshop_id=ws.id, kind=ReminderKind.MAP_REVIEW,
+                      subject_id=ws.id, recipient=user, due_at=schedule.morning_of(day, tz), now=now)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Reminders: rows in the database are the source of truth; a clock (APScheduler) only wakes the dispatcher.
+"""The dispatcher: sends due reminders exactly once. Rows in the database are the source of truth; a clock
+(APScheduler) only wakes it. What each kind says and what follows it is declared in kinds.py.
 
 Exactly once, across crashes, freezes, a slow Slack, lost answers and several processes:
 - A process *claims* due rows before sending (status `claimed`, its name, a lease, a new claim token). On
@@ -24,13 +25,12 @@ import os
 import socket
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from http.client import HTTPException
 from time import monotonic
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -38,16 +38,13 @@ from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.dates import add_working_days, is_working_day, next_working_day, previous_working_day
-from bot.slack import Directory, checked_before_retry, error_code
+from bot.slack import checked_before_retry, error_code
 from bot.storage import repo
 from bot.storage.db import session_scope
-from bot.storage.models import Reminder, ReminderKind, UserProfile
+from bot.storage.models import Reminder, UserProfile
 
 log = logging.getLogger(__name__)
 
-MORNING = time(9, 0)
-NIGHT_STARTS, NIGHT_ENDS = time(20, 0), time(8, 0)
 LATE_AFTER = timedelta(minutes=10)
 MAX_ATTEMPTS = 12
 METADATA_EVENT = "journey_reminder"
@@ -58,118 +55,6 @@ UNDELIVERABLE = {"user_not_found", "account_inactive", "channel_not_found", "is_
 # succeeded", Slack's docs say): like a 5xx, the next attempt looks in the DM first.
 UNSURE = {"internal_error", "fatal_error", "service_unavailable"}
 RETRY_DELAYS = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(hours=1))
-TZ_FRESH_FOR = timedelta(days=7)
-
-
-# --- Time zones and when to send -----------------------------------------------------------------------
-
-
-def zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def user_zone(*, session: Session, team_id: str, user_id: str, directory: Directory | None, now: datetime) -> ZoneInfo:
-    """A person's Slack time zone (users.info `tz`), cached on their profile for a week; UTC if Slack won't say."""
-    profile = session.get(UserProfile, (team_id, user_id))
-    if profile and profile.tz and profile.tz_checked_at and now - profile.tz_checked_at < TZ_FRESH_FOR:
-        return zone(profile.tz)
-    info = directory.user(user_id) if directory is not None else None
-    if info is None:
-        return zone(profile.tz if profile else None)
-    tz = info.get("tz") or "UTC"
-    repo.save_profile(session=session, team_id=team_id, user_id=user_id, now=now, tz=tz, tz_checked_at=now)
-    return zone(tz)
-
-
-def morning_of(day: date, tz: ZoneInfo) -> datetime:
-    """9:00 on `day` in `tz`, in UTC (zoneinfo keeps 9:00 at 9:00 across daylight-saving changes)."""
-    return datetime.combine(day, MORNING, tzinfo=tz).astimezone(UTC)
-
-
-def not_at_night(when: datetime, tz: ZoneInfo, *, working_days: bool = False) -> datetime:
-    """`when`, or the next morning at 9:00 local if it falls at night (or on a weekend for working-day kinds)."""
-    local = when.astimezone(tz)
-    day = local.date()
-    if local.time() >= NIGHT_STARTS:
-        day = day + timedelta(days=1)
-    elif local.time() >= NIGHT_ENDS and not (working_days and not is_working_day(day)):
-        return when
-    if working_days and not is_working_day(day):
-        day = next_working_day(day)
-    return morning_of(day, tz)
-
-
-# --- Rows -----------------------------------------------------------------------------------------------
-
-
-def cancel_pending(*, session: Session, team_id: str, kinds: Iterable[str], subject_id: int,
-                   recipient: str | None = None) -> None:
-    session.flush()  # earlier changes of this transaction first, so a re-plan sees them
-    query = select(Reminder).where(
-        Reminder.team_id == team_id, col(Reminder.kind).in_(list(kinds)), Reminder.subject_id == subject_id,
-        Reminder.status == "pending",
-    )
-    if recipient is not None:
-        query = query.where(Reminder.recipient == recipient)
-    for r in session.exec(query):
-        r.status = "cancelled"
-        session.add(r)
-
-
-def add(*, session: Session, team_id: str, workshop_id: int | None, kind: str, subject_id: int, recipient: str,
-        due_at: datetime, now: datetime) -> Reminder:
-    """Plan a reminder. The same reminder (kind, subject, person, moment) is one row: planning it again revives
-    it if it was cancelled, and leaves it alone if it is pending or already sent (never twice)."""
-    with session.no_autoflush:
-        existing = session.exec(select(Reminder).where(
-            Reminder.kind == kind, Reminder.subject_id == subject_id, Reminder.recipient == recipient,
-            Reminder.due_at == due_at)).first()
-    if existing is not None:
-        if existing.status == "cancelled":
-            existing.status, existing.claimed_by, existing.claim_expires_at = "pending", None, None
-            session.add(existing)
-        return existing
-    r = Reminder(team_id=team_id, workshop_id=workshop_id, kind=kind, subject_id=subject_id, recipient=recipient,
-                 due_at=due_at, created_at=now)
-    session.add(r)
-    return r
-
-
-def plan_action_item(*, session: Session, action, tz: ZoneInfo, now: datetime) -> list[Reminder]:
-    """(Re)plan an action item's reminders: due soon on the working day before, then overdue from the working
-    day after (or after a snooze), each at 9:00 in the owner's time zone."""
-    kinds = (ReminderKind.ACTION_DUE_SOON, ReminderKind.ACTION_OVERDUE)
-    cancel_pending(session=session, team_id=action.team_id, kinds=kinds, subject_id=action.id)
-    if action.status != "open" or action.due is None:
-        return []
-    out = []
-    common = dict(session=session, team_id=action.team_id, workshop_id=action.workshop_id, subject_id=action.id,
-                  recipient=action.owner, now=now)
-    soon_day = previous_working_day(action.due)
-    soon_at = morning_of(soon_day, tz)
-    if soon_at > now and not (action.snoozed_until and action.snoozed_until > soon_day):
-        out.append(add(kind=ReminderKind.ACTION_DUE_SOON, due_at=soon_at, **common))
-    start = next_working_day(action.due)
-    if action.snoozed_until and action.snoozed_until > action.due:
-        start = action.snoozed_until if is_working_day(action.snoozed_until) else next_working_day(action.snoozed_until)
-    overdue_at = morning_of(start, tz)
-    if overdue_at <= now:  # a snooze that ends today after 9:00: next working morning
-        overdue_at = morning_of(next_working_day(now.astimezone(tz).date()), tz)
-    out.append(add(kind=ReminderKind.ACTION_OVERDUE, due_at=overdue_at, **common))
-    return out
-
-
-def plan_next_overdue(*, session: Session, action, tz: ZoneInfo, sent_at: datetime) -> Reminder | None:
-    """After an overdue reminder: the next one two working days later, while the item is still open."""
-    if action.status != "open":
-        return None
-    day = add_working_days(sent_at.astimezone(tz).date(), 2)
-    return add(session=session, team_id=action.team_id, workshop_id=action.workshop_id,
-               kind=ReminderKind.ACTION_OVERDUE, subject_id=action.id, recipient=action.owner,
-               due_at=morning_of(day, tz), now=sent_at)
 
 
 # --- The dispatcher -------------------------------------------------------------------------------------

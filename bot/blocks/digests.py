@@ -1,0 +1,48 @@
+"""Pure builders for the manager digest: what changed in the workshops a person follows."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot import text as t
+from bot.blocks import limits
+from bot.blocks.kit import context, header, message, plural, section
+from bot.digests import MAX_OVERDUE_SHOWN, Digest
+
+CHANGE_WORDS = {"created": "new", "done": "done", "dropped": "dropped", "snoozed": "snoozed", "reopened": "reopened",
+                "validated": "validation answers", "synthesis": "new synthesis"}
+
+
+def digest_blocks(d: Digest, today: date) -> list[dict]:
+    blocks = [header("📬 Your journey map digest")]
+    if not d.workshops:
+        return blocks + [section("No workshop you follow has action items or validation tasks yet.")]
+    for w in d.workshops:
+        counts = " · ".join(f"{n} {k}" for k, n in sorted(w.status_counts.items())) or "no action items"
+        lines = [f"*{t.show(w.title, 100)}* (#{w.id}, <#{w.channel_id}>)", f"Action items: {counts}"]
+        if w.overdue:
+            shown = "\n".join(f"• {t.show(text, 120)} (<@{owner}>, since {due.strftime('%-d %b')})"
+                              for text, owner, due in w.overdue[:MAX_OVERDUE_SHOWN])
+            more = len(w.overdue) - MAX_OVERDUE_SHOWN
+            lines.append(f"⚠️ *{plural(len(w.overdue), 'overdue item')}*\n{shown}" + (f"\n…and {more} more" if more > 0 else ""))
+        if w.changes:
+            lines.append("Since the last digest: " + ", ".join(f"{n} {CHANGE_WORDS.get(k, k)}"
+                                                             for k, n in sorted(w.changes.items())))
+        if w.validation:
+            done = sum(n for k, n in w.validation.items() if k != "pending")
+            lines.append(f"Customer validation: {done} of {sum(w.validation.values())} answered ("
+                         + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(w.validation.items())) + ")")
+        if w.lowest:
+            lines.append(f"Lowest emotion: *{t.show(w.lowest[0], 60)}* {w.lowest[1]:.1f}/5")
+        if w.synthesis:
+            lines.append(f"🧠 Synthesis: {t.show(w.synthesis, 250)}")
+        blocks.append(section("\n".join(lines)))
+    if d.more:
+        blocks.append(context(f"+{d.more} more workshops; `/journey digest follow #channel` narrows this down."))
+    blocks.append(context("Every item is in `/journey export json` in each workshop's channel. "
+                           "`/journey digest unsubscribe` stops these."))
+    return blocks
+
+
+def build_digest(d: Digest, today: date) -> dict:
+    return message("Your journey map digest", digest_blocks(d, today)[: limits.MESSAGE_BLOCKS])
