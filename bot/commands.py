@@ -1,346 +1,182 @@
-"""`/journey <sub> args` → a typed command. A table of subcommands; anything unknown becomes `Invalid`."""
+"""Every `/journey` subcommand, once: its name and aliases, how its arguments parse (bot/arguments.py), the Slack
+look-ups it needs before its transaction, its handler (bot/handlers/, by feature), who may run it, its usage
+line and its help. Dispatch, `/journey help`, `/journey help <command>`, "did you mean …?" and each error's
+usage line all come from this table.
+
+`who` is what the help says; the rules enforce it (bot/workshop/access.py), with the names of the facilitators.
+"""
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from bot import arguments as a
+from bot.blocks import help as b
+from bot.handlers import digests, followups, maps, synthesis, workshop
 from bot.text import from_slack
 
-
-@dataclass(frozen=True)
-class Help:
-    pass
+ANYONE, FACILITATOR = "anyone", "facilitator"
 
 
 @dataclass(frozen=True)
-class New:
-    title: str  # empty: open the form
-    template: str | None = None
-    map_type: str | None = None
-    future_of: int | None = None
-
-
-@dataclass(frozen=True)
-class Status:
-    pass
-
-
-@dataclass(frozen=True)
-class Next:
-    pass
-
-
-@dataclass(frozen=True)
-class Dept:
-    department: str  # empty: show the current one
-
-
-@dataclass(frozen=True)
-class Stages:
-    raw: str
-
-
-@dataclass(frozen=True)
-class Export:
-    format: str
-
-
-@dataclass(frozen=True)
-class Close:
-    pass
-
-
-@dataclass(frozen=True)
-class Templates:
-    pass
-
-
-@dataclass(frozen=True)
-class Vote:
-    votes: int = 3
-
-
-@dataclass(frozen=True)
-class Map:
-    format: str = "png"
-
-
-@dataclass(frozen=True)
-class Action:
-    owner: str | None  # None (and no text): open the form
-    text: str = ""
-    due: str | None = None  # as typed; read in the person's time zone
-    pain_point: int | None = None
-
-
-@dataclass(frozen=True)
-class Actions:
-    scope: str = "mine"
-
-
-@dataclass(frozen=True)
-class Validate:
-    top: int = 3
-    by: str = "in 2 weeks"
-    customers: int = 5
-    reassign: tuple[int, str] | None = None  # (task id, new owner)
-
-
-@dataclass(frozen=True)
-class Nudge:
-    after_minutes: int | None = None  # None: nudge now
-    off: bool = False
-
-
-@dataclass(frozen=True)
-class Digest:
-    action: str  # subscribe | unsubscribe | now | follow
-    frequency: str = "weekly"
-    user: str | None = None  # subscribe someone else (a manager)
-    channel: str | None = None  # follow: a channel, or None for every workshop
-
-
-@dataclass(frozen=True)
-class Synthesize:
-    pass
-
-
-@dataclass(frozen=True)
-class Ai:
-    enabled: bool
-
-
-@dataclass(frozen=True)
-class Invalid:
-    message: str
-
-
-Command = (Help | New | Status | Next | Dept | Stages | Export | Close | Templates | Vote | Map | Action | Actions
-           | Validate | Nudge | Digest | Synthesize | Ai | Invalid)
-
-EXPORT_FORMATS = ("json", "csv", "md")
-MAP_TYPES = ("current", "future", "blueprint")
-MAX_VOTES = 20
-_FLAG = re.compile(r"(?:^|\s)--([A-Za-z-]+)(?:[=\s]+(\S+))?")
-
-
-def _flags(args: str, allowed: dict[str, str]) -> tuple[dict[str, str], str] | Invalid:
-    """Split `--name value` options out of `args`; `allowed` maps each option to an example for error messages."""
-    found: dict[str, str] = {}
-    for m in _FLAG.finditer(args):
-        flag, value = m.group(1).lower(), m.group(2)
-        if flag not in allowed:
-            options = ", ".join(f"`--{f}`" for f in allowed) or "no options"
-            return Invalid(f"There's no option `--{flag}` here (this command takes {options}).")
-        if not value or value.startswith("--"):
-            return Invalid(f"`--{flag}` needs a value, e.g. `--{flag} {allowed[flag]}`.")
-        found[flag] = value
-    return found, _FLAG.sub(" ", args).strip()
-
-
-def _new(args: str) -> Command:
-    parsed = _flags(args, {"template": "buyer", "type": "blueprint", "future-of": "12"})
-    if isinstance(parsed, Invalid):
-        return parsed
-    flags, title = parsed
-    map_type = flags.get("type", "").lower() or None
-    if map_type is not None and map_type not in MAP_TYPES:
-        return Invalid(f"Map types are {', '.join(f'`{t}`' for t in MAP_TYPES)}, e.g. `--type blueprint`.")
-    future_of = None
-    if "future-of" in flags:
-        ref = flags["future-of"].lstrip("#")
-        if not ref.isdigit():
-            return Invalid("`--future-of` takes the number of a current-state workshop (`/journey status` shows it), "
-                           "e.g. `--future-of 12`.")
-        future_of = int(ref)
-        if map_type not in (None, "future"):
-            return Invalid("A map made with `--future-of` is a future-state map; leave out `--type`.")
-        map_type = "future"
-    return New(title=title, template=flags.get("template"), map_type=map_type, future_of=future_of)
-
-
-def _vote(args: str) -> Command:
-    parsed = _flags(args, {"votes": "3"})
-    if isinstance(parsed, Invalid):
-        return parsed
-    flags, rest = parsed
-    if rest:
-        return Invalid("Use `/journey vote` or `/journey vote --votes 5`.")
-    raw = flags.get("votes", "3")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_VOTES:
-        return Invalid(f"`--votes` is how many dots each person gets: a number from 1 to {MAX_VOTES}.")
-    return Vote(votes=int(raw))
-
-
-def _map(args: str) -> Command:
-    fmt = (args.strip().split() or ["png"])[0].lower()
-    if fmt not in ("png", "svg"):
-        return Invalid("`/journey map` posts a picture; `/journey map svg` posts an editable SVG.")
-    return Map(format=fmt)
-
-
-_OWNER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s*(.*)$", re.DOTALL)
-_FOR_PAIN = re.compile(r"\s+for\s+pain(?:\s+point)?\s+#?(\d+)\s*$", re.IGNORECASE)
-_DUE = re.compile(r"^(.*)\s+due\s+(.+)$", re.IGNORECASE | re.DOTALL)  # the last "due" starts the date
-
-
-def _action(args: str) -> Command:
-    args = args.strip()
-    if not args:
-        return Action(owner=None)
-    m = _OWNER.match(args)
-    if not m:
-        return Invalid("Start with the owner: `/journey action @ana Put prices on the landing page due next friday "
-                       "for pain 12` (or just `/journey action` for a form).")
-    owner, rest = m.group(1), " " + m.group(2)
-    due = None
-    if d := _DUE.match(rest):
-        rest, due = d.group(1), " " + d.group(2)
-    pain = None
-    for part in ("due", "rest"):  # "… due <date> for pain <n>" or "… for pain <n> due <date>"
-        text = due if part == "due" else rest
-        if text and (p := _FOR_PAIN.search(text)):
-            pain, text = int(p.group(1)), text[: p.start()]
-            due, rest = (text, rest) if part == "due" else (due, text)
-    due = due.strip() if due else None
-    return Action(owner=owner, text=rest.strip(), due=due, pain_point=pain)
-
-
-def _actions(args: str) -> Command:
-    scope = args.strip().lower() or "mine"
-    if scope not in ("mine", "all"):
-        return Invalid("Use `/journey actions` (yours) or `/journey actions all` (this channel's).")
-    return Actions(scope=scope)
-
-
-_VALIDATE = re.compile(r"(top|by|customers)\s+(.+?)(?=\s+(?:top|by|customers)\s|$)", re.IGNORECASE)
-
-
-_REASSIGN = re.compile(r"^assign\s+#?(\d+)\s+<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$", re.IGNORECASE)
-
-
-def _validate(args: str) -> Command:
-    example = "`/journey validate top 3 by end of month customers 5`"
-    rest = args.strip()
-    if rest.lower().startswith("assign"):
-        m = _REASSIGN.match(rest)
-        if not m:
-            return Invalid("Use `/journey validate assign <task #> @someone`, e.g. `/journey validate assign 4 @ana`.")
-        return Validate(reassign=(int(m.group(1)), m.group(2)))
-    found = {m.group(1).lower(): m.group(2).strip() for m in _VALIDATE.finditer(rest)}
-    if _VALIDATE.sub("", rest).strip():
-        return Invalid(f"I couldn't read that; try {example}.")
-    top, customers = found.get("top", "3"), found.get("customers", "5")
-    if not top.isdigit() or not 1 <= int(top) <= 10:
-        return Invalid(f"`top` is how many pain points to validate, 1 to 10: {example}.")
-    if not customers.isdigit() or not 1 <= int(customers) <= 100:
-        return Invalid(f"`customers` is how many customers to talk to about each, 1 to 100: {example}.")
-    return Validate(top=int(top), by=found.get("by", "in 2 weeks"), customers=int(customers))
-
-
-_DURATION = re.compile(r"^after\s+(\d+)\s*(m|min|minutes?|h|hours?|d|days?)$", re.IGNORECASE)
-
-
-def _nudge(args: str) -> Command:
-    rest = " ".join(args.split())
-    if not rest:
-        return Nudge()
-    if rest.lower() == "off":
-        return Nudge(off=True)
-    m = _DURATION.match(rest)
-    if not m or int(m.group(1)) == 0:
-        return Invalid("Use `/journey nudge` (now), `/journey nudge after 2h` (each step, 2 hours after it opens) "
-                       "or `/journey nudge off`.")
-    unit = m.group(2)[0].lower()
-    minutes = int(m.group(1)) * {"m": 1, "h": 60, "d": 1440}[unit]
-    if minutes > 14 * 1440:
-        return Invalid("A nudge delay is at most 14 days.")
-    return Nudge(after_minutes=minutes)
-
-
-_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
-_CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>")
-DIGEST_USAGE = ("`/journey digest subscribe [daily|weekly] [@someone]`, `/journey digest unsubscribe [@someone]`, "
-                "`/journey digest now` or `/journey digest follow #channel` (`follow all` for every workshop)")
-
-
-def _digest(args: str) -> Command:
-    words = args.split()
-    action = words[0].lower() if words else ""
-    rest = " ".join(words[1:])
-    user = (m.group(1) if (m := _USER.search(rest)) else None)
-    if action == "subscribe":
-        extra = [w.lower() for w in words[1:] if not _USER.fullmatch(w)]
-        if len(extra) > 1 or (extra and extra[0] not in ("daily", "weekly")):
-            return Invalid(f"Use {DIGEST_USAGE}.")
-        return Digest("subscribe", frequency=extra[0] if extra else "weekly", user=user)
-    if action == "unsubscribe":
-        return Digest("unsubscribe", user=user)
-    if action == "now" and not rest:
-        return Digest("now")
-    if action == "follow":
-        if rest.lower() == "all":
-            return Digest("follow", channel=None)
-        if m := _CHANNEL.fullmatch(rest.strip()):
-            return Digest("follow", channel=m.group(1))
-    return Invalid(f"Use {DIGEST_USAGE}.")
-
-
-def _ai(args: str) -> Command:
-    choice = args.strip().lower()
-    if choice not in ("on", "off"):
-        return Invalid("Use `/journey ai off` (nothing of this workshop is sent to a model) or `/journey ai on`.")
-    return Ai(enabled=choice == "on")
-
-
-def _export(args: str) -> Command:
-    fmt = (args.strip().split() or ["json"])[0].lower()
-    if fmt not in EXPORT_FORMATS:
-        return Invalid(f"I can export as {', '.join(f'`{f}`' for f in EXPORT_FORMATS)}, e.g. `/journey export json`.")
-    return Export(format=fmt)
-
-
-def _no_args(cmd: Command, name: str) -> Callable[[str], Command]:
-    def parse(args: str) -> Command:
-        return cmd if not args.strip() else Invalid(f"`/journey {name}` takes no arguments.")
-
-    return parse
-
-
-SUBCOMMANDS: dict[str, Callable[[str], Command]] = {
-    "help": lambda args: Help(),
-    "new": _new,
-    "status": _no_args(Status(), "status"),
-    "next": _no_args(Next(), "next"),
-    "dept": lambda args: Dept(department=args.strip()),
-    "department": lambda args: Dept(department=args.strip()),
-    "stages": lambda args: Stages(raw=args),
-    "export": _export,
-    "close": _no_args(Close(), "close"),
-    "templates": _no_args(Templates(), "templates"),
-    "vote": _vote,
-    "map": _map,
-    "action": _action,
-    "actions": _actions,
-    "validate": _validate,
-    "nudge": _nudge,
-    "digest": _digest,
-    "synthesize": _no_args(Synthesize(), "synthesize"),
-    "synthesise": _no_args(Synthesize(), "synthesise"),
-    "ai": _ai,
-}
-
-
-def parse(text: str) -> Command:
+class Subcommand:
+    name: str
+    parse: Callable[[str], a.Command]
+    handle: Callable[[Any, Any], None]  # (the request, its typed command), in the inbox's transaction
+    usage: str  # what follows `/journey`; [optional parts] are left out of the one-line summaries
+    summary: str  # its line in `/journey help`
+    group: str  # the heading `/journey help` lists it under
+    who: str = ANYONE
+    aliases: tuple[str, ...] = ()
+    prepare: Callable[[Any, Any], None] | None = None  # Slack look-ups, before the transaction opens
+    detail: str = ""  # more for `/journey help <name>`: options and examples
+
+
+def _help(r, cmd: a.Help) -> None:
+    r.reply(help_message(cmd.topic))
+
+
+def _invalid(r, cmd: a.Invalid) -> None:
+    r.reply(invalid_message(cmd))
+
+
+WORKSHOP, MAP, FOLLOW_UPS, AI, HELP = "Run a workshop", "The map", "After the workshop", "Synthesis", "Help"
+# The longer help texts, for `/journey help <command>`.
+NEW_DETAIL = ("`--template` picks the stages (`/journey templates` lists them); `--type blueprint` adds frontstage and "
+              "backstage lanes; `--future-of 12` starts a future-state map from workshop #12's stages and pain "
+              "points. One open workshop per channel.")
+NEXT_DETAIL = "If the current prompt never reached the channel, it is posted instead."
+NUDGE_DETAIL = ("A nudge is a DM that names nobody else, never at night in the person's time zone. `after 30m`, "
+                "`after 2h` or `after 1d`: once per step, that long after it opens.")
+VOTE_DETAIL = ("Everyone has that many dots (default 3, at most 20); a second click takes a dot back so it can be "
+               "moved. From then on pain points are ranked by votes everywhere.")
+ACTION_DETAIL = ("Dates: `2026-12-15`, `in 2 weeks`, `next friday`, `end of month`, read in your time zone. The item "
+                 "is announced in the channel with Done / Snooze / Drop buttons.")
+DIGEST_DETAIL = ("Also `/journey digest unsubscribe [@someone]` (yourself, or someone you subscribed), `now`, "
+                 "`follow #channel` (`follow all`: every workshop). It covers the workshops its reader may see.")
+
+TABLE: tuple[Subcommand, ...] = (
+    Subcommand("new", a.parse_new, workshop.new, prepare=workshop.prepare_new, group=WORKSHOP,
+               usage="new <title> [--template <name>] [--type current|future|blueprint] [--future-of <#>]",
+               summary="Start a workshop in this channel; you become its facilitator. No title opens a form.",
+               detail=NEW_DETAIL),
+    Subcommand("templates", a.no_args(a.Templates(), "templates"), workshop.templates, group=WORKSHOP,
+               usage="templates", summary="The journey templates and their stages."),
+    Subcommand("status", a.no_args(a.Status(), "status"), workshop.show_status, prepare=workshop.prepare_members,
+               group=WORKSHOP, usage="status",
+               summary="Where the workshop is, answers per step and stage, who has joined in, which departments."),
+    Subcommand("next", a.no_args(a.Next(), "next"), workshop.next_step, prepare=workshop.prepare_next,
+               group=WORKSHOP, who=FACILITATOR, usage="next", detail=NEXT_DETAIL,
+               summary="Close the current step and post the next prompt."),
+    Subcommand("dept", a.parse_dept, workshop.dept, aliases=("department",), group=WORKSHOP,
+               usage="dept <department>", detail="`/journey dept` alone shows the one you have.",
+               summary="Set your department (Marketing, Sales, Support, Product…), kept for this workspace."),
+    Subcommand("stages", a.parse_stages, workshop.stages, group=WORKSHOP, who=FACILITATOR, usage="stages A, B, C",
+               summary="Replace the stage list, before the stage walk starts."),
+    Subcommand("nudge", a.parse_nudge, workshop.nudge, prepare=workshop.prepare_nudge, group=WORKSHOP,
+               who=FACILITATOR, usage="nudge [after 2h | off]", detail=NUDGE_DETAIL,
+               summary="Privately nudge who hasn't answered, now or each step."),
+    Subcommand("close", a.no_args(a.Close(), "close"), workshop.close, prepare=workshop.prepare_close,
+               group=WORKSHOP, who=FACILITATOR, usage="close",
+               summary="End the workshop (a review reminder follows in 90 days)."),
+    Subcommand("vote", a.parse_vote, maps.vote, group=MAP, who=FACILITATOR, usage="vote [--votes 3]",
+               summary="Dot voting on the pain points; the tally updates live.", detail=VOTE_DETAIL),
+    Subcommand("map", a.parse_map, maps.show_map, group=MAP, usage="map [svg]",
+               summary="Post the journey map as a picture (or an editable SVG) with a summary."),
+    Subcommand("export", a.parse_export, maps.export, group=MAP, usage="export json|csv|md",
+               summary="Post the whole map as a file: data, a spreadsheet, or a report with a Mermaid diagram."),
+    Subcommand("action", a.parse_action, followups.action, prepare=followups.prepare_action, group=FOLLOW_UPS,
+               usage="action @owner <what> [due <date>] [for pain <#>]", detail=ACTION_DETAIL,
+               summary="An action item with an owner (no text opens a form)."),
+    Subcommand("actions", a.parse_actions, followups.actions, prepare=followups.prepare_actions, group=FOLLOW_UPS,
+               usage="actions [mine|all]",
+               summary="Your action items, or this channel's, overdue first, with Done / Snooze / Drop."),
+    Subcommand("validate", a.parse_validate, followups.validate, prepare=followups.prepare_validate,
+               group=FOLLOW_UPS, who=FACILITATOR, usage="validate [top 3] [by <date>] [customers 5]",
+               summary="Check the top pain points with real customers; owners record what they heard.",
+               detail="`/journey validate assign <task #> @someone` hands a task on."),
+    Subcommand("digest", a.parse_digest, digests.digest, prepare=digests.prepare_digest, group=FOLLOW_UPS,
+               usage="digest subscribe [daily|weekly] [@someone]", detail=DIGEST_DETAIL,
+               summary="Action-item digests by DM; also `unsubscribe`, `now`, `follow #channel`."),
+    Subcommand("synthesize", a.no_args(a.Synthesize(), "synthesize"), synthesis.synthesize, aliases=("synthesise",),
+               group=AI, who=FACILITATOR, usage="synthesize",
+               summary="Merge duplicate pain points, summarise stages, draft ideas and interview guides."),
+    Subcommand("ai", a.parse_ai, synthesis.ai, group=AI, who=FACILITATOR, usage="ai off|on",
+               summary="Keep this workshop's answers away from any model (basic synthesis only)."),
+    Subcommand("help", a.parse_help, _help, group=HELP, usage="help [<command>]",
+               summary="This help; `/journey help <command>` for one command's options and examples."),
+)
+BY_NAME: dict[str, Subcommand] = {n: s for s in TABLE for n in (s.name, *s.aliases)}
+
+
+def resolve(text: str) -> tuple[Subcommand | None, a.Command]:
+    """`/journey <text>` → its table entry and its typed command; no entry for what is invalid."""
     text = from_slack(text).strip()
     if not text:
-        return Help()
+        return BY_NAME["help"], a.Help()
     sub, _, args = text.partition(" ")
-    parser = SUBCOMMANDS.get(sub.lower())
-    if parser is None:
+    entry = BY_NAME.get(sub.lower())
+    if entry is None:
         shown = sub if len(sub) <= 30 else sub[:29] + "…"
         shown = shown.replace("`", "'").replace("<", "‹").replace(">", "›")
-        return Invalid(f"I don't know `/journey {shown}`.")
-    return parser(args)
+        return None, a.Invalid(f"I don't know `/journey {shown}`.", suggestion=suggest(sub))
+    cmd = entry.parse(args)
+    if isinstance(cmd, a.Invalid):
+        return None, a.Invalid(cmd.message, command=entry.name)
+    return entry, cmd
+
+
+def parse(text: str) -> a.Command:
+    return resolve(text)[1]
+
+
+def handle(r: Any, entry: Subcommand | None, cmd: a.Command) -> None:
+    """Run the command's handler (an invalid one is answered with what was wrong)."""
+    (entry.handle if entry is not None else _invalid)(r, cmd)
+
+
+def suggest(word: str) -> str | None:
+    """The subcommand a typo most looks like, if one looks enough like it."""
+    close = difflib.get_close_matches(word.lower(), list(BY_NAME), n=1, cutoff=0.6)
+    return BY_NAME[close[0]].name if close else None
+
+
+# --- Help, generated from the table ------------------------------------------------------------------------
+
+
+def short(usage: str) -> str:
+    """A usage line without its [optional parts]: what a one-line summary shows."""
+    return re.sub(r"\s*\[[^\]]*\]", "", usage)
+
+
+def usage_line() -> str:
+    """Every subcommand, briefly, on one line (for an unknown subcommand)."""
+    first, *rest = TABLE
+    return "Usage: " + " · ".join([f"`/journey {short(first.usage)}`", *(f"`{short(s.usage)}`" for s in rest)])
+
+
+def help_message(topic: str | None = None) -> dict:
+    if topic:
+        entry = BY_NAME.get(topic.lstrip("/").removeprefix("journey ").strip())
+        if entry is None:
+            return invalid_message(a.Invalid(f"There's no `/journey {topic[:30]}` to explain.",
+                                             suggestion=suggest(topic)))
+        return b.build_command_help(usage=entry.usage, summary=entry.summary, detail=entry.detail,
+                                    facilitator=entry.who == FACILITATOR, aliases=entry.aliases)
+    groups: dict[str, list[tuple[str, str, bool]]] = {}
+    for s in TABLE:
+        groups.setdefault(s.group, []).append((short(s.usage), s.summary, s.who == FACILITATOR))
+    return b.build_help(list(groups.items()))
+
+
+def invalid_message(cmd: a.Invalid) -> dict:
+    """What was wrong, then the relevant command's usage, or, for an unknown one, what it looks like and every
+    subcommand."""
+    entry = BY_NAME.get(cmd.command) if cmd.command else None
+    if entry is not None:
+        return b.build_invalid(cmd.message, usage=entry.usage, name=entry.name)
+    return b.build_unknown(cmd.message, suggestion=cmd.suggestion, usage_line=usage_line())

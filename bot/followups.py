@@ -256,6 +256,13 @@ def validation_view(*, session: Session, task, with_guide: bool = False) -> Vali
                           task.status, task.evidence_customers, task.note, ws.title if ws else "", guide)
 
 
+def pain_point_authors(*, session: Session, team_id: str, channel_id: str) -> list[str]:
+    """Who raised the pain points of the channel's workshop (each once, in order): who may own a validation task."""
+    ws = repo.latest_workshop(session=session, team_id=team_id, channel_id=channel_id)
+    items = repo.items(session=session, team_id=team_id, workshop_id=ws.id) if ws else []
+    return list(dict.fromkeys(i.author for i in items if i.kind == ItemKind.PAIN_POINT))
+
+
 def due_validation(*, session: Session, team_id: str, task_id: int) -> ValidationView | None:
     """What a validation reminder shows when it falls due, with its interview guide; None once it is answered."""
     task = get_validation(session=session, team_id=team_id, task_id=task_id)

@@ -85,10 +85,10 @@ def _parse(body: str, content_type: str) -> dict | None:
 def make_wsgi(app: App, *, signing_secret: str | None = None) -> WSGIApp:
     """The WSGI app for `app`; its signing secret comes from the settings it was built with (build_app), or is
     given (a bare Bolt App, as the benchmark's baseline)."""
-    events: Callable[[dict, str], None] | None = None  # the Events API's fast lane (handlers.events.accept_event)
+    events: Callable[[dict, str], None] | None = None  # the Events API's fast lane (handlers.replies.accept_event)
     if signing_secret is None:
         from bot.app import services_of
-        from bot.handlers.events import accept_event
+        from bot.handlers.replies import accept_event
 
         services = services_of(app)
         signing_secret = services.settings.secret("slack_signing_secret") or ""

@@ -91,6 +91,16 @@ def emptied_postgres(request) -> Engine:
     return engine
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def file_engine(request, tmp_path: Path) -> Engine:
+    """SQLite on a file (threads and processes share it as they do in production) or PostgreSQL."""
+    if request.param == "postgresql":
+        return emptied_postgres(request)
+    engine = make_engine(f"sqlite:///{tmp_path}/db.sqlite")
+    init_db(engine)
+    return engine
+
+
 @pytest.fixture
 def session(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as s:

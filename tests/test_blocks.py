@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 import re
 
+from bot import commands
+from bot.blocks import kit
 from bot.blocks import messages as m
+from bot.blocks import replies as rp
+from bot.blocks import workshop as ws
 from bot.blocks.modals import build_new_workshop_modal
 from bot.templates import load_templates
 from bot.workshop.flow import Closed, PromptView
@@ -33,8 +37,8 @@ def prompt(kind: str, **kw) -> PromptView:
 
 def test_prompts_for_every_step_kind():
     for kind in ("objectives", "personas", "stages"):
-        assert_ok(m.build_prompt(prompt(kind)))
-    stage = m.build_prompt(prompt("stage", number=4, stage_id=7, stage_name="Awareness", stage_hint="How do they hear of us?"))
+        assert_ok(ws.build_prompt(prompt(kind)))
+    stage = ws.build_prompt(prompt("stage", number=4, stage_id=7, stage_name="Awareness", stage_hint="How do they hear of us?"))
     assert_ok(stage)
     assert stage["blocks"][0]["text"]["text"] == "📍 Stage 1 of 5: Awareness"
     buttons = stage["blocks"][-2]["elements"]
@@ -43,8 +47,8 @@ def test_prompts_for_every_step_kind():
 
 def test_prompts_with_extreme_titles_and_stages():
     huge = prompt("stages", title=LONG, template_name=LONG, stage_names=tuple(LONG[:60] + str(i) for i in range(12)))
-    assert_ok(m.build_prompt(huge))
-    assert_ok(m.build_prompt(prompt("stage", title=LONG, stage_name=LONG, stage_hint=LONG, stage_id=1, number=4)))
+    assert_ok(ws.build_prompt(huge))
+    assert_ok(ws.build_prompt(prompt("stage", title=LONG, stage_name=LONG, stage_hint=LONG, stage_id=1, number=4)))
 
 
 def test_status_with_many_people_and_long_names_stays_in_limits():
@@ -56,32 +60,35 @@ def test_status_with_many_people_and_long_names_stays_in_limits():
         departments=[(f"Dept {i} " + LONG[:30], i) for i in range(60)] + [(None, 3)], dominant=(LONG, 0.9),
         total_answers=1000,
     )
-    assert_ok(m.build_status(view))
+    assert_ok(ws.build_status(view))
 
 
 def test_reply_follow_ups():
-    assert_ok(m.build_classify([(i, LONG) for i in range(40)]))
-    assert_ok(m.build_problems([(LONG, "An emotion is a number from 1 to 5.")] * 50))
-    assert_ok(m.build_closed_step(ReplyOutcome(status="closed", step_label=LONG, open_label=LONG)))
-    assert_ok(m.build_classified("pain_point", LONG))
-    assert_ok(m.build_rated(Rated(LONG, 3, 1)))
-    assert_ok(m.build_closed(Closed(LONG, 10, 3, 2)))
-    assert_ok(m.build_stages_set([LONG[:60]] * 12))
-    assert_ok(m.build_help())
+    assert_ok(rp.build_classify([(i, LONG) for i in range(40)]))
+    assert_ok(rp.build_problems([(LONG, "An emotion is a number from 1 to 5.")] * 50))
+    assert_ok(rp.build_closed_step(ReplyOutcome(status="closed", step_label=LONG, open_label=LONG)))
+    assert_ok(rp.build_classified("pain_point", LONG))
+    assert_ok(rp.build_rated(Rated(LONG, 3, 1)))
+    assert_ok(ws.build_closed(Closed(LONG, 10, 3, 2)))
+    assert_ok(ws.build_stages_set([LONG[:60]] * 12))
+    assert_ok(commands.help_message())
+    for entry in commands.TABLE:
+        assert_ok(commands.help_message(entry.name))
     assert_ok(m.build_slack_failed("post the prompt", LONG, retry="run `/journey next`"))
-    assert_ok(m.build_unknown("I don't know `/journey x`."))
-    assert_ok(m.build_dept_set(LONG))
+    assert_ok(commands.invalid_message(commands.parse("x")))
+    assert_ok(commands.invalid_message(commands.parse("vote --votes " + LONG)))
+    assert_ok(ws.build_dept_set(LONG))
 
 
 def test_classify_caps_the_lines_it_asks_about():
-    msg = m.build_classify([(i, f"line {i}") for i in range(40)])
+    msg = rp.build_classify([(i, f"line {i}") for i in range(40)])
     asked = [b for b in msg["blocks"] if b["type"] == "actions"]
-    assert len(asked) == m.MAX_CLASSIFY_LINES
+    assert len(asked) == rp.MAX_CLASSIFY_LINES
     assert "25 more lines" in msg["blocks"][-1]["elements"][0]["text"]
 
 
 def test_people_text_never_becomes_a_mention():
-    msg = m.build_prompt(prompt("stages", title="Q4 <!here> <@U999|boss>", stage_names=("<!channel> stage",)))
+    msg = ws.build_prompt(prompt("stages", title="Q4 <!here> <@U999|boss>", stage_names=("<!channel> stage",)))
     dump = json.dumps(msg)
     assert "<!here>" not in dump and "<@U999" not in dump and "<!channel>" not in dump
     assert "@boss" in dump and "@here" in dump
@@ -94,7 +101,7 @@ def test_new_workshop_modal_is_valid():
 
 
 def test_plain_error_for_modal_fields():
-    err = m.plain_error("This channel already has an open workshop: *X*, started by <@U1>. " + LONG)
+    err = kit.plain_error("This channel already has an open workshop: *X*, started by <@U1>. " + LONG)
     assert len(err) <= 150 and "*" not in err and "<@" not in err
 
 

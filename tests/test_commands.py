@@ -1,52 +1,112 @@
-from bot import commands as c
+"""Parsing `/journey …` and the one table of subcommands that dispatch, help and typos come from."""
+
+import json
+
+import pytest
+
+from bot import arguments as c
+from bot import commands
+from bot.commands import parse
 
 
 def test_subcommands():
-    assert c.parse("") == c.Help()
-    assert c.parse("help") == c.Help()
-    assert c.parse("new Checkout redesign") == c.New("Checkout redesign")
-    assert c.parse("new Checkout redesign --template buyer") == c.New("Checkout redesign", "buyer")
-    assert c.parse("new --template buyer Onboarding") == c.New("Onboarding", "buyer")
-    assert c.parse("new") == c.New("")
-    assert c.parse("STATUS") == c.Status()
-    assert c.parse("next") == c.Next()
-    assert c.parse("dept Customer Support") == c.Dept("Customer Support")
-    assert c.parse("dept") == c.Dept("")
-    assert c.parse("stages Discover, Try, Buy") == c.Stages("Discover, Try, Buy")
-    assert c.parse("export json") == c.Export("json")
-    assert c.parse("export") == c.Export("json")
-    assert c.parse("close") == c.Close()
-    assert c.parse("export csv") == c.Export("csv")
-    assert c.parse("export MD") == c.Export("md")
-    assert c.parse("templates") == c.Templates()
-    assert c.parse("vote") == c.Vote(3)
-    assert c.parse("vote --votes 5") == c.Vote(5)
-    assert c.parse("map") == c.Map("png")
-    assert c.parse("map svg") == c.Map("svg")
-    assert c.parse("new Blue --type blueprint") == c.New("Blue", map_type="blueprint")
-    assert c.parse("new Tomorrow --future-of #12") == c.New("Tomorrow", map_type="future", future_of=12)
+    assert parse("") == c.Help()
+    assert parse("help") == c.Help()
+    assert parse("new Checkout redesign") == c.New("Checkout redesign")
+    assert parse("new Checkout redesign --template buyer") == c.New("Checkout redesign", "buyer")
+    assert parse("new --template buyer Onboarding") == c.New("Onboarding", "buyer")
+    assert parse("new") == c.New("")
+    assert parse("STATUS") == c.Status()
+    assert parse("next") == c.Next()
+    assert parse("dept Customer Support") == c.Dept("Customer Support")
+    assert parse("dept") == c.Dept("")
+    assert parse("stages Discover, Try, Buy") == c.Stages("Discover, Try, Buy")
+    assert parse("export json") == c.Export("json")
+    assert parse("export") == c.Export("json")
+    assert parse("close") == c.Close()
+    assert parse("export csv") == c.Export("csv")
+    assert parse("export MD") == c.Export("md")
+    assert parse("templates") == c.Templates()
+    assert parse("vote") == c.Vote(3)
+    assert parse("vote --votes 5") == c.Vote(5)
+    assert parse("map") == c.Map("png")
+    assert parse("map svg") == c.Map("svg")
+    assert parse("new Blue --type blueprint") == c.New("Blue", map_type="blueprint")
+    assert parse("new Tomorrow --future-of #12") == c.New("Tomorrow", map_type="future", future_of=12)
 
 
 def test_titles_keep_apostrophes_and_decoded_entities():
-    assert c.parse("new Let's fix &lt;checkout&gt; &amp; billing") == c.New("Let's fix <checkout> & billing")
+    assert parse("new Let's fix &lt;checkout&gt; &amp; billing") == c.New("Let's fix <checkout> & billing")
 
 
-def test_bad_input_is_invalid_with_a_reason():
-    assert "don't know `/journey frobnicate`" in c.parse("frobnicate now").message
-    assert "no option `--colour`" in c.parse("new X --colour red").message
-    assert "`--template` needs a value" in c.parse("new X --template").message
-    assert "`json`, `csv`, `md`" in c.parse("export pdf").message
-    assert "Map types are" in c.parse("new X --type dream").message
-    assert "number of a current-state workshop" in c.parse("new X --future-of abc").message
-    assert "leave out `--type`" in c.parse("new X --future-of 3 --type blueprint").message
-    assert "from 1 to 20" in c.parse("vote --votes 0").message
-    assert "from 1 to 20" in c.parse("vote --votes many").message
-    assert "picture" in c.parse("map pdf").message
-    assert "takes no arguments" in c.parse("next please").message
-    assert "takes no arguments" in c.parse("close now").message
+@pytest.mark.parametrize(("text", "reason"), [
+    ("frobnicate now", "don't know `/journey frobnicate`"),
+    ("new X --colour red", "no option `--colour`"),
+    ("new X --template", "`--template` needs a value"),
+    ("export pdf", "`json`, `csv`, `md`"),
+    ("new X --type dream", "Map types are"),
+    ("new X --future-of abc", "number of a current-state workshop"),
+    ("new X --future-of 3 --type blueprint", "leave out `--type`"),
+    ("vote --votes 0", "from 1 to 20"),
+    ("vote --votes many", "from 1 to 20"),
+    ("map pdf", "picture"),
+    ("next please", "takes no arguments"),
+    ("close now", "takes no arguments"),
+])
+def test_bad_input_is_invalid_with_a_reason(text, reason):
+    assert reason in parse(text).message
 
 
 def test_unknown_subcommand_is_quoted_safely():
-    msg = c.parse("<!channel>").message
+    msg = parse("<!channel>").message
     assert "<!" not in msg
-    assert len(c.parse("x" * 500).message) < 200
+    assert len(parse("x" * 500).message) < 200
+
+
+# --- The table: dispatch, help and typos come from it ------------------------------------------------------
+
+
+def test_every_name_and_alias_reaches_its_entry():
+    for name, entry in commands.BY_NAME.items():
+        assert commands.resolve(name)[0] in (entry, None), name  # None: it needs arguments
+    assert parse("synthesise") == c.Synthesize()
+    assert parse("department Sales") == c.Dept("Sales")
+    assert commands.resolve("")[0] is commands.BY_NAME["help"]
+
+
+def test_a_typo_gets_did_you_mean():
+    assert parse("nwe Checkout").suggestion == "new"
+    assert parse("stauts").suggestion == "status"
+    assert parse("frobnicate").suggestion is None
+    text = commands.invalid_message(parse("nwe Checkout"))["text"]
+    assert "I don't know `/journey nwe`. Did you mean `/journey new`?" in text
+    assert "Usage: `/journey new <title>` · `templates`" in text  # unknown: every subcommand, briefly
+
+
+def test_an_error_shows_only_its_commands_usage():
+    cmd = parse("vote --votes 0")
+    assert cmd.command == "vote"
+    text = commands.invalid_message(cmd)["text"]
+    assert "Usage: `/journey vote [--votes 3]`" in text and "`/journey help vote`" in text
+    assert "`status`" not in text and "export" not in text
+
+
+def test_help_is_one_line_a_command_in_groups_and_fits_a_screen():
+    msg = commands.help_message()
+    text = "\n".join(b["text"]["text"] for b in msg["blocks"] if isinstance(b.get("text"), dict))
+    lines = [line for line in text.splitlines() if line.startswith("`/journey ")]
+    assert len(lines) == len(commands.TABLE)
+    assert len(text.splitlines()) <= 35
+    for entry in commands.TABLE:
+        assert any(line.startswith(f"`/journey {commands.short(entry.usage)}`") for line in lines), entry.name
+    assert "`/journey next` Facilitator: Close the current step" in text
+    assert len({entry.group for entry in commands.TABLE}) == sum(1 for b in msg["blocks"]
+                                                                 if b["type"] == "section") - 1
+
+
+def test_help_for_one_command_has_its_detail():
+    text = json.dumps(commands.help_message("validate"))
+    assert "validate [top 3] [by <date>] [customers 5]" in text and "validate assign" in text
+    assert "Only a facilitator" in text
+    assert "Also `/journey synthesise`" in json.dumps(commands.help_message("synthesize"))
+    assert "Did you mean `/journey vote`" in json.dumps(commands.help_message("vot"))

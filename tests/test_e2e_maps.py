@@ -107,7 +107,7 @@ def test_map_when_slack_shares_the_file_late_still_posts_the_summary(bot, monkey
     from bot import slack
 
     monkeypatch.setattr(slack, "share_ts", lambda *a, **k: None)  # the share never showed up in time
-    monkeypatch.setattr("bot.handlers.commands.share_ts", lambda *a, **k: None)
+    monkeypatch.setattr("bot.handlers.maps.share_ts", lambda *a, **k: None)
     to_first_stage(bot)
     bot.ws.command(FACILITATOR, CHANNEL, "map")
     summary = bot.fake.channel_messages(CHANNEL, bot_only=True)[-1]

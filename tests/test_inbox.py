@@ -45,12 +45,18 @@ def test_requests_are_processed_once_in_order_and_their_slack_calls_follow_the_c
     assert inbox.pending() == 0
 
 
-def test_a_failing_request_is_marked_and_answered_and_the_rest_of_its_batch_goes_on(engine, clock):
+def _processed(engine, clock, names: str, *, fail_on: str) -> tuple[Inbox, list]:
+    """An inbox that took these requests and processed them, the one named `fail_on` failing."""
     seen: list = []
-    inbox = _inbox(engine, clock, seen, fail_on="b")
-    for n in "abc":
+    inbox = _inbox(engine, clock, seen, fail_on=fail_on)
+    for n in names:
         _accept(inbox, n)
     inbox.process()
+    return inbox, seen
+
+
+def test_a_failing_request_is_marked_and_answered_and_the_rest_of_its_batch_goes_on(engine, clock):
+    inbox, seen = _processed(engine, clock, "abc", fail_on="b")
     assert seen == ["a", "c", "then a", "sorry b", "then c"]
     with engine.connect() as conn:  # kept for an operator (a week), out of the queue
         assert conn.execute(text("SELECT failed FROM inbox")).scalars().all() == ["RuntimeError"]
@@ -60,11 +66,7 @@ def test_a_failing_request_is_marked_and_answered_and_the_rest_of_its_batch_goes
 
 
 def test_processed_keys_and_failed_payloads_are_purged_in_time(engine, clock):
-    seen: list = []
-    inbox = _inbox(engine, clock, seen, fail_on="b")
-    for n in "ab":
-        _accept(inbox, n)
-    inbox.process()
+    inbox, _seen = _processed(engine, clock, "ab", fail_on="b")
     clock.advance(days=8)
     inbox._purge()
     with engine.connect() as conn:

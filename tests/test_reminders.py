@@ -17,12 +17,11 @@ from bot.reminders.kinds import make_dispatcher
 from bot.reminders.schedule import morning_of, not_at_night
 from bot.services import Services
 from bot.slack import Directory, make_client
-from bot.storage.db import init_db, make_engine
 from bot.storage.models import ActionItem, Reminder
 from bot.tasks import TaskQueue
 from bot.workshop.flow import start_workshop
 from fakeslack.api import BOT_TOKEN
-from tests.conftest import Clock, emptied_postgres
+from tests.conftest import Clock
 
 TOKYO, LA = ZoneInfo("Asia/Tokyo"), ZoneInfo("America/Los_Angeles")
 
@@ -92,14 +91,6 @@ def test_only_the_owner_or_a_facilitator_changes_an_item(session, clock):
 
 # --- Delivery, with the fake Slack over HTTP ----------------------------------------------------------------
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request, tmp_path):
-    if request.param == "postgresql":
-        return emptied_postgres(request)
-    engine = make_engine(f"sqlite:///{tmp_path}/reminders.db")
-    init_db(engine)
-    return engine
-
 
 class Rig:
     def __init__(self, fake, db, clock):
@@ -131,10 +122,10 @@ class Rig:
 
 
 @pytest.fixture
-def rig(fake, db):
+def rig(fake, file_engine):
     fake.users["UANA"]["tz"] = "Asia/Tokyo"
     fake.users["UBEN"]["tz"] = "America/Los_Angeles"
-    return Rig(fake, db, Clock(datetime(2026, 11, 18, 12, tzinfo=UTC)))
+    return Rig(fake, file_engine, Clock(datetime(2026, 11, 18, 12, tzinfo=UTC)))
 
 
 def test_reminders_go_out_once_at_the_owners_morning_grouped_per_person(rig):

@@ -5,25 +5,13 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-import pytest
 from sqlmodel import func, select
 
 from bot.storage.db import init_db, make_engine, session_scope
 from bot.storage.models import Item, Reply, Workshop
 from bot.workshop import flow, replies
-from tests.conftest import emptied_postgres
 
 NOW = datetime(2026, 11, 2, 9, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def file_engine(request, tmp_path):
-    """SQLite on a file (threads share it as they do in production) or PostgreSQL."""
-    if request.param == "postgresql":
-        return emptied_postgres(request)
-    engine = make_engine(f"sqlite:///{tmp_path}/db.sqlite")
-    init_db(engine)
-    return engine
 
 
 def test_parallel_and_duplicated_deliveries_store_each_reply_once(file_engine):

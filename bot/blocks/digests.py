@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from bot import text as t
 from bot.blocks import limits
-from bot.blocks.kit import context, header, message, plural, section
+from bot.blocks.kit import context, header, message, note, plural, section
 from bot.digests import MAX_OVERDUE_SHOWN, Digest
 
 CHANGE_WORDS = {"created": "new", "done": "done", "dropped": "dropped", "snoozed": "snoozed", "reopened": "reopened",
@@ -46,3 +46,18 @@ def digest_blocks(d: Digest, today: date) -> list[dict]:
 
 def build_digest(d: Digest, today: date) -> dict:
     return message("Your journey map digest", digest_blocks(d, today)[: limits.MESSAGE_BLOCKS])
+
+
+def build_subscribed(you: str, frequency: str, first: datetime) -> dict:
+    """`you`: "you", or the person subscribed (a mention)."""
+    return note(f"Subscribed {you} to a {frequency} digest by DM; the first comes "
+                f"<!date^{int(first.timestamp())}^{{date_short_pretty}} at {{time}}|{first:%Y-%m-%d %H:%M} UTC>.")
+
+
+def build_unsubscribed(you: str, found: bool) -> dict:
+    return note(f"Unsubscribed {you}." if found else f"{you.capitalize()} had no digest subscription.")
+
+
+def build_following(channels: list[str]) -> dict:
+    return note("Your digest covers " + (", ".join(f"<#{ch}>" for ch in channels) if channels
+                                         else "every workshop in this workspace") + ".")

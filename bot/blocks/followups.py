@@ -133,3 +133,7 @@ def build_action_changed(a: ActionView, today: date) -> dict:
     if a.status == "open" and a.snoozed_until:
         verb = f"Snoozed until {a.snoozed_until.strftime('%a %-d %b')}"
     return note(f"{verb}: *{t.show(a.text, 200)}*")
+
+
+def build_validation_reassigned(task_id: int, owner: str) -> dict:
+    return note(f"Validation task #{task_id} is now <@{owner}>'s; their reminder follows.")

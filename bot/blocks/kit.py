@@ -7,6 +7,8 @@ from __future__ import annotations
 from bot import text as t
 from bot.blocks import limits
 
+EMOTION_FACES = {1: "😖", 2: "🙁", 3: "😐", 4: "🙂", 5: "😄"}
+
 
 def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"

@@ -75,3 +75,12 @@ def build_synthesis(v: SynthesisView) -> dict:
                            "`/journey export json` has the whole synthesis; `/journey validate` turns the top pain "
                            "points into interviews."))
     return message(f"Synthesis of {t.show(v.title, 100)}", blocks[: limits.MESSAGE_BLOCKS])
+
+
+def build_ai_switched(enabled: bool) -> dict:
+    """`/journey ai on|off`."""
+    if enabled:
+        return note("AI is on for this workshop: `/journey synthesize` uses the model (when one is configured) and "
+                    "unprefixed lines are sorted by it.")
+    return note("AI is off for this workshop: nothing of it is sent to a model; `/journey synthesize` gives the "
+                "basic synthesis.")

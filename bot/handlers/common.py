@@ -1,19 +1,28 @@
-"""Small pieces every handler uses: the durable listener, and answering people."""
+"""Small pieces every handler uses: the durable listener, buttons and forms, and answering people."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from sqlmodel import Session
 
+from bot.blocks.kit import note, plain_error
+from bot.blocks.messages import build_sorry
+from bot.inbox import Request, Then, first_time
 from bot.services import Services
+from bot.text import clean
+from bot.workshop.access import Refusal
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def durable(svc: Services, kind: str) -> Callable[..., None]:
@@ -60,9 +69,119 @@ def ephemeral(respond: Respond, message: dict, *, replace: bool = False) -> None
     respond(response_type="ephemeral", replace_original=replace, **message)
 
 
+def sorry(respond: Respond) -> Callable[[BaseException], None]:
+    """An `on_error` that tells the person something went wrong (the failure itself is logged)."""
+    return lambda _e: ephemeral(respond, build_sorry())
+
+
 def whisper(client: WebClient, *, channel: str, user: str, message: dict, thread_ts: str | None = None) -> None:
     """chat.postEphemeral, for answers to events (which carry no response_url)."""
     kwargs: dict[str, Any] = {"channel": channel, "user": user, **message}
     if thread_ts:
         kwargs["thread_ts"] = thread_ts
     client.chat_postEphemeral(**kwargs)
+
+
+# --- Buttons -----------------------------------------------------------------------------------------------
+
+Click = Callable[[Services, Session, Request, dict], Then]  # the rule, in the inbox's transaction → Slack calls
+
+
+def clicked(body: dict) -> dict:
+    """The action a block_actions payload carries."""
+    return (body.get("actions") or [{}])[0]
+
+
+def action_key(body: dict) -> str:
+    """A click's identity: the same click redelivered or replayed carries the same trigger_id and action_ts."""
+    action = clicked(body)
+    team = (body.get("team") or {}).get("id")
+    return (f"action:{team}:{body.get('trigger_id')}:{action.get('action_id')}:{action.get('action_ts')}"
+            if action.get("action_ts") or body.get("trigger_id") else f"action:{team}:{body_digest(body)}")
+
+
+def button(app: App, svc: Services, pattern: str, click: Click,
+           prepare: Callable[[Services, Request], Any] | None = None) -> None:
+    """Clicks whose action_id matches `pattern`: stored before the ack, then `prepare` (Slack look-ups) and the
+    rule in the inbox's transaction. A refusal changes nothing and is told to whoever clicked."""
+    regex = re.compile(pattern)
+    app.action(regex)(durable(svc, "action"))
+
+    def apply(s: Session, req: Request, _prepared: Any) -> Then:
+        try:
+            with s.begin_nested():
+                return click(svc, s, req, clicked(req.body))
+        except Refusal as r:
+            return [task(ephemeral, req.respond, note(str(r)))]
+
+    svc.inbox.route("action", key=action_key, matches=lambda body: bool(regex.match(clicked(body).get("action_id", ""))),
+                    apply=apply, prepare=(lambda req: prepare(svc, req)) if prepare else None)
+
+
+# --- Forms -------------------------------------------------------------------------------------------------
+
+
+class FormError(Exception):
+    """What is wrong with one field of a form, shown under it."""
+
+    def __init__(self, block: str, message: str):
+        super().__init__(message)
+        self.block, self.message = block, message
+
+
+class _AlreadyHandled(Exception):
+    """This very submission was stored before (Slack delivered it twice): roll back, and just ack."""
+
+
+@dataclass(frozen=True)
+class Form:
+    """A submitted modal."""
+
+    team_id: str
+    user_id: str
+    view: dict
+    meta: dict  # its private_metadata
+
+    def value(self, block: str, action: str) -> str | None:
+        field = self.view["state"]["values"].get(block, {}).get(action, {})
+        if "selected_option" in field:
+            return (field["selected_option"] or {}).get("value")
+        for key in ("selected_user", "selected_date"):
+            if key in field:
+                return field[key]
+        value = field.get("value")
+        return clean(value) if isinstance(value, str) else value  # a form's JSON can carry NUL or a lone surrogate
+
+
+def submitted(svc: Services, ack: Ack, form: Form, store: Callable[[Session], T], *, refusals_under: str) -> T | None:
+    """A submission whose errors must travel in the ack (the one listener that works before acking): `store` runs
+    in a transaction that also records the view id, so a submission delivered twice acts once. Acks, and returns
+    what `store` returned (never None), or None when there is nothing more to do (refused, invalid, or handled
+    before). A refusal is shown under the `refusals_under` block."""
+    try:
+        with svc.session() as s:
+            result = store(s)
+            if not first_time(s, f"view:{form.team_id}:{form.view.get('id')}", now=svc.clock()):
+                raise _AlreadyHandled
+    except _AlreadyHandled:
+        ack()
+        return None
+    except FormError as e:
+        ack(response_action="errors", errors={e.block: e.message})
+        return None
+    except Refusal as r:
+        ack(response_action="errors", errors={refusals_under: plain_error(str(r))})
+        return None
+    ack()
+    return result
+
+
+def form(app: App, svc: Services, callback_id: str,
+         handle: Callable[[Services, Ack, Form], None]) -> None:
+    """A modal's submission listener: who submitted what, from which workspace, with its private_metadata."""
+
+    @app.view(callback_id)
+    def listener(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+        handle(svc, ack, Form(team_id=context.team_id, user_id=body["user"]["id"], view=view,
+                              meta=json.loads(view.get("private_metadata") or "{}")))
+

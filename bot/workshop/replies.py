@@ -44,6 +44,20 @@ class ReplyOutcome:
 
 
 @dataclass(frozen=True)
+class Rated:
+    stage_name: str
+    score: int
+    replaced: int | None  # the previous score, if there was one
+
+
+@dataclass(frozen=True)
+class Classified:
+    kind: str
+    text: str
+    still_unsorted: list[tuple[int, str]]  # the reply's other lines still waiting for a kind
+
+
+@dataclass(frozen=True)
 class _Line:
     line_no: int
     kind: str
@@ -288,13 +302,6 @@ def _upsert_emotion(
     return e
 
 
-@dataclass(frozen=True)
-class Rated:
-    stage_name: str
-    score: int
-    replaced: int | None  # the previous score, if there was one
-
-
 def rate_emotion(*, session: Session, team_id: str, user_id: str, stage_id: int, score: int, now: datetime) -> Rated:
     if not 1 <= score <= 5:
         raise Refusal("Ratings go from 1 (very negative) to 5 (very positive).")
@@ -337,13 +344,6 @@ def file_line(*, session: Session, team_id: str, item_id: int, kind: str, score:
     item.kind, item.updated_at = kind, now
     session.add(item)
     return kind
-
-
-@dataclass(frozen=True)
-class Classified:
-    kind: str
-    text: str
-    still_unsorted: list[tuple[int, str]]  # the reply's other lines still waiting for a kind
 
 
 def classify_item(*, session: Session, team_id: str, user_id: str, item_id: int, kind: str, now: datetime) -> Classified:

@@ -1,4 +1,5 @@
-"""Thread replies: new, edited and deleted messages in the threads of the bot's prompts."""
+"""Thread replies: new, edited and deleted messages in the threads of the bot's prompts; then the ✅, private
+questions about lines with no known prefix (or the model's sorting of them), and the 1–5 rating buttons."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from slack_bolt.request.internals import extract_enterprise_id, extract_team_id
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from bot import ids
 from bot import text as t
-from bot.blocks import messages as m
-from bot.handlers.common import durable, task, whisper
+from bot.blocks import replies as b
+from bot.handlers.common import button, durable, ephemeral, task, whisper
 from bot.inbox import Request, Then
 from bot.services import Services
 from bot.slack import error_code
@@ -24,8 +26,6 @@ log = logging.getLogger(__name__)
 CONFIRM_REACTION = "white_check_mark"
 # Subtypes that are a person's message with text (a reply also sent to the channel, a reply with a file).
 _PERSON_SUBTYPES = {None, "thread_broadcast", "file_share"}
-
-
 # Subtypes worth storing: people's messages, their edits and their deletions. Everything else is only acked.
 _STORED_SUBTYPES = _PERSON_SUBTYPES | {"message_changed", "message_deleted"}
 
@@ -48,6 +48,8 @@ def register(app: App, svc: Services) -> None:
     svc.inbox.route("event", key=event_key, matches=lambda body: (body.get("event") or {}).get("type") == "message",
                     wanted=_wanted, apply=lambda s, req, _ready: handle_message(svc, s, req),
                     batchable=_is_new_reply, apply_many=lambda s, reqs: _posted_many(svc, s, reqs))
+    button(app, svc, ids.EMOTION_RATE_PATTERN, _rate)
+    button(app, svc, ids.CLASSIFY_PATTERN, _classify)
 
 
 def accept_event(svc: Services, body: dict, raw: str | None = None) -> None:
@@ -58,6 +60,9 @@ def accept_event(svc: Services, body: dict, raw: str | None = None) -> None:
     authorization = (body.get("authorizations") or [{}])[0]
     svc.inbox.take("event", body, team_id=extract_team_id(body) or "", enterprise_id=extract_enterprise_id(body),
                    bot_user_id=authorization.get("user_id") if authorization.get("is_bot") else None, raw=raw)
+
+
+# --- Messages in threads -----------------------------------------------------------------------------------
 
 
 def _is_new_reply(req: Request) -> bool:
@@ -74,7 +79,7 @@ def handle_message(svc: Services, s: Session, req: Request) -> Then:
     elif subtype == "message_changed":
         return _changed(svc, s, req.team_id, channel, event, req.body)
     elif subtype in _PERSON_SUBTYPES and not event.get("bot_id"):
-        return _posted(svc, s, req.team_id, channel, event, req.body)
+        return _posted(svc, s, req.team_id, event, req.body)
     return []
 
 
@@ -82,7 +87,7 @@ def _is_thread_reply(msg: dict) -> bool:
     return bool(msg.get("thread_ts")) and msg.get("thread_ts") != msg.get("ts") and bool(msg.get("user"))
 
 
-def _posted(svc: Services, s: Session, team_id: str, channel: str, event: dict, body: dict) -> Then:
+def _posted(svc: Services, s: Session, team_id: str, event: dict, body: dict) -> Then:
     if not _is_thread_reply(event):
         return []
     req = Request(0, "event", team_id, None, None, body, svc.clock())
@@ -94,7 +99,7 @@ def _posted_many(svc: Services, s: Session, reqs: list[Request]) -> list[Then]:
     events = [r.body["event"] for r in reqs]
     outcomes = replies.record_replies(session=s, team_id=reqs[0].team_id, now=svc.clock(), replies=[
         replies.NewReply(channel_id=e["channel"], user_id=e["user"], ts=e["ts"], thread_ts=e["thread_ts"],
-                          text=t.from_slack(e.get("text", "")), event_id=r.body.get("event_id"))
+                         text=t.from_slack(e.get("text", "")), event_id=r.body.get("event_id"))
         for r, e in zip(reqs, events, strict=True)])
     return [[task(_follow_up, svc, r.team_id, e["channel"], e, outcome, confirm=True, lane="confirmations")]
             for r, e, outcome in zip(reqs, events, outcomes, strict=True)]
@@ -116,15 +121,18 @@ def _deleted(svc: Services, s: Session, team_id: str, channel: str, event: dict)
     ts = event.get("deleted_ts") or previous.get("ts")
     if ts:
         replies.delete_reply(session=s, team_id=team_id, channel_id=channel, ts=ts,
-                              thread_ts=previous.get("thread_ts"), now=svc.clock())
+                             thread_ts=previous.get("thread_ts"), now=svc.clock())
+
+
+# --- After a reply is stored (the confirmations lane) ------------------------------------------------------
 
 
 def _follow_up(svc: Services, team_id: str, channel: str, msg: dict, outcome: replies.ReplyOutcome, *,
                confirm: bool) -> None:
-    """Outbox task: the unobtrusive confirmation and any private question for the author."""
-    user, thread_ts = msg["user"], msg["thread_ts"]
+    """The unobtrusive confirmation and any private question for the author."""
     if outcome.status == "closed":
-        whisper(svc.client, channel=channel, user=user, thread_ts=thread_ts, message=m.build_closed_step(outcome))
+        whisper(svc.client, channel=channel, user=msg["user"], thread_ts=msg["thread_ts"],
+                message=b.build_closed_step(outcome))
         return
     if outcome.status != "stored":
         return
@@ -133,44 +141,78 @@ def _follow_up(svc: Services, team_id: str, channel: str, msg: dict, outcome: re
             svc.client.reactions_add(channel=channel, timestamp=msg["ts"], name=CONFIRM_REACTION)
         except SlackApiError as e:  # the answer is stored; a missing tick must not stop the questions below
             log.info("reactions.add failed: %s", error_code(e))
-    unsorted = _sort_with_model(svc, team_id, channel, msg, outcome.unsorted) if outcome.unsorted else []
-    for message in (
-        m.build_problems(outcome.problems) if outcome.problems else None,
-        m.build_classify(unsorted) if unsorted else None,
-        m.build_department_hint() if outcome.ask_department else None,
-    ):
-        if message is not None:
-            whisper(svc.client, channel=channel, user=user, thread_ts=thread_ts, message=message)
+    sorted_lines = _sort_with_model(svc, team_id, outcome.unsorted) if outcome.unsorted else None
+    if sorted_lines:  # filed by the worker, which then has the questions asked
+        svc.worker.submit(_file_sorted, svc, team_id, channel, msg, outcome, sorted_lines)
+    else:
+        _ask(svc, channel, msg, outcome, filed=[], unsorted=outcome.unsorted)
 
 
-
-def _sort_with_model(svc: Services, team_id: str, channel: str, msg: dict,
-                     unsorted: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    """With a model enabled for the workshop, sort unprefixed lines instead of asking; tell the author what each
-    became, with one-click correction. Returns the lines still to ask about (the model failed or is off)."""
+def _sort_with_model(svc: Services, team_id: str, unsorted: list[tuple[int, str]]) -> list[tuple[int, str, object]]:
+    """With a model enabled for the workshop, what it makes of each unprefixed line: (item id, line, its answer,
+    None where it failed). Nothing when no model is on: people are asked instead."""
     if svc.synthesizer is None:
-        return unsorted
-
+        return []
     with svc.session() as s:
         item = repo.item(session=s, team_id=team_id, item_id=unsorted[0][0])
         ws = repo.workshop(session=s, team_id=team_id, workshop_id=item.workshop_id) if item else None
         stage = repo.stage(session=s, team_id=team_id, stage_id=item.stage_id) if item and item.stage_id else None
     if ws is None or not ws.ai_enabled:
-        return unsorted
-    left = []
+        return []
+    out = []
     for item_id, line in unsorted:
         try:
-            kind = svc.synthesizer.classify(stage.name if stage else "", line)
+            out.append((item_id, line, svc.synthesizer.classify(stage.name if stage else "", line)))
         except ModelFailed:
-            left.append((item_id, line))
-            continue
-        with svc.session() as s:
-            filed = replies.file_line(session=s, team_id=ws.team_id, item_id=item_id, kind=kind.kind,
-                                       score=kind.score, now=svc.clock())
-        if filed is None:
-            left.append((item_id, line))
-        else:
-            whisper(svc.client, channel=channel, user=msg["user"],
-                    thread_ts=msg["thread_ts"], message=m.build_filed_by_model(item_id, line, filed, kind.score))
-    return left
+            out.append((item_id, line, None))
+    return out
 
+
+def _file_sorted(svc: Services, team_id: str, channel: str, msg: dict, outcome: replies.ReplyOutcome,
+                 sorted_lines: list[tuple[int, str, object]]) -> None:
+    """Worker: file each line as the model said (unless it is gone or sorted meanwhile), then ask about the rest."""
+    filed, left = [], []
+    with svc.session() as s:
+        for item_id, line, kind in sorted_lines:
+            as_what = None if kind is None else replies.file_line(session=s, team_id=team_id, item_id=item_id,
+                                                                 kind=kind.kind, score=kind.score, now=svc.clock())
+            if as_what is None:
+                left.append((item_id, line))
+            else:
+                filed.append((item_id, line, as_what, kind.score))
+    lane = svc.confirmations or svc.outbox
+    lane.submit(_ask, svc, channel, msg, outcome, filed=filed, unsorted=left)
+
+
+def _ask(svc: Services, channel: str, msg: dict, outcome: replies.ReplyOutcome, *,
+         filed: list[tuple[int, str, str, int | None]], unsorted: list[tuple[int, str]]) -> None:
+    """Tell the author, privately in the thread: what the model filed each line as (one click corrects it), which
+    lines couldn't be stored, which kind the remaining lines are, and (once) which department they are in."""
+    for item_id, line, as_what, score in filed:
+        whisper(svc.client, channel=channel, user=msg["user"], thread_ts=msg["thread_ts"],
+                message=b.build_filed_by_model(item_id, line, as_what, score))
+    for message in (
+        b.build_problems(outcome.problems) if outcome.problems else None,
+        b.build_classify(unsorted) if unsorted else None,
+        b.build_department_hint() if outcome.ask_department else None,
+    ):
+        if message is not None:
+            whisper(svc.client, channel=channel, user=msg["user"], thread_ts=msg["thread_ts"], message=message)
+
+
+# --- Buttons -----------------------------------------------------------------------------------------------
+
+
+def _rate(svc: Services, s: Session, req: Request, action: dict) -> Then:
+    stage_id, _, score = action.get("value", "").partition(":")
+    rated = replies.rate_emotion(session=s, team_id=req.team_id, user_id=req.user_id, stage_id=int(stage_id),
+                                 score=int(score), now=svc.clock())
+    return [task(ephemeral, req.respond, b.build_rated(rated))]
+
+
+def _classify(svc: Services, s: Session, req: Request, action: dict) -> Then:
+    kind = action["action_id"].removeprefix(ids.CLASSIFY + "_")
+    done = replies.classify_item(session=s, team_id=req.team_id, user_id=req.user_id,
+                                 item_id=int(action.get("value", 0)), kind=kind, now=svc.clock())
+    # Replace the question: what was filed, and the buttons for the lines still waiting.
+    return [task(ephemeral, req.respond, b.build_classified(done.kind, done.text, done.still_unsorted), replace=True)]

@@ -1,0 +1,107 @@
+"""Pure builders for the map: the dot-voting ballot, the summary beside the picture, the export's comment."""
+
+from __future__ import annotations
+
+from bot import ids
+from bot import text as t
+from bot.blocks.kit import EMOTION_FACES, context, header, message, note, plural, section
+from bot.voting import BallotPage, VoteOutcome
+
+EXPORT_KINDS = {"json": "data (JSON)", "csv": "a spreadsheet (CSV)", "md": "a report (Markdown, with a Mermaid diagram)"}
+
+
+def build_export_comment(title: str, fmt: str) -> str:
+    return f"🗂️ The journey map of *{t.show(title, 100)}* as {EXPORT_KINDS.get(fmt, fmt)}."
+
+
+
+
+def file_title(data: dict) -> str:
+    """An uploaded picture's or export's title."""
+    return f"Journey map: {t.show_plain(data['workshop']['title'], 200)}"
+
+
+# --- Dot voting ------------------------------------------------------------------------------------------
+
+
+def build_ballot(b: BallotPage) -> dict:
+    blocks = []
+    if b.page == 0:
+        blocks.append(header(f"🗳️ Dot voting: {t.show_plain(b.title, 100)}"))
+        blocks.append(
+            section(
+                f"Which pain points matter most? You have *{plural(b.votes_per_person, 'dot')}*: click *Vote* on a "
+                "pain point to give it one, click again to take it back and move it elsewhere."
+            )
+        )
+    for line in b.lines:
+        stage = f" _({t.show(line.stage, 40)})_" if line.stage else ""
+        dots = "●" * min(line.votes, 10) + (f" +{line.votes - 10}" if line.votes > 10 else "")
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": t.fit(f"*{line.votes}* {dots}  {t.show(line.text, 300)}{stage}")},
+                "accessory": {
+                    "type": "button",
+                    "action_id": ids.VOTE,
+                    "text": {"type": "plain_text", "text": "Vote"},
+                    "value": str(line.item_id),
+                },
+            }
+        )
+    pages = f" · page {b.page + 1} of {b.pages}" if b.pages > 1 else ""
+    blocks.append(context(f"{plural(b.voters, 'person', 'people')} voted so far{pages}"))
+    return message(f"Dot voting on the pain points of {t.show(b.title, 100)}", blocks)
+
+
+def build_voted(v: VoteOutcome) -> dict:
+    left = v.allowed - v.used
+    if v.action == "none_left":
+        mine = "\n".join(f"• {t.show(x, 100)}" for x in v.mine)
+        return note(f"You've used all {plural(v.allowed, 'dot')}. To move one, click *Vote* again on a pain point "
+                    f"you voted for:\n{mine}")
+    done = "Your dot is on" if v.action == "added" else "Took your dot back from"
+    return note(f"{done} “{t.show(v.text, 150)}”. {plural(left, 'dot')} left of {v.allowed}.")
+
+
+# --- The map picture's summary ---------------------------------------------------------------------------
+
+MAX_SUMMARY_STAGES = 20
+MAX_SUMMARY_PAINS = 3
+
+
+def emotion_face(avg: float | None) -> str:
+    return EMOTION_FACES[min(5, max(1, round(avg)))] if avg is not None else "·"
+
+
+def build_map_summary(data: dict, fmt: str = "png") -> dict:
+    """The objective, persona(s) and, per stage, its top pain points and emotion: beside the uploaded picture."""
+    title = data["workshop"]["title"]
+    objectives = "; ".join(t.show(o["text"], 150) for o in data["objectives"][:3]) or "_not set_"
+    personas = "; ".join(
+        f"*{t.show(p['name'], 60)}*" + (f" ({t.show(p['description'], 100)})" if p["description"] else "")
+        for p in data["personas"][:3]
+    ) or "_not named_"
+    blocks = [
+        header(f"🗺️ {t.show_plain(title, 120)}"),
+        section(f"*Objective:* {objectives}\n*Persona:* {personas}"),
+        {"type": "divider"},
+    ]
+    synthesis = {s_["stage"]: s_["summary"] for s_ in ((data.get("synthesis") or {}).get("stages") or [])}
+    for st in data["stages"][:MAX_SUMMARY_STAGES]:
+        avg = st["emotion_average"]
+        emo = f"{emotion_face(avg)} {avg:.1f}/5" if avg is not None else "no emotion ratings"
+        pains = [
+            (f"●{p['votes']} " if p.get("votes") else "") + t.show(p["text"], 120)
+            for p in st["pain_points"][:MAX_SUMMARY_PAINS]
+        ]
+        more = len(st["pain_points"]) - MAX_SUMMARY_PAINS
+        pain_text = "; ".join(pains) + (f" (+{more} more)" if more > 0 else "") if pains else "no pain points"
+        summary = f"\n_{t.show(synthesis[st['name']], 300)}_" if st["name"] in synthesis else ""
+        blocks.append(section(f"*{t.show(st['name'], 60)}* · {emo}\n{pain_text}{summary}"))
+    extra = len(data["stages"]) - MAX_SUMMARY_STAGES
+    if extra > 0:
+        blocks.append(context(f"+{extra} more stages in the picture"))
+    what = "The picture" if fmt == "png" else "The SVG (open it in a browser, Figma or Illustrator to edit)"
+    blocks.append(context(f"{what} has every lane; `/journey export md` makes a report, `/journey map svg` an editable copy."))
+    return message(f"Journey map of {t.show(title, 100)}", blocks)

@@ -1,0 +1,107 @@
+"""Outbox tasks that more than one handler uses: Slack calls made once the rules' transaction has committed.
+
+What Slack hands back that must be stored (a posted prompt's ts, a ballot's, an announcement's, a finished
+synthesis) goes back to the worker as a small task of its own: the outbox makes Slack calls and never writes
+to the database. If Slack won't take a post, the person who asked is told: nothing stored is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot import followups, voting
+from bot.blocks.followups import build_action
+from bot.blocks.maps import build_ballot
+from bot.blocks.messages import build_slack_failed
+from bot.blocks.synthesis import build_synthesis
+from bot.blocks.workshop import build_prompt
+from bot.services import Services
+from bot.slack import error_code, post_message
+from bot.synthesis import store as synthesis_store
+from bot.workshop import flow
+from bot.workshop.flow import PromptView
+
+log = logging.getLogger(__name__)
+Tell = Callable[[dict], None]  # answers the person who asked, right away (ephemeral, or a DM)
+
+
+def post_or_tell(svc: Services, *, channel: str, message: dict, tell: Tell,
+                 failed: tuple[str, str] | None = None) -> str | None:
+    """Post in a channel (joining it if it can); returns the ts. If Slack won't take it, the person who asked is
+    told: `failed` = (what couldn't be done, how to try again), or else they see the message itself."""
+    try:
+        return post_message(svc.client, channel=channel, **message)
+    except SlackApiError as e:
+        log.warning("chat.postMessage failed: %s", error_code(e))
+        if failed is None:
+            tell(message)
+        else:
+            what, retry = failed
+            tell(build_slack_failed(what, error_code(e), retry=retry))
+        return None
+
+
+def store(svc: Services, write: Callable[..., Any], **kwargs: Any) -> None:
+    """Hand a write back to the worker: `write(session=…, **kwargs)` in a transaction of its own."""
+
+    def run() -> None:
+        with svc.session() as s:
+            write(session=s, **kwargs)
+
+    run.__name__ = getattr(write, "__name__", "store")
+    svc.worker.submit(run)
+
+
+def post_prompt(svc: Services, *, team_id: str, prompt: PromptView, tell: Tell, then: dict | None = None) -> None:
+    """Post a step's prompt and remember its ts (replies in its thread are answers), then tell the facilitator
+    `then`; if Slack won't take the prompt, tell them why and how to post it again instead."""
+    ts = post_or_tell(svc, channel=prompt.channel_id, message=build_prompt(prompt), tell=tell,
+                      failed=("post the prompt in this channel", "run `/journey next` to post it"))
+    if ts is None:
+        return
+    store(svc, flow.record_prompt_posted, team_id=team_id, step_id=prompt.step_id, ts=ts)
+    if then is not None:
+        tell(then)
+
+
+def post_ballots(svc: Services, *, team_id: str, channel_id: str, pages: list[voting.BallotPage], tell: Tell) -> None:
+    """Post a ballot's pages and remember each one's ts (their tallies are updated as people vote)."""
+    for page in pages:
+        ts = post_or_tell(svc, channel=channel_id, message=build_ballot(page), tell=tell,
+                          failed=("post the ballot", "run `/journey vote` again"))
+        if ts is None:
+            return
+        store(svc, voting.record_ballot_posted, team_id=team_id, vote_message_id=page.vote_message_id, ts=ts)
+
+
+def announce_action(svc: Services, *, team_id: str, channel_id: str, view: followups.ActionView, today: date,
+                    tell: Tell) -> None:
+    """Post a new action item in its channel (with its buttons) and remember where, to show changes there; if
+    Slack won't take it, its creator at least sees it (it is stored all the same)."""
+    ts = post_or_tell(svc, channel=channel_id, message=build_action(view, today, headline="📌 *New action item*"),
+                      tell=tell)
+    if ts is not None:
+        store(svc, followups.record_announcement, team_id=team_id, action_id=view.id, channel_id=channel_id, ts=ts)
+
+
+def show_synthesis(svc: Services, *, team_id: str, synthesis_id: int) -> None:
+    """Show a synthesis message as it is now (read when it runs, so a coalesced refresh shows the latest)."""
+    with svc.session() as s:
+        v = synthesis_store.view(session=s, team_id=team_id, synthesis_id=synthesis_id)
+        where = synthesis_store.message_of(session=s, team_id=team_id, synthesis_id=synthesis_id)
+    if all(where):
+        svc.client.chat_update(channel=where[0], ts=where[1], **build_synthesis(v))
+
+
+def refresh_synthesis(svc: Services, team_id: str, synthesis_id: int) -> None:
+    """Coalesced: a burst of decisions on one synthesis makes at most one queued update."""
+    svc.refreshes.submit(("synthesis", synthesis_id), _show_synthesis, svc, team_id, synthesis_id)
+
+
+def _show_synthesis(svc: Services, team_id: str, synthesis_id: int) -> None:
+    show_synthesis(svc, team_id=team_id, synthesis_id=synthesis_id)
