@@ -249,7 +249,8 @@ def socket(settings: Settings) -> None:
 
 def export(settings: Settings, workshop_id: int, fmt: str, output: str | None) -> None:
     """Write a workshop's export from the database (no Slack needed)."""
-    from bot.render.export import EXPORTERS, build_export
+    from bot.journeymap import build_map
+    from bot.render.export import EXPORTERS
     from bot.storage.db import init_db, make_engine, session_scope
     from bot.storage.repo import workshop_any_team
     from bot.workshop.access import Refusal
@@ -261,7 +262,7 @@ def export(settings: Settings, workshop_id: int, fmt: str, output: str | None) -
         if ws is None:
             raise ConfigError(f"There's no workshop {workshop_id} in {settings.database_url}.")
         try:
-            data = build_export(session=s, team_id=ws.team_id, workshop_id=ws.id)  # that workshop's team only
+            data = build_map(session=s, team_id=ws.team_id, workshop_id=ws.id)  # that workshop's team only
         except Refusal as r:
             raise ConfigError(str(r)) from None
     content = EXPORTERS[fmt](data)

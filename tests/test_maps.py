@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import voting
+from bot import journeymap, voting
 from bot.storage import repo
 from bot.storage.models import ItemKind
 from bot.templates import load_templates
@@ -131,15 +131,14 @@ def test_dot_voting_rules(session, clock):
 
     assert (vote(c).action, vote(d).action) == ("added", "added")
     full = vote(a)
-    assert (full.action, full.used, sorted(full.mine)) == ("none_left", 2, ["c", "d"])
+    assert (full.action, full.used, sorted(full.mine)) == ("none_left", 2, ["#3 c", "#4 d"])
     assert vote(d).action == "removed"  # moving a dot: take it back...
     moved = vote(a)  # ...and put it elsewhere
     assert (moved.action, moved.used, moved.allowed) == ("added", 2, 2)
     vote(c, "UCAT")
-    counts = voting.vote_counts(session=session, team_id=T, workshop_id=run.prompt.workshop_id)
-    assert (counts[a], counts[b], counts[c], counts[d]) == (1, 0, 2, 0)
-    items = repo.items(session=session, team_id=T, workshop_id=run.prompt.workshop_id)
-    assert [i.text for i in voting.rank_pain_points(items, counts)] == ["c", "a", "b", "d"]
+    data = journeymap.build_map(session=session, team_id=T, workshop_id=run.prompt.workshop_id)
+    assert [(p["text"], p["votes"]) for p, _ in journeymap.ranked_pain_points(data)] == [
+        ("c", 2), ("a", 1), ("b", 0), ("d", 0)]
     assert voting.ballot_page(session=session, team_id=T, vote_message_id=page.vote_message_id).voters == 2
     with pytest.raises(access.Refusal, match="gone"):
         voting.cast_vote(session=session, team_id="T2", user_id="UBEN", item_id=a, now=clock())
@@ -172,7 +171,7 @@ def test_a_deleted_pain_point_takes_its_votes_with_it(session, clock):
     replies.delete_reply(session=session, team_id=T, channel_id=C, ts=reply_ts, now=clock())
     session.flush()
     session.expire_all()
-    assert voting.vote_counts(session=session, team_id=T, workshop_id=run.prompt.workshop_id) == {}
+    assert journeymap.voters_by_item(session=session, team_id=T, workshop_id=run.prompt.workshop_id) == {}
 
 
 def test_ballots_split_into_pages_within_slacks_block_limit(session, clock):

@@ -49,7 +49,7 @@ def new_action(session, clock, *, due: date | None, owner="UANA", tz=TOKYO):
     p = start_workshop(session=session, team_id="T1", channel_id=f"C{owner}", user_id="UFAC", title="W",
                        now=clock())
     return followups.create_action(session=session, team_id="T1", channel_id=f"C{owner}", user_id="UFAC",
-                                   owner=owner, text="Fix pricing", due=due, pain_point_id=None,
+                                   owner=owner, text="Fix pricing", due=due, pain_point=None,
                                    zone_of=lambda _u: tz, now=clock()), p
 
 
@@ -109,7 +109,7 @@ class Rig:
             zone_of = lambda u: schedule.user_zone(session=s, team_id="T0TEAM", user_id=u,  # noqa: E731
                                                     directory=self.svc.directory, now=self.clock())
             return followups.create_action(session=s, team_id="T0TEAM", channel_id=f"C-{owner}-{text[:8]}",
-                                           user_id="UFACIL", owner=owner, text=text, due=due, pain_point_id=None,
+                                           user_id="UFACIL", owner=owner, text=text, due=due, pain_point=None,
                                            zone_of=zone_of, now=self.clock()), ws
 
     def delivered_ids(self, user: str) -> list[int]:

@@ -40,7 +40,7 @@ def build_ballot(b: BallotPage) -> dict:
         blocks.append(
             {
                 "type": "section",
-                "text": {"type": "mrkdwn", "text": t.fit(f"*{line.votes}* {dots}  {t.show(line.text, 300)}{stage}")},
+                "text": {"type": "mrkdwn", "text": t.fit(f"*{line.votes}* {dots}  *#{line.number}* {t.show(line.text, 300)}{stage}")},
                 "accessory": {
                     "type": "button",
                     "action_id": ids.VOTE,
@@ -61,7 +61,7 @@ def build_voted(v: VoteOutcome) -> dict:
         return note(f"You've used all {plural(v.allowed, 'dot')}. To move one, click *Vote* again on a pain point "
                     f"you voted for:\n{mine}")
     done = "Your dot is on" if v.action == "added" else "Took your dot back from"
-    return note(f"{done} “{t.show(v.text, 150)}”. {plural(left, 'dot')} left of {v.allowed}.")
+    return note(f"{done} #{v.number} “{t.show(v.text, 150)}”. {plural(left, 'dot')} left of {v.allowed}.")
 
 
 # --- The map picture's summary ---------------------------------------------------------------------------
@@ -92,7 +92,7 @@ def build_map_summary(data: dict, fmt: str = "png") -> dict:
         avg = st["emotion_average"]
         emo = f"{emotion_face(avg)} {avg:.1f}/5" if avg is not None else "no emotion ratings"
         pains = [
-            (f"●{p['votes']} " if p.get("votes") else "") + t.show(p["text"], 120)
+            f"*#{p['number']}* " + (f"●{p['votes']} " if p.get("votes") else "") + t.show(p["text"], 120)
             for p in st["pain_points"][:MAX_SUMMARY_PAINS]
         ]
         more = len(st["pain_points"]) - MAX_SUMMARY_PAINS

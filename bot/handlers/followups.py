@@ -59,7 +59,7 @@ def action(r: CommandRequest, cmd: a.Action) -> None:
     due = _due(cmd.due, today) if cmd.due is not None else None
     item = followups.create_action(
         session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, owner=cmd.owner, text=cmd.text,
-        due=due, pain_point_id=cmd.pain_point, zone_of=r.zone_of(), now=r.svc.clock(),
+        due=due, pain_point=cmd.pain_point, zone_of=r.zone_of(), now=r.svc.clock(),
     )
     view = followups.action_view(session=r.s, action=item, today=today)
     r.later(announce_action, r.svc, team_id=r.team_id, channel_id=r.channel_id, view=view, today=today, tell=r.tell)
@@ -181,7 +181,7 @@ def _action_form(svc: Services, ack: Ack, f: Form) -> None:
         item = followups.create_action(
             session=s, team_id=f.team_id, channel_id=channel_id, user_id=f.user_id, owner=owner,
             text=f.value(ids.ACTION_TEXT_BLOCK, ids.ACTION_TEXT_INPUT) or "", due=due,
-            pain_point_id=int(pain_raw) if pain_raw else None, zone_of=zone_of, now=now,
+            pain_point=int(pain_raw) if pain_raw else None, zone_of=zone_of, now=now,
         )
         if suggestion:
             synthesis_store.decide(session=s, team_id=f.team_id, user_id=f.user_id, synthesis_id=suggestion[0],

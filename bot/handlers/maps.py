@@ -14,7 +14,8 @@ from bot.blocks.messages import build_slack_failed
 from bot.handlers.common import button, ephemeral, task
 from bot.handlers.outbox import post_ballots
 from bot.inbox import Request, Then
-from bot.render.export import EXPORTERS, build_channel_export, export_filename
+from bot.journeymap import build_channel_map
+from bot.render.export import EXPORTERS, export_filename
 from bot.services import Services
 from bot.slack import error_code, post_message, share_ts, upload_file
 
@@ -37,12 +38,12 @@ def vote(r: CommandRequest, cmd: a.Vote) -> None:
 
 
 def show_map(r: CommandRequest, cmd: a.Map) -> None:
-    data = build_channel_export(session=r.s, team_id=r.team_id, channel_id=r.channel_id)
+    data = build_channel_map(session=r.s, team_id=r.team_id, channel_id=r.channel_id)
     r.later(_post_map, r.svc, channel_id=r.channel_id, data=data, fmt=cmd.format, tell=r.tell)
 
 
 def export(r: CommandRequest, cmd: a.Export) -> None:
-    data = build_channel_export(session=r.s, team_id=r.team_id, channel_id=r.channel_id)
+    data = build_channel_map(session=r.s, team_id=r.team_id, channel_id=r.channel_id)
     r.later(_upload, r.svc, channel_id=r.channel_id, data=data, fmt=cmd.format, tell=r.tell)
 
 
@@ -79,6 +80,12 @@ def _vote(svc: Services, s: Session, req: Request, action: dict) -> Then:
     for page_id in outcome.pages_to_refresh:
         then.append(task(svc.refreshes.submit, ("ballot", page_id), _refresh_ballot, svc, req.team_id, page_id))
     return then
+
+
+def map_changed(svc: Services, s: Session, team_id: str, workshop_id: int) -> Then:
+    """After pain points were merged or split: the posted ballots show the map as it is now."""
+    return [task(svc.refreshes.submit, ("ballot", m.id), _refresh_ballot, svc, team_id, m.id)
+            for m in voting.posted_ballots(session=s, team_id=team_id, workshop_id=workshop_id)]
 
 
 def _refresh_ballot(svc: Services, team_id: str, vote_message_id: int) -> None:

@@ -1,6 +1,6 @@
 """The journey map as a picture (PNG for Slack, SVG for people who want to edit it), drawn with matplotlib.
 
-Input is the export dict (`build_export`), so the picture shows exactly what the exports hold. matplotlib is
+Input is the map model (`bot.journeymap.build_map`), so the picture shows exactly what the exports hold. matplotlib is
 imported on first use, not at start-up, and rendering is serialised (matplotlib keeps some global state).
 """
 

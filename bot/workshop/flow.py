@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot import text as t
-from bot.storage import repo
+from bot.storage import pain_points, repo
 from bot.storage.models import Facilitator, Item, ItemKind, MapType, Stage, Step, StepKind, Workshop
 from bot.templates import DEFAULT_TEMPLATE, load_templates, template_name
 from bot.workshop import nudges
@@ -188,6 +188,7 @@ def _seed_from(session: Session, ws: Workshop, source: Workshop, now: datetime) 
                     source_item_id=old.id, ts=old.ts, created_at=now, updated_at=now,
                 )
             )
+    pain_points.number_new(session=session, team_id=ws.team_id, workshop_id=ws.id)
 
 
 def _already_open(ws: Workshop | None) -> str:
