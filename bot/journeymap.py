@@ -21,7 +21,7 @@ from bot.storage import action_items, pain_points, repo, syntheses, validation_t
 from bot.storage.models import Item, ItemKind, PainMerge, Synthesis
 from bot.synthesis.schemas import SynthesisResult
 from bot.workshop.access import Refusal, require_latest
-from bot.workshop.status import emotion_average, emotion_spread, tally
+from bot.workshop.tally import emotion_average, emotion_spread, tally
 
 SCHEMA = "journey-map/1"
 
@@ -125,8 +125,8 @@ def build_map(*, session: Session, team_id: str, workshop_id: int) -> dict:
     tasks = validation_tasks.of_workshop(session=session, team_id=team_id, workshop_id=ws.id)
     contributors = sorted(tally(session=session, ws=ws).contributors, key=lambda c: (-c[2], c[0]))
     facilitators = repo.facilitators(session=session, team_id=team_id, workshop_id=ws.id)
-    people = {u for u, _, _ in contributors} | set(facilitators) | {a.owner for a in actions} | {t.owner for t in tasks}
-    names = {u: p.name for u, p in repo.profiles(session=session, team_id=team_id, user_ids=sorted(people)).items()
+    people = _people(contributors, facilitators, actions, tasks)
+    names = {u: p.name for u, p in repo.profiles(session=session, team_id=team_id, user_ids=people).items()
              if p.name}
 
     def person(user: str) -> str:
@@ -213,6 +213,22 @@ def build_map(*, session: Session, team_id: str, workshop_id: int) -> dict:
         "participants": [{"user": u, "name": person(u), "department": dept, "contributions": n}
                          for u, dept, n in contributors],
     }
+
+
+def _people(contributors, facilitators, actions, tasks) -> list[str]:
+    return sorted({u for u, _, _ in contributors} | set(facilitators) | {a.owner for a in actions}
+                  | {t.owner for t in tasks})
+
+
+def people(*, session: Session, team_id: str, workshop_id: int) -> list[str]:
+    """Everyone a workshop's map names: who answered, facilitates, or owns an action item or validation task."""
+    ws = repo.workshop(session=session, team_id=team_id, workshop_id=workshop_id)
+    if ws is None:
+        return []
+    return _people(tally(session=session, ws=ws).contributors,
+                   repo.facilitators(session=session, team_id=team_id, workshop_id=ws.id),
+                   action_items.of_workshop(session=session, team_id=team_id, workshop_id=ws.id),
+                   validation_tasks.of_workshop(session=session, team_id=team_id, workshop_id=ws.id))
 
 
 def _validation(task, person) -> dict:

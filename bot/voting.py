@@ -38,9 +38,19 @@ class BallotPage:
     voters: int
 
 
-def open_vote(*, session: Session, team_id: str, channel_id: str, user_id: str, votes: int, now: datetime) -> list[BallotPage]:
+def workshop_to_vote_on(*, session: Session, team_id: str, channel_id: str, user_id: str):
     ws = require_open(session=session, team_id=team_id, channel_id=channel_id)
     require_facilitator(session=session, team_id=team_id, workshop_id=ws.id, user_id=user_id, to="start dot voting")
+    return ws
+
+
+def has_round(*, session: Session, team_id: str, workshop_id: int) -> bool:
+    """Whether voting has started (a later `/journey vote` re-posts the ballot without asking about merges)."""
+    return repo.vote_round(session=session, team_id=team_id, workshop_id=workshop_id) is not None
+
+
+def open_vote(*, session: Session, team_id: str, channel_id: str, user_id: str, votes: int, now: datetime) -> list[BallotPage]:
+    ws = workshop_to_vote_on(session=session, team_id=team_id, channel_id=channel_id, user_id=user_id)
     ranked = ranked_pain_points(build_map(session=session, team_id=team_id, workshop_id=ws.id))
     if not ranked:
         raise Refusal("There are no pain points to vote on yet: people add them in the stage threads with `pain:`.")

@@ -9,7 +9,7 @@ from bot.storage import repo
 from bot.storage.models import ItemKind
 from bot.templates import load_templates
 from bot.text import parse_stage_line
-from bot.workshop import access, flow, replies, status
+from bot.workshop import access, flow, replies, tally
 
 T, C, FAC = "T1", "C1", "UFAC"
 
@@ -110,10 +110,10 @@ def test_future_of_seeds_stages_and_pain_points_linked_back(session, clock):
 
 
 def test_emotion_spread():
-    assert status.emotion_spread([]) is None
-    assert status.emotion_spread([3, 3, 3]) == 0.0
-    assert status.emotion_spread([2, 4]) == 1.0
-    assert status.emotion_average([2, 4, 5]) == 3.67
+    assert tally.emotion_spread([]) is None
+    assert tally.emotion_spread([3, 3, 3]) == 0.0
+    assert tally.emotion_spread([2, 4]) == 1.0
+    assert tally.emotion_average([2, 4, 5]) == 3.67
 
 
 def test_dot_voting_rules(session, clock):

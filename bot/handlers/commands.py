@@ -52,6 +52,7 @@ class CommandRequest:
         self.entry, self.cmd = commands.resolve(self.text)
         self.members: list[str] = []  # the channel's people, for the commands that need them
         self.visible: frozenset[str] = frozenset()  # conversations whose workshops this person may see
+        self.names: dict[str, str | None] = {}  # Slack's names of people a map names, looked up before
         self.s: Session | None = None
         self.then: Then = []
 

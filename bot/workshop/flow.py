@@ -17,7 +17,7 @@ from bot.templates import DEFAULT_TEMPLATE, load_templates, template_name
 from bot.workshop import nudges
 from bot.workshop.access import Refusal, require_facilitator, require_open
 from bot.workshop.departments import department_of
-from bot.workshop.status import tally
+from bot.workshop.tally import tally
 
 MAX_TITLE = 120
 MAX_STAGES = 12
