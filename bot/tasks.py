@@ -1,9 +1,11 @@
 """Work that runs after Slack has its acknowledgement.
 
-Two queues are built from this class: the *worker* (one thread, so a person's replies, edits and deletes are
-applied in the order Slack sent them) does the database work of each request; the *outbox* (many threads)
-makes the Slack calls, whose latency is network time. With `threads=0` a queue runs each task inline, in the
-caller's thread: tests use that so every request's effects are complete when its response arrives.
+Queues built from this class: the *outbox* (many threads) makes the Slack calls, whose latency is network time;
+the *worker* (one thread, so writes land in the order they were handed over) stores what those calls hand back
+(a posted message's ts, a finished synthesis), waiting out a database outage; the *confirmations* lane sends a
+reply's ✅ and private hints. Requests themselves are processed by the inbox (bot/inbox.py). With `threads=0` a
+queue runs each task inline, in the caller's thread: tests use that so every request's effects are complete
+when its response arrives.
 """
 
 from __future__ import annotations
