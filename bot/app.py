@@ -105,5 +105,14 @@ def _apologise(req: Request, _error: BaseException):
     return [task(ephemeral, req.respond, m.build_sorry())] if req.body.get("response_url") else []
 
 
-def services_of(app: App) -> Services:
-    return app.journey  # type: ignore[attr-defined]
+_REQUIRED = object()
+
+
+def services_of(app: App, default=_REQUIRED) -> Services:
+    """The services an app was built with; `default` for an App that build_app didn't make (a bare Bolt app)."""
+    services = getattr(app, "journey", None)
+    if services is None:
+        if default is _REQUIRED:
+            raise LookupError("this App was not made by build_app")
+        return default
+    return services

@@ -85,14 +85,14 @@ def _parse(body: str, content_type: str) -> dict | None:
 def make_wsgi(app: App, *, signing_secret: str | None = None) -> WSGIApp:
     """The WSGI app for `app`; its signing secret comes from the settings it was built with (build_app), or is
     given (a bare Bolt App, as the benchmark's baseline)."""
-    events: Callable[[dict, str], None] | None = None  # the Events API's fast lane (handlers.events.accept_event)
-    if signing_secret is None:
-        from bot.app import services_of
-        from bot.handlers.events import accept_event
+    from bot.app import services_of
+    from bot.handlers.events import accept_event
 
-        services = services_of(app)
+    services = services_of(app, None)  # None for a bare Bolt App
+    # The Events API's fast lane (handlers.events.accept_event), for the bot's own app.
+    events: Callable[[dict, str], None] | None = partial(accept_event, services) if services else None
+    if signing_secret is None:
         signing_secret = services.settings.secret("slack_signing_secret") or ""
-        events = partial(accept_event, services)
     verifier = SignatureVerifier(signing_secret)
 
     def slack(environ: dict, start_response: Callable) -> Iterable[bytes]:

@@ -109,7 +109,6 @@ def _prepare(svc: Services, req: Request) -> _Request:
     look_up = PREPARE.get(type(r.cmd))
     if look_up is not None:
         look_up(r, r.cmd)
-    svc.warm(r.user_id)
     return r
 
 
@@ -267,7 +266,7 @@ def _map(r: _Request, cmd: c.Map) -> None:
 
 
 def _prepare_action(r: _Request, cmd: c.Action) -> None:
-    r.svc.warm(cmd.owner)
+    r.svc.warm(r.user_id, cmd.owner)  # "next friday" is read in the person's time zone; reminders in the owner's
 
 
 def _action(r: _Request, cmd: c.Action) -> None:
@@ -304,6 +303,7 @@ def announce_action(svc: Services, *, team_id: str, channel_id: str, view, today
 
 
 def _prepare_actions(r: _Request, cmd: c.Actions) -> None:
+    r.svc.warm(r.user_id)  # what is overdue depends on the person's today
     if cmd.scope == "mine":  # items from across the workspace: only the workshops this person may see
         with r.svc.session() as s:
             channels = followups.owned_in_channels(session=s, team_id=r.team_id, user_id=r.user_id)
@@ -341,7 +341,7 @@ def _prepare_validate(r: _Request, cmd: c.Validate) -> None:
     with r.svc.session() as s:  # who raised pain points may own a task: their time zones plan its reminder
         ws = repo.latest_workshop(session=s, team_id=r.team_id, channel_id=r.channel_id)
         items = repo.items(session=s, team_id=r.team_id, workshop_id=ws.id) if ws else []
-    r.svc.warm(*list(dict.fromkeys(i.author for i in items if i.kind == "pain_point"))[:MAX_WARMED])
+    r.svc.warm(r.user_id, *list(dict.fromkeys(i.author for i in items if i.kind == "pain_point"))[:MAX_WARMED])
 
 
 def _prepare_nudge(r: _Request, cmd: c.Nudge) -> None:
@@ -374,7 +374,7 @@ def humanise_minutes(minutes: int) -> str:
 
 
 def _prepare_digest(r: _Request, cmd: c.Digest) -> None:
-    r.svc.warm(cmd.user)
+    r.svc.warm(r.user_id, cmd.user)
     if cmd.action == "now":  # only the workshops this person may see
         with r.svc.session() as s:
             channels = digests.covered_channels(session=s, team_id=r.team_id, user_id=r.user_id)
