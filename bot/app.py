@@ -50,7 +50,7 @@ def build_app(
     inbox = Inbox(engine, outbox=outbox, clock=clock, inline=inline,
                   retry_delays=(0.01, 0.01) if inline else (0.5, 1, 2, 4, 8, 15, 30))
     inbox.on_failure = _apologise
-    confirmations = TaskQueue("confirm", 0 if inline else 1)
+    confirmations = TaskQueue("confirm", 0 if inline else 1, after=inbox.quiet)
     inbox.lanes["confirmations"] = confirmations
     services = Services(
         settings=settings,

@@ -24,11 +24,14 @@ Task = tuple[Callable[..., Any], tuple, dict, Callable[[BaseException], None] | 
 
 
 class TaskQueue:
-    def __init__(self, name: str, threads: int, *, retry_delays: Sequence[float] = ()):
+    def __init__(self, name: str, threads: int, *, retry_delays: Sequence[float] = (),
+                 after: threading.Event | None = None, patience: float = 1.0):
         """`retry_delays`: seconds to wait before each new try of a task that failed because the database
-        was unreachable or locked (the task runs again in place, so later tasks keep their order)."""
+        was unreachable or locked (the task runs again in place, so later tasks keep their order).
+        `after`: a low-priority queue waits (up to `patience` seconds a task) for this event before each task."""
         self.name = name
         self.retry_delays = tuple(retry_delays)
+        self.after, self.patience = after, patience
         self._queue: queue.SimpleQueue[Task | None] = queue.SimpleQueue()
         self._pending = 0
         self._idle = threading.Condition()
@@ -51,6 +54,8 @@ class TaskQueue:
 
     def _loop(self) -> None:
         while (task := self._queue.get()) is not None:
+            if self.after is not None:
+                self.after.wait(self.patience)
             self._run(task)
             time.sleep(0)  # hand the interpreter lock to request threads between tasks: acks come first
 
