@@ -475,6 +475,7 @@ class Stroke:
 
 @dataclass
 class Plan:
+    """Everything to draw, in pixels from the top-left corner."""
     layout: Layout
     width: int
     height: int
@@ -483,6 +484,8 @@ class Plan:
     markers: list[Marker] = field(default_factory=list)
     strokes: list[Stroke] = field(default_factory=list)
     cells: dict[tuple[str, int], Box] = field(default_factory=dict)
+    # Where each line of text must stay: its gid without the last part ("cell:pain_points:2:5" → "cell:pain_points:2").
+    boxes: dict[str, Box] = field(default_factory=dict)
     hidden: dict[tuple[str, int], int] = field(default_factory=dict)  # items left out of a cell ("+N more")
     emotion: Box | None = None
     stages: list[dict] = field(default_factory=list)
@@ -573,8 +576,8 @@ EMPTY_STAGE = {"name": "No stages yet", "touchpoints": [], "pain_points": [], "o
                "frontstage": [], "backstage": [], "emotion_average": None, "emotion_spread": None}
 
 
-# A slide is one size whatever the map holds: its type grows while everything still shows.
-SLIDE_SCALES = (1.375, 1.1875, 1.0)
+# A slide is one size whatever the map holds: its type grows, by one of these factors, while everything still shows.
+SLIDE_SCALES = (1.375, 1.1875)
 
 
 def plan_map(data: dict, layout: str = "default") -> Plan:
@@ -582,13 +585,14 @@ def plan_map(data: dict, layout: str = "default") -> Plan:
     if layout not in LAYOUTS:
         raise ValueError(f"unknown picture layout {layout!r}")
     lay = LAYOUTS[layout]
-    if not lay.canvas:
-        return _plan(data, lay)
+    plan = _plan(data, lay)
+    if not lay.canvas or any(plan.hidden.values()) or plan.overflow:  # a full slide: bigger type would cut more
+        return plan
     for scale in SLIDE_SCALES:
-        plan = _plan(data, _scaled(lay, scale))
-        if scale == 1.0 or not (any(plan.hidden.values()) or plan.overflow):
-            return plan
-    raise AssertionError("the last scale is 1")
+        bigger = _plan(data, _scaled(lay, scale))
+        if not (any(bigger.hidden.values()) or bigger.overflow):
+            return bigger
+    return plan
 
 
 def _scaled(lay: Layout, f: float) -> Layout:
@@ -622,7 +626,8 @@ def _plan(data: dict, lay: Layout) -> Plan:
     stage_h = max(len(lines) for lines in names) * stage_m.pitch + 2 * pad
     for c, lines in enumerate(names):
         x = left + lay.label_w + c * col_w
-        plan.rects.append(Rect(Box(x, y, x + col_w, y + stage_h), STAGE_COLOURS[c % len(STAGE_COLOURS)], "white"))
+        plan.boxes[f"stage:{c}"] = Box(x, y, x + col_w, y + stage_h)
+        plan.rects.append(Rect(plan.boxes[f"stage:{c}"], STAGE_COLOURS[c % len(STAGE_COLOURS)], "white"))
         top = y + (stage_h - len(lines) * stage_m.pitch) / 2
         for k, line in enumerate(lines):
             plan.labels.append(Label(x + col_w / 2, top + k * stage_m.pitch + stage_m.ascent,
@@ -645,27 +650,29 @@ def _plan(data: dict, lay: Layout) -> Plan:
     need = {key: max(floor[key], *(_cell_height(col, item_m.pitch, item_gap) + 2 * pad for col in cols))
             for key, cols in contents.items()}
     fixed = y + lay.emotion_h + lay.gap + legend_h + lay.margin
-    # The default picture may grow to 0.6 of its width (1400 px at least) before lanes are cut: landscape, as
-    # Slack previews within a fixed height, and as much text as a first render can draw in about a second.
-    budget = (lay.canvas[1] if lay.canvas else max(width * 0.6, 1400)) - fixed
+    # The default picture may grow to 0.6 of its width (1800 px at least) before lanes are cut: a map of many
+    # stages stays landscape (Slack previews within a fixed height) and as much text as a first render can draw
+    # in about a second; a map of few stages may grow taller rather than cut a busy lane.
+    budget = (lay.canvas[1] if lay.canvas else max(width * 0.6, 1800)) - fixed
     heights = _share(need, floor, budget, stretch=bool(lay.canvas))
 
     for index, lane in enumerate(lanes):
         h = lay.emotion_h if lane.key == "emotion" else heights[lane.key]
-        plan.rects.append(Rect(Box(left, y, left + lay.label_w, y + h), "#e4e9ee", "#d5dbe1"))
+        plan.boxes[f"lane:{index}"] = Box(left, y, left + lay.label_w, y + h)
+        plan.rects.append(Rect(plan.boxes[f"lane:{index}"], "#e4e9ee", "#d5dbe1"))
         lines = label_lines[lane.key]
         top = y + (h - len(lines) * label_m.pitch) / 2
         for k, line in enumerate(lines):
             plan.labels.append(Label(left + pad, top + k * label_m.pitch + label_m.ascent, line, lay.label_px,
                                      "#243b53", bold=True, gid=f"lane:{index}:{k}"))
         if lane.key == "emotion":
-            plan.emotion = Box(left + lay.label_w, y, left + lay.label_w + n * col_w, y + h)
+            plan.emotion = plan.boxes["emotion"] = Box(left + lay.label_w, y, left + lay.label_w + n * col_w, y + h)
             _emotion(plan, stages, plan.emotion, col_w, fonts)
         else:
             for c in range(n):
                 x = left + lay.label_w + c * col_w
                 box = Box(x, y, x + col_w, y + h)
-                plan.cells[(lane.key, c)] = box
+                plan.cells[(lane.key, c)] = plan.boxes[f"cell:{lane.key}:{c}"] = box
                 plan.rects.append(Rect(box, lane.tint, "#d5dbe1"))
                 _fill_cell(plan, lane.key, c, box, contents[lane.key][c], pad, item_gap, fonts)
         y += h
@@ -674,6 +681,10 @@ def _plan(data: dict, lay: Layout) -> Plan:
     _place_legend(plan, legend, left, y, fonts)
     plan.height = round(lay.canvas[1] if lay.canvas else y + legend_h + lay.margin)
     plan.overflow = y + legend_h > plan.height
+    plan.boxes["legend"] = Box(left, y, width - lay.margin, y + legend_h)
+    header = Box(left, lay.margin, width - lay.margin, plan.boxes["stage:0"].top)
+    for region in ("title", "subtitle", "objective"):
+        plan.boxes[region] = header
     return plan
 
 
@@ -827,7 +838,7 @@ def _header(plan: Plan, data: dict, fonts: _Fonts, y: float, inner: float) -> fl
     title_m = fonts(lay.title_px, True)
     title = shorten_to(clean(ws.get("title")) or "Journey map", inner, title_m)
     plan.labels.append(Label(left, y + title_m.ascent, directed(title, is_rtl(title)), lay.title_px, INK, True,
-                             gid="title"))
+                             gid="title:0"))
     y += title_m.pitch
     from bot.templates import load_templates
 
@@ -840,7 +851,7 @@ def _header(plan: Plan, data: dict, fonts: _Fonts, y: float, inner: float) -> fl
         subtitle += f" · improves on workshop #{data['future_of']}"
     sub_m = fonts(lay.subtitle_px)
     plan.labels.append(Label(left, y + sub_m.ascent, directed(shorten_to(subtitle, inner, sub_m), False),
-                             lay.subtitle_px, MUTED, gid="subtitle"))
+                             lay.subtitle_px, MUTED, gid="subtitle:0"))
     y += sub_m.pitch + lay.gap
     y = _persona_cards(plan, data.get("personas") or [], fonts, y, inner) + lay.gap
 
@@ -850,7 +861,7 @@ def _header(plan: Plan, data: dict, fonts: _Fonts, y: float, inner: float) -> fl
     head_w = head_m(head)
     text = " · ".join(objectives) or "not set yet"
     lines = clip_lines(wrap(text, inner, text_m, first_px=inner - head_w), lay.objective_lines, inner, text_m)
-    plan.labels.append(Label(left, y + text_m.ascent, head, lay.card_text_px, "#243b53", True, gid="objective:h"))
+    plan.labels.append(Label(left, y + text_m.ascent, head, lay.card_text_px, "#243b53", True, gid="objective:head"))
     for k, line in enumerate(lines):
         plan.labels.append(Label(left + (head_w if k == 0 else 0), y + text_m.ascent, directed(line, False),
                                  lay.card_text_px, "#243b53" if objectives else FAINT, gid=f"objective:{k}"))
@@ -881,7 +892,8 @@ def _persona_cards(plan: Plan, personas: list[dict], fonts: _Fonts, y: float, in
     for i, (name, first, muted) in enumerate(cards):
         r, c = divmod(i, per_row)
         x, top = lay.margin + c * (card_w + gap), y + r * (card_h + gap)
-        plan.rects.append(Rect(Box(x, top, x + card_w, top + card_h), "#f0f4f8", "#d9e2ec"))
+        plan.boxes[f"persona:{i}"] = Box(x, top, x + card_w, top + card_h)
+        plan.rects.append(Rect(plan.boxes[f"persona:{i}"], "#f0f4f8", "#d9e2ec"))
         plan.rects.append(Rect(Box(x, top, x + accent, top + card_h), FAINT if muted else STAGE_COLOURS[0]))
         x0, x1 = x + accent + pad, x + card_w - pad
         rows = ((name, name_m, lay.card_name_px, True, MUTED if muted else INK),
@@ -914,7 +926,7 @@ def _emotion(plan: Plan, stages: list[dict], box: Box, col_w: float, fonts: _Fon
     for level in range(1, 6):
         plan.strokes.append(Stroke([(box.left, y_of(level)), (box.right, y_of(level))], "#eef2f5", 0.8))
         plan.labels.append(Label(box.left + 6, y_of(level) + small.ascent * 0.4, str(level), small.size_px,
-                                 "#627d98", gid=f"emotion:scale:{level}"))
+                                 "#627d98", gid=f"emotion:scale{level}"))
     for c in range(1, len(stages)):
         x = box.left + c * col_w
         plan.strokes.append(Stroke([(x, box.top), (x, box.bottom)], "#d5dbe1", 0.8))
@@ -1110,8 +1122,10 @@ def draw(plan: Plan):
         fig.add_artist(LineCollection(lines, colors=colour, linewidths=width * 72 / DPI, transform=fig.transFigure,
                                       capstyle="round"))
     for t in plan.labels:
+        # "normal" line spacing: a line's box is the font's ascent and descent around its baseline, as planned
+        # (a number would centre the box on the line's ink instead).
         fig.text(fx(t.x), fy(t.y), t.text, fontsize=t.px * 72 / DPI, color=t.colour, fontfamily=families,
-                 fontweight="bold" if t.bold else "normal", ha=t.ha, va="baseline", linespacing=1.0,
+                 fontweight="bold" if t.bold else "normal", ha=t.ha, va="baseline", linespacing="normal",
                  parse_math=False, gid=t.gid)
     groups: dict[tuple[str, str, float, str], list[tuple[float, float]]] = {}
     for mk in plan.markers:
