@@ -452,6 +452,15 @@ def test_the_key_explains_every_marker_the_picture_uses():
     assert any("spread" in entry for entry in plan.legend)
 
 
+def test_the_key_leaves_out_what_only_hidden_pain_points_carry():
+    pains = [pain(f"Pain {n} with some words", 300 - n, department="Sales") for n in range(200)]
+    pains.append(pain("Last and hidden", 0, department="Legal", validation={"status": "not_confirmed"}))
+    plan = plan_map(journey([stage("A", pains=pains)]))
+    assert plan.hidden[("pain_points", 0)] > 0
+    key = " | ".join(plan.legend)
+    assert "Sales" in key and "Legal" not in key and "✗" not in key
+
+
 # --- Slides: the wide layout -------------------------------------------------------------------------------------
 
 def test_wide_is_a_full_hd_slide_whatever_the_map_holds():

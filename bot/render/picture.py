@@ -90,21 +90,21 @@ def _add_fonts_from_fontconfig(families: list[str]) -> None:
 
     if shutil.which("fc-list") is None:
         return
+    try:  # one call for every font fontconfig knows: a few dozen milliseconds
+        out = subprocess.run(["fc-list", "--format", "%{family}\t%{file}\n"], capture_output=True, text=True,
+                             timeout=10, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return
+    wanted = set(families)
+    paths = sorted({path for names, _, path in (row.partition("\t") for row in out.splitlines())
+                    if wanted & set(names.split(","))})  # a collection (.ttc) is listed once per face
     added = False
-    for family in families:
+    for path in paths:
         try:
-            out = subprocess.run(["fc-list", "--format", "%{family}\t%{file}\n", family], capture_output=True,
-                                 text=True, timeout=10, check=True).stdout
-        except (OSError, subprocess.SubprocessError):
-            return
-        for row in out.splitlines():
-            names, _, path = row.partition("\t")
-            if family in names.split(","):
-                try:
-                    fontManager.addfont(path)
-                    added = True
-                except (OSError, RuntimeError, ValueError) as e:  # an unreadable file: the next one may do
-                    log.info("Skipping font %s: %s", path, e)
+            fontManager.addfont(path)  # every face of a collection
+            added = True
+        except (OSError, RuntimeError, ValueError) as e:  # an unreadable file: the next one may do
+            log.info("Skipping font %s: %s", path, e)
     if added:  # the file matplotlib reads at import (it locks it while writing)
         try:
             json_dump(fontManager, Path(matplotlib.get_cachedir(), f"fontlist-v{FontManager.__version__}.json"))
@@ -493,6 +493,7 @@ class Plan:
     departments: dict[str, str] = field(default_factory=dict)  # department → colour
     other_departments: set[str] = field(default_factory=set)  # past the palette: one grey
     overflow: bool = False  # a fixed-size picture whose content runs past its bottom
+    shown_pains: list[Entry] = field(default_factory=list)  # the pain points drawn (not under "+N more")
 
 
 @dataclass
@@ -640,7 +641,8 @@ def _plan(data: dict, lay: Layout) -> Plan:
     plan.departments, plan.other_departments = _department_colours(stages)
     contents = {lane.key: [_entries(plan, st, lane.key, numbers, col_w - 2 * pad, fonts) for st in stages]
                 for lane in lanes if lane.key != "emotion"}
-    legend, legend_h = _legend(plan, contents, fonts, inner)
+    # Room for the key of everything; it is made once the cells are filled, of what they show.
+    _, legend_h, _ = _legend(plan, [e for column in contents.get("pain_points", []) for e in column], fonts, inner)
 
     # Lane heights: what the fullest stage needs, within the cap; past it, lanes share fairly.
     item_m, label_m = fonts(lay.item_px), fonts(lay.label_px, True)
@@ -678,6 +680,7 @@ def _plan(data: dict, lay: Layout) -> Plan:
         y += h
 
     y += lay.gap
+    legend, legend_h, plan.legend = _legend(plan, plan.shown_pains, fonts, inner)
     _place_legend(plan, legend, left, y, fonts)
     plan.height = round(lay.canvas[1] if lay.canvas else y + legend_h + lay.margin)
     plan.overflow = y + legend_h > plan.height
@@ -787,6 +790,8 @@ def _fill_cell(plan: Plan, key: str, column: int, box: Box, entries: list[Entry]
             break
         shown, used = i + 1, used + h
     plan.hidden[(key, column)] = len(entries) - shown
+    if key == "pain_points":
+        plan.shown_pains += entries[:shown]
     gid = f"cell:{key}:{column}"
     count = 0
 
@@ -977,13 +982,12 @@ class _KeyItem:
     width: float
 
 
-def _legend(plan: Plan, contents: dict[str, list[list[Entry]]], fonts: _Fonts, inner: float
-            ) -> tuple[list[_KeyItem], float]:
-    """The key, flowed into lines: it explains every marker the picture uses (and no others). Returns its items
-    and its height."""
+def _legend(plan: Plan, pains: list[Entry], fonts: _Fonts, inner: float) -> tuple[list[_KeyItem], float, list[str]]:
+    """The key, flowed into lines: it explains every marker on these pain points and the emotion curve (and
+    nothing else). Returns its items, its height and its entries as text."""
     lay = plan.layout
     m, bold = fonts(lay.legend_px), fonts(lay.legend_px, True)
-    pains = [e for column in contents.get("pain_points", []) for e in column]
+    texts: list[str] = []
     groups: list[list[tuple[str, str, str, bool]]] = []  # each kept on one line: (kind, text, colour, bold)
     if pains:
         groups.append([("text", "Pain points:", INK, True), ("text", "#7", VOTES_COLOUR, True),
@@ -1031,8 +1035,8 @@ def _legend(plan: Plan, contents: dict[str, list[list[Entry]]], fonts: _Fonts, i
             items.append(_KeyItem(x, row, kind, text, colour, is_bold, w))
             x += w + (space * 0.15 if kind == "dot" else space)
         x += space * 2
-        plan.legend.append(" ".join(s[1] for s in sized if s[0] == "text"))
-    return items, (row + 1) * m.pitch
+        texts.append(" ".join(s[1] for s in sized if s[0] == "text"))
+    return items, (row + 1) * m.pitch, texts
 
 
 def _place_legend(plan: Plan, items: list[_KeyItem], left: float, y: float, fonts: _Fonts) -> None:
