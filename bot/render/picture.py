@@ -70,7 +70,9 @@ def font_families() -> tuple[str, ...]:
                             "packages %s.", ", ".join(what for _, _, what in missing),
                             " ".join(sorted({pkg for _, pkg, _ in missing})))
             _families = tuple(f for f in wanted if f in known) + (BUNDLED_FAMILY,)
-            logging.getLogger("matplotlib.font_manager").addFilter(_DropFontWeightNotes())
+            fm_log = logging.getLogger("matplotlib.font_manager")
+            if not any(isinstance(f, _DropFontWeightNotes) for f in fm_log.filters):
+                fm_log.addFilter(_DropFontWeightNotes())
         return _families
 
 
