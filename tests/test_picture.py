@@ -426,6 +426,15 @@ def test_departments_that_raised_a_pain_point_are_coloured_squares_with_a_key():
     assert all(d in key for d in ("Support", "Sales", "Product", "Marketing"))
 
 
+def test_a_department_written_in_another_case_is_the_same_department():
+    data = journey([stage("A", pains=[pain("One", 1, department="Sales"), pain("Two", 1, department="sales "),
+                                      pain("Three", 1, departments=["SALES", "Support"])])])
+    plan = plan_map(data)
+    squares = [m.colour for m in plan.markers if m.role == "cell" and m.shape == "s"]
+    assert squares.count(plan.departments["Sales"]) == 3 and list(plan.departments) == ["Sales", "Support"]
+    assert sum(entry.count("Sales") for entry in plan.legend) == 1
+
+
 def test_departments_past_the_palette_share_one_grey_named_in_the_key():
     data = journey([stage("A", pains=[pain(f"Pain {n}", 1, department=f"Dept {n:02}") for n in range(14)])])
     plan = plan_map(data)

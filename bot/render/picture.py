@@ -38,7 +38,7 @@ DPI = 100  # every size below is in pixels; a font of n px is n * 72 / DPI point
 # which matplotlib cannot scale ("invalid pixel size"); Symbola draws emoji as outlines, in one colour.
 SCRIPT_FONTS: tuple[tuple[str, str, str], ...] = (
     ("Noto Sans", "fonts-noto-core", "Latin, Greek, Cyrillic"),
-    # Before the CJK font, whose ● and ✓ are drawn for full-width text and look too big beside Latin.
+    # Before the CJK font, whose ✓ is drawn for full-width text (too big beside Latin) and which has no ✗.
     ("Noto Sans Symbols2", "fonts-noto-core", "symbols"),
     ("Noto Sans CJK JP", "fonts-noto-cjk", "Japanese, Chinese, Korean"),
     ("Noto Sans Arabic", "fonts-noto-core", "Arabic"),
@@ -188,7 +188,7 @@ class Measure:
 
     @property
     def pitch(self) -> float:
-        """Height of one line (text drawn with linespacing 1)."""
+        """Height of one line: matplotlib's box of a line drawn with "normal" line spacing."""
         return self.ascent + self.descent
 
     def _shaped(self, text: str) -> float:
@@ -208,9 +208,7 @@ class Measure:
     def _word(self, word: str) -> float:
         width = self._words.get(word)
         if width is None:
-            width = sum(self._char(ch) for ch in word)
-            if _needs_shaping(word):
-                width = max(width, self._shaped(word)) if len(word) > 40 else self._shaped(word)
+            width = self._shaped(word) if _needs_shaping(word) else sum(self._char(ch) for ch in word)
             self._words[word] = width
         return width
 
@@ -351,8 +349,8 @@ class Layout:
     name: str
     margin: int
     label_w: int  # the lane-name column
-    col_w: tuple[int, int]  # a stage column's narrowest and widest
-    target_w: int  # the columns share about this width, within col_w (default layout)
+    col_w: tuple[int, int]  # a stage column's narrowest and widest, when the picture is sized to the map
+    target_w: int  # the columns share about this width, within col_w, when the picture is sized to the map
     canvas: tuple[int, int] | None  # fixed size, or None: sized to the map
     title_px: int
     subtitle_px: int
@@ -469,7 +467,7 @@ class Marker:
 
 @dataclass
 class Stroke:
-    """A line through points (a NaN point breaks it)."""
+    """A line through points."""
     points: list[tuple[float, float]]
     colour: str
     width: float  # px
@@ -493,6 +491,7 @@ class Plan:
     stages: list[dict] = field(default_factory=list)
     legend: list[str] = field(default_factory=list)  # the key's entries, as text
     departments: dict[str, str] = field(default_factory=dict)  # department → colour
+    department_names: dict[str, str] = field(default_factory=dict)  # casefolded → as first written
     other_departments: set[str] = field(default_factory=set)  # past the palette: one grey
     overflow: bool = False  # a fixed-size picture whose content runs past its bottom
     shown_pains: list[Entry] = field(default_factory=list)  # the pain points drawn (not under "+N more")
@@ -544,22 +543,23 @@ def _numbers(stages: list[dict]) -> dict[int, int]:
     return out
 
 
-def _department_colours(stages: list[dict]) -> tuple[dict[str, str], set[str]]:
-    """A colour per department, by how many pain points it raised (then by name), and the departments past the
-    palette, which share one grey ("other departments")."""
+def _department_colours(plan: Plan, stages: list[dict]) -> None:
+    """A colour per department, by how many pain points it raised (then by name); past the palette, the rest
+    share one grey ("other departments"). "Sales" and "sales" are one department, named as first written."""
     counts: Counter = Counter()
-    names: dict[str, str] = {}
     for st in stages:
         for p in st.get("pain_points", []):
             for d in _departments_of(p):
                 counts[d.casefold()] += 1
-                names.setdefault(d.casefold(), d)
-    ranked = [names[k] for k in sorted(counts, key=lambda k: (-counts[k], k))]
+                plan.department_names.setdefault(d.casefold(), d)
+    ranked = [plan.department_names[k] for k in sorted(counts, key=lambda k: (-counts[k], k))]
     if len(ranked) <= len(DEPARTMENT_COLOURS) + 1:  # then the grey can be a department's own colour
-        return dict(zip(ranked, [*DEPARTMENT_COLOURS, OTHER_DEPARTMENTS], strict=False)), set()
+        plan.departments = dict(zip(ranked, [*DEPARTMENT_COLOURS, OTHER_DEPARTMENTS], strict=False))
+        return
     coloured, others = ranked[: len(DEPARTMENT_COLOURS)], ranked[len(DEPARTMENT_COLOURS):]
-    colours = dict(zip(coloured, DEPARTMENT_COLOURS, strict=True))
-    return {**colours, **dict.fromkeys(others, OTHER_DEPARTMENTS)}, set(others)
+    plan.departments = {**dict(zip(coloured, DEPARTMENT_COLOURS, strict=True)),
+                        **dict.fromkeys(others, OTHER_DEPARTMENTS)}
+    plan.other_departments = set(others)
 
 
 class _Fonts:
@@ -640,7 +640,7 @@ def _plan(data: dict, lay: Layout) -> Plan:
 
     # What each cell holds, wrapped; and the key, which goes at the bottom: the lanes share what height is left.
     numbers = _numbers(stages)
-    plan.departments, plan.other_departments = _department_colours(stages)
+    _department_colours(plan, stages)
     contents = {lane.key: [_entries(plan, st, lane.key, numbers, col_w - 2 * pad, fonts) for st in stages]
                 for lane in lanes if lane.key != "emotion"}
     # Room for the key of everything; it is made once the cells are filled, of what they show.
@@ -752,7 +752,7 @@ def _entries(plan: Plan, stage: dict, key: str, numbers: dict[int, int], text_w:
         if status in VALIDATION:
             mark, colour, _ = VALIDATION[status]
             lead.append(Piece("text", mark, colour, bold(mark)))
-        depts = _departments_of(p)
+        depts = [plan.department_names.get(d.casefold(), d) for d in _departments_of(p)]
         used = _lead_width(lead, space)
         fit = len(depts) if used + space + len(depts) * step <= text_w else max(
             0, int((text_w - used - space - bold(f"+{len(depts)}")) // step))
@@ -1090,14 +1090,16 @@ def drawing():
 
 
 def build_figure(data: dict, layout: str = "default"):
-    """The matplotlib Figure of the map. Each line of text carries the gid of what it belongs to: the text of
-    lane `key`, stage column `c` is "cell:<key>:<c>:<n>"."""
+    """The matplotlib Figure of the map, to be drawn inside `drawing()`. Each line of text carries a gid whose
+    last part numbers it and whose rest names its box in `plan_map(...).boxes` ("cell:<lane>:<column>:<n>",
+    "stage:<column>:<n>", "persona:<card>:<n>", "emotion:…", "legend:<n>", …)."""
     with _quiet():
         return draw(plan_map(data, layout))
 
 
 def draw(plan: Plan):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.collections import LineCollection
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Rectangle
@@ -1119,8 +1121,6 @@ def draw(plan: Plan):
         fig.add_artist(Rectangle((fx(b.left), fy(b.bottom)), b.width / (width_in * DPI), b.height / (height_in * DPI),
                                  transform=fig.transFigure, facecolor=r.face, edgecolor=r.edge,
                                  linewidth=0.8 if r.edge != "none" else 0))
-    from matplotlib.collections import LineCollection
-
     strokes: dict[tuple[str, float], list] = {}
     for st in plan.strokes:
         strokes.setdefault((st.colour, st.width), []).append([(fx(x), fy(y)) for x, y in st.points])
