@@ -108,6 +108,15 @@ def _apologise(req: Request, _error: BaseException):
 _REQUIRED = object()
 
 
+def stop(app: App, *, confirmations_timeout: float = 5) -> None:
+    """Finish the work in hand (what is still pending stays in the database) and stop the app's threads."""
+    services = services_of(app)
+    services.inbox.stop()
+    services.worker.shutdown()
+    services.outbox.shutdown()
+    services.confirmations.shutdown(timeout=confirmations_timeout)  # a ✅ still waiting is not worth a long wait
+
+
 def services_of(app: App, default=_REQUIRED) -> Services:
     """The services an app was built with; `default` for an App that build_app didn't make (a bare Bolt app)."""
     services = getattr(app, "journey", None)

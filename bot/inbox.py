@@ -45,7 +45,7 @@ _DONE = InboxDone.__table__
 # then waits YIELD times as long as the batch took: acks keep most of the CPU and the database.
 ARRIVING = 0.02
 BURST_BATCH = 20
-YIELD = 3
+YIELD = 9
 
 
 class InboxUnavailable(Exception):
@@ -136,6 +136,9 @@ class Inbox:
         return next((r for r in self._routes if r.kind == kind and r.matches(body)), None)
 
     # --- Accepting ----------------------------------------------------------------------------------------
+
+    def handles(self, kind: str, body: dict) -> bool:
+        return self._route(kind, body) is not None
 
     def take(self, kind: str, body: dict, *, team_id: str, enterprise_id: str | None = None,
              bot_user_id: str | None = None, raw: str | None = None) -> None:

@@ -8,6 +8,7 @@ caller's thread: tests use that so every request's effects are complete when its
 
 from __future__ import annotations
 
+import collections
 import logging
 import queue
 import threading
@@ -136,3 +137,33 @@ class Coalescing:
             with self._guard:
                 self._queued.discard(key)
             fn(*args)
+
+
+class InOrder:
+    """Runs the tasks of one key one after another, in the order they were submitted, on a queue's threads (the
+    other keys' tasks go on in parallel): a channel's prompts must arrive in order, however fast they come."""
+
+    def __init__(self, tasks: TaskQueue):
+        self._tasks = tasks
+        self._guard = threading.Lock()
+        self._waiting: dict[Any, collections.deque] = {}
+
+    def submit(self, key: Any, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        with self._guard:
+            first = key not in self._waiting
+            self._waiting.setdefault(key, collections.deque()).append((fn, args, kwargs))
+        if first:
+            self._tasks.submit(self._run, key)
+
+    def _run(self, key: Any) -> None:
+        while True:
+            with self._guard:
+                waiting = self._waiting[key]
+                if not waiting:
+                    del self._waiting[key]
+                    return
+                fn, args, kwargs = waiting.popleft()
+            try:
+                fn(*args, **kwargs)
+            except Exception:  # one failed task (already told to its user where it could) doesn't stop the rest
+                log.exception("%s: %s failed", self._tasks.name, getattr(fn, "__name__", "task"))

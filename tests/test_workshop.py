@@ -88,9 +88,19 @@ def test_next_walks_objectives_personas_stages_then_each_stage(session, clock):
 
 
 def test_next_reposts_a_prompt_that_never_reached_slack(session, clock):
-    p = start(session, clock)  # prompt_ts never recorded: the post failed
+    p = start(session, clock)
+    posted(session, p, None)  # Slack refused the post
     out = w.open_next_step(session=session, team_id=T, channel_id=C, user_id=FAC, now=clock())
     assert out.reposted and out.prompt.step_id == p.step_id
+    posted(session, out.prompt, "1.0")
+    out = w.open_next_step(session=session, team_id=T, channel_id=C, user_id=FAC, now=clock())
+    assert not out.reposted and out.prompt.step_id != p.step_id
+
+
+def test_next_moves_on_while_a_prompt_is_still_on_its_way(session, clock):
+    p = start(session, clock)  # prompt_ts not recorded yet: the post is queued, not failed
+    out = w.open_next_step(session=session, team_id=T, channel_id=C, user_id=FAC, now=clock())
+    assert not out.reposted and out.prompt.step_id != p.step_id
 
 
 def test_facilitator_only_commands_refuse_others_and_change_nothing(session, clock):

@@ -39,6 +39,8 @@ def post_prompt(
         ts = post_message(svc.client, channel=prompt.channel_id, **m.build_prompt(prompt))
     except SlackApiError as e:
         log.warning("chat.postMessage of a prompt failed: %s", error_code(e))
+        with svc.session() as s:
+            workshop.record_prompt_posted(session=s, team_id=team_id, step_id=prompt.step_id, ts=None)
         tell(m.build_slack_failed("post the prompt in this channel", error_code(e), retry="run `/journey next` to post it"))
         return
     with svc.session() as s:
@@ -97,7 +99,9 @@ class _Request:
         ephemeral(self.respond, message)
 
     def post_prompt(self, prompt: workshop.PromptView, *, then: dict | None = None) -> None:
-        self.later(post_prompt, self.svc, team_id=self.team_id, prompt=prompt, tell=self.tell, then=then)
+        # A channel's prompts go out one after another, in order, however fast the facilitator moves on.
+        self.later(self.svc.in_order.submit, ("prompts", prompt.channel_id), post_prompt, self.svc,
+                   team_id=self.team_id, prompt=prompt, tell=self.tell, then=then)
 
     def members_of_channel(self) -> list[str]:
         exclude = {self.bot_user_id} if self.bot_user_id else set()

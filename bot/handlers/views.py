@@ -85,7 +85,8 @@ def register(app: App, svc: Services) -> None:
             except SlackApiError:  # not in that channel either: the app's DM always works
                 svc.client.chat_postMessage(channel=user_id, **message)
 
-        svc.outbox.submit(post_prompt, svc, team_id=team_id, prompt=prompt, tell=tell, then=m.build_started(prompt))
+        svc.in_order.submit(("prompts", channel_id), post_prompt, svc, team_id=team_id, prompt=prompt, tell=tell,
+                            then=m.build_started(prompt))
 
 
 def register_action_form(app: App, svc: Services) -> None:
