@@ -54,9 +54,20 @@ def test_next_walks_objectives_personas_stages_then_each_stage(session, clock):
     assert repo.current_step(session=session, team_id=T, workshop_id=p.workshop_id).stage_id == kinds[-1].stage_id
 
 def test_next_reposts_a_prompt_that_never_reached_slack(session, clock):
-    p = start(session, clock)  # prompt_ts never recorded: the post failed
+    p = start(session, clock)
+    posted(session, p, None)  # Slack refused the post
     out = flow.open_next_step(session=session, team_id=T, channel_id=C, user_id=FAC, now=clock())
     assert out.reposted and out.prompt.step_id == p.step_id
+    posted(session, out.prompt, "1.0")
+    out = flow.open_next_step(session=session, team_id=T, channel_id=C, user_id=FAC, now=clock())
+    assert not out.reposted and out.prompt.step_id != p.step_id
+
+
+def test_next_moves_on_while_a_prompt_is_still_on_its_way(session, clock):
+    p = start(session, clock)  # prompt_ts not recorded yet: the post is queued, not failed
+    out = flow.open_next_step(session=session, team_id=T, channel_id=C, user_id=FAC, now=clock())
+    assert not out.reposted and out.prompt.step_id != p.step_id
+
 
 def test_set_stages_before_walk_only(session, clock):
     p = start(session, clock)
