@@ -4,7 +4,8 @@ table in bot/commands.py.
 
 - `commands`: the `/journey` listener and its dispatch from the table
 - `workshop`: new, next, status, dept, stages, templates, nudge, close; the `/journey new` form
-- `replies`: thread replies (the Events API's fast lane), ratings, classifying lines
+- `intake`: the HTTP front door's share: events, the slash command and clicks stored right after the signature check
+- `replies`: thread replies, ratings, classifying lines
 - `maps`: vote, map, export; the ballot's Vote buttons
 - `followups`: action, actions, validate; their buttons and forms
 - `digests`: digest
