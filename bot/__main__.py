@@ -161,16 +161,12 @@ def _start_clock(settings: Settings, app):
 
 
 def _drain(app, clock=None) -> None:
-    from bot.app import services_of
+    from bot.app import stop
 
-    services = services_of(app)
     log.info("Finishing the work in hand before stopping (what is still pending stays in the database)")
     if clock is not None:
         clock.shutdown(wait=True)  # a reminder being sent is finished, not cut off
-    services.inbox.stop()
-    services.worker.shutdown()
-    services.outbox.shutdown()
-    services.confirmations.shutdown(timeout=5)  # a ✅ still waiting is not worth holding up the stop
+    stop(app)
 
 
 def sandbox(settings: Settings) -> None:

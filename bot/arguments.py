@@ -9,8 +9,11 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class Help:
-    topic: str | None = None  # a subcommand to explain in detail
+class NoArguments:
+    """A subcommand that takes none; each is its own class, so the table and tests can tell them apart."""
+
+
+# In the table's order (bot/commands.py).
 
 
 @dataclass(frozen=True)
@@ -21,14 +24,9 @@ class New:
     future_of: int | None = None
 
 
-@dataclass(frozen=True)
-class Status:
-    pass
-
-
-@dataclass(frozen=True)
-class Next:
-    pass
+class Templates(NoArguments): ...
+class Status(NoArguments): ...
+class Next(NoArguments): ...
 
 
 @dataclass(frozen=True)
@@ -42,18 +40,12 @@ class Stages:
 
 
 @dataclass(frozen=True)
-class Export:
-    format: str
+class Nudge:
+    after_minutes: int | None = None  # None: nudge now
+    off: bool = False
 
 
-@dataclass(frozen=True)
-class Close:
-    pass
-
-
-@dataclass(frozen=True)
-class Templates:
-    pass
+class Close(NoArguments): ...
 
 
 @dataclass(frozen=True)
@@ -79,6 +71,11 @@ class Unmerge:
 
 
 @dataclass(frozen=True)
+class Export:
+    format: str
+
+
+@dataclass(frozen=True)
 class Action:
     owner: str | None  # None (and no text): open the form
     text: str = ""
@@ -100,12 +97,6 @@ class Validate:
 
 
 @dataclass(frozen=True)
-class Nudge:
-    after_minutes: int | None = None  # None: nudge now
-    off: bool = False
-
-
-@dataclass(frozen=True)
 class Digest:
     action: str  # subscribe | unsubscribe | now | follow
     frequency: str = "weekly"
@@ -113,14 +104,17 @@ class Digest:
     channel: str | None = None  # follow: a channel, or None for every workshop
 
 
-@dataclass(frozen=True)
-class Synthesize:
-    pass
+class Synthesize(NoArguments): ...
 
 
 @dataclass(frozen=True)
 class Ai:
     enabled: bool
+
+
+@dataclass(frozen=True)
+class Help:
+    topic: str | None = None  # a subcommand to explain in detail
 
 
 @dataclass(frozen=True)

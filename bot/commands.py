@@ -89,11 +89,11 @@ TABLE: tuple[Subcommand, ...] = (
                summary="Post the journey map as a picture (or an editable SVG) with a summary.",
                detail="`wide` lays it out as a 16:9 slide for a deck; `svg` opens in Figma, Illustrator or a "
                       "browser."),
-    Subcommand("merge", a.parse_merge, maps.merge, group=MAP, who=FACILITATOR, usage="merge <#> <#> [as <statement>]",
+    Subcommand("merge", a.parse_merge, maps.merge, group=MAP, who=FACILITATOR, usage="merge <number> <number>… [as <statement>]",
                summary="Make pain points that say the same thing one (their votes, actions and checks join).",
                detail="`/journey merge 3 7 9 as Card payment fails on mobile Safari`. Every wording stays with its "
                       "author. `/journey unmerge 7` splits a merged pain point again."),
-    Subcommand("unmerge", a.parse_unmerge, maps.unmerge, group=MAP, who=FACILITATOR, usage="unmerge <#>",
+    Subcommand("unmerge", a.parse_unmerge, maps.unmerge, group=MAP, who=FACILITATOR, usage="unmerge <number>",
                summary="Split a merged pain point: each wording gets its own place again."),
     Subcommand("export", a.parse_export, maps.export, prepare=maps.prepare_names, group=MAP, usage="export json|csv|md",
                summary="Post the whole map as a file: data, a spreadsheet, or a report with a Mermaid diagram."),

@@ -16,6 +16,7 @@ from bot.journeymap import build_map, by_number, group_of, label, ranked_pain_po
 from bot.reminders import schedule
 from bot.storage import action_items, repo, validation_tasks
 from bot.storage.models import ActionItem, ActionStatus, ItemKind, Reminder, ReminderKind, ValidationTask
+from bot.synthesis.basic import group_duplicates
 from bot.synthesis.store import guide_for
 from bot.workshop.access import Refusal, is_facilitator, require_facilitator, require_latest
 
@@ -276,8 +277,17 @@ def create_validation_tasks(
     pains = [p for p, _ in ranked_pain_points(data)]
     if not pains:
         raise Refusal("There are no pain points to validate yet.")
-    if not any(p["votes"] for p in pains):  # then by how many different people named it (merged ones count)
-        pains.sort(key=lambda p: (-len({v["author"] for v in p.get("variants", [p])}), p["number"] or 0))
+    if not any(p["votes"] for p in pains):  # then by how many different people named the same pain (the
+        # synthesis's notion of "the same" for what nobody merged yet; a merged pain point counts all its variants)
+        groups = group_duplicates([p["text"] for p in pains])
+        grouped = {i for g in groups for i in g}
+        groups += [[i] for i in range(len(pains)) if i not in grouped]
+
+        def named_by(g: list[int]) -> int:
+            return len({v["author"] for i in g for v in pains[i].get("variants", [pains[i]])})
+
+        ranked = sorted(groups, key=lambda g: (-named_by(g), min(pains[i]["number"] or 0 for i in g)))
+        pains = [min((pains[i] for i in g), key=lambda p: p["number"] or 0) for g in ranked]
     chosen = [p for p in pains if "validation" not in p][:top]
     if not chosen:
         raise Refusal("Every one of the top pain points already has a validation task (`/journey status` shows them).")

@@ -16,7 +16,7 @@ from bot.journeymap import build_map as build_export
 from bot.render.export import export_csv, export_markdown, mermaid_journey
 from bot.workshop import departments
 from tests.mermaid_journey import MermaidError, parse
-from tests.test_maps import Run, T, pain_ids
+from tests.runs import Run, T
 
 SCHEMA = json.loads((Path(__file__).parent.parent / "schemas" / "journey-map-1.schema.json").read_text())
 
@@ -33,7 +33,7 @@ def full_map(session, clock, **kw) -> dict:
     run.say("tp: =HYPERLINK(\"http://evil\")\npain: slow | laggy <b>site</b>\nemotion: 4", "UBEN")
     run.next()
     run.say("pain: Title page confusing; #1 issue: no 50% discount\ntp: section 3 of the form", "UBEN")
-    a, b, c = pain_ids(session, run.prompt.workshop_id)
+    a, b, c = run.pain_ids()
     voting.open_vote(session=session, team_id=T, channel_id=run.channel, user_id="UFAC", votes=3, now=clock())
     voting.cast_vote(session=session, team_id=T, user_id="UANA", item_id=b, now=clock())
     return build_export(session=session, team_id=T, workshop_id=run.prompt.workshop_id)

@@ -85,7 +85,7 @@ def build_merge_offer(alike: list[Suggestion], votes: int) -> dict:
              "text": {"type": "plain_text", "text": "Merge them, then vote"}},
             {"type": "button", "action_id": ids.VOTE_AS_IS, "value": value,
              "text": {"type": "plain_text", "text": "Vote as they are"}}]},
-        context("Merging keeps every wording with its author; `/journey unmerge <#>` splits one again, and "
+        context("Merging keeps every wording with its author; `/journey unmerge 7` splits one again, and "
                 "`/journey merge 3 7` merges by hand."),
     ])
 

@@ -87,7 +87,6 @@ def _prepare(svc: Services, req: Request) -> CommandRequest:
     r = CommandRequest(svc, req)
     if r.entry is not None and r.entry.prepare is not None:
         r.entry.prepare(r, r.cmd)
-    svc.warm(r.user_id)
     return r
 
 

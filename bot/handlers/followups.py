@@ -46,7 +46,7 @@ def _due(raw: str, today: date) -> date:
 
 
 def prepare_action(r: CommandRequest, cmd: a.Action) -> None:
-    r.svc.warm(cmd.owner)
+    r.svc.warm(r.user_id, cmd.owner)  # "next friday" is read in the person's time zone; reminders in the owner's
 
 
 def action(r: CommandRequest, cmd: a.Action) -> None:
@@ -66,6 +66,7 @@ def action(r: CommandRequest, cmd: a.Action) -> None:
 
 
 def prepare_actions(r: CommandRequest, cmd: a.Actions) -> None:
+    r.svc.warm(r.user_id)  # what is overdue depends on the person's today
     if cmd.scope == "mine":  # items from across the workspace: only the workshops this person may see
         with r.svc.session() as s:
             channels = followups.owned_in_channels(session=s, team_id=r.team_id, user_id=r.user_id)
@@ -82,7 +83,7 @@ def actions(r: CommandRequest, cmd: a.Actions) -> None:
 def prepare_validate(r: CommandRequest, cmd: a.Validate) -> None:
     with r.svc.session() as s:  # who raised pain points may own a task: their time zones plan its reminder
         authors = followups.pain_point_authors(session=s, team_id=r.team_id, channel_id=r.channel_id)
-    r.svc.warm(*authors[:MAX_WARMED])
+    r.svc.warm(r.user_id, *authors[:MAX_WARMED])
 
 
 def validate(r: CommandRequest, cmd: a.Validate) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 
 from slack_bolt import App
-from slack_bolt.request.internals import extract_enterprise_id, extract_team_id
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
@@ -44,22 +43,12 @@ def _wanted(body: dict) -> bool:
 
 
 def register(app: App, svc: Services) -> None:
-    app.event("message")(durable(svc, "event"))  # Socket Mode; over HTTP events take the fast lane (accept_event)
+    app.event("message")(durable(svc, "event"))  # Socket Mode; over HTTP the front door stores it (intake.py)
     svc.inbox.route("event", key=event_key, matches=lambda body: (body.get("event") or {}).get("type") == "message",
                     wanted=_wanted, apply=lambda s, req, _ready: handle_message(svc, s, req),
                     batchable=_is_new_reply, apply_many=lambda s, reqs: _posted_many(svc, s, reqs))
     button(app, svc, ids.EMOTION_RATE_PATTERN, _rate)
     button(app, svc, ids.CLASSIFY_PATTERN, _classify)
-
-
-def accept_event(svc: Services, body: dict, raw: str | None = None) -> None:
-    """The Events API's hot path over HTTP: once the server has checked Slack's signature, an event_callback is
-    stored as it came, without Bolt's per-request context and listener matching (most of what a Slack app
-    receives is events; their processing needs nothing of that). Raises InboxUnavailable like a listener would.
-    The workspace is resolved the way Bolt resolves it: the installation's, from `authorizations`."""
-    authorization = (body.get("authorizations") or [{}])[0]
-    svc.inbox.take("event", body, team_id=extract_team_id(body) or "", enterprise_id=extract_enterprise_id(body),
-                   bot_user_id=authorization.get("user_id") if authorization.get("is_bot") else None, raw=raw)
 
 
 # --- Messages in threads -----------------------------------------------------------------------------------

@@ -121,6 +121,7 @@ class Step(SQLModel, table=True):
     stage_id: int | None = Field(default=None, foreign_key="stage.id")
     position: int  # 0-based order of the step in the workshop
     prompt_ts: str | None = None  # set once Slack accepted the prompt message
+    prompt_failed: bool = False  # Slack refused the prompt: the next `/journey next` posts it again
     opened_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
     closed_at: datetime | None = Field(default=None, sa_column=_ts_column(nullable=True))
 

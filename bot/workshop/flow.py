@@ -44,7 +44,7 @@ class PromptView:
 @dataclass(frozen=True)
 class NextOutcome:
     prompt: PromptView
-    reposted: bool  # the current prompt never reached Slack, so it is posted again instead of moving on
+    reposted: bool  # Slack refused the current prompt, so it is posted again instead of moving on
 
 
 @dataclass(frozen=True)
@@ -200,11 +200,12 @@ def _already_open(ws: Workshop | None) -> str:
     )
 
 
-def record_prompt_posted(*, session: Session, team_id: str, step_id: int, ts: str) -> None:
-    """Slack's ts of a step's prompt: replies in its thread are answers to that step."""
+def record_prompt_posted(*, session: Session, team_id: str, step_id: int, ts: str | None) -> None:
+    """Slack's ts of a step's prompt: replies in its thread are answers to that step. None: Slack refused it (the
+    next `/journey next` posts it again)."""
     step = repo.step(session=session, team_id=team_id, step_id=step_id)
     if step is not None:
-        step.prompt_ts = ts
+        step.prompt_ts, step.prompt_failed = ts, ts is None
         session.add(step)
 
 
@@ -217,7 +218,9 @@ def open_next_step(*, session: Session, team_id: str, channel_id: str, user_id: 
                         to="move the workshop on")
     current = repo.current_step(session=session, team_id=team_id, workshop_id=ws.id)
     stages = repo.stages(session=session, team_id=team_id, workshop_id=ws.id)
-    if current is not None and current.prompt_ts is None:
+    if current is not None and current.prompt_failed:  # (one still on its way is not failed: move on)
+        current.prompt_failed = False
+        session.add(current)
         return NextOutcome(_prompt_view(session, ws, current), reposted=True)
 
     next_kind, next_stage = _following(current, stages)

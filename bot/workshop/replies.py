@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlmodel import Session
 
@@ -57,8 +58,9 @@ class Classified:
     still_unsorted: list[tuple[int, str]]  # the reply's other lines still waiting for a kind
 
 
-@dataclass(frozen=True)
-class _Line:
+class _Line(NamedTuple):
+    """One line of a reply, as it is stored."""
+
     line_no: int
     kind: str
     text: str
