@@ -40,6 +40,11 @@ class Stages:
 
 
 @dataclass(frozen=True)
+class Reopen:
+    stage: str  # its number or name
+
+
+@dataclass(frozen=True)
 class Nudge:
     after_minutes: int | None = None  # None: nudge now
     off: bool = False
@@ -72,7 +77,7 @@ class Unmerge:
 
 @dataclass(frozen=True)
 class Export:
-    format: str
+    format: str | None  # None: ask which, privately
 
 
 @dataclass(frozen=True)
@@ -124,7 +129,7 @@ class Invalid:
     suggestion: str | None = None  # for an unknown subcommand, the one it looks like ("did you mean …?")
 
 
-Command = (Help | New | Status | Next | Dept | Stages | Export | Close | Templates | Vote | Map | Merge | Unmerge
+Command = (Help | New | Status | Next | Dept | Stages | Reopen | Export | Close | Templates | Vote | Map | Merge | Unmerge
            | Action | Actions | Validate | Nudge | Digest | Synthesize | Ai | Invalid)
 
 EXPORT_FORMATS = ("json", "csv", "md")
@@ -334,7 +339,9 @@ def parse_ai(args: str) -> Command:
 
 
 def parse_export(args: str) -> Command:
-    fmt = (args.strip().split() or ["json"])[0].lower()
+    if not args.strip():
+        return Export(format=None)
+    fmt = args.strip().split()[0].lower()
     if fmt not in EXPORT_FORMATS:
         return Invalid(f"I can export as {', '.join(f'`{f}`' for f in EXPORT_FORMATS)}, e.g. `/journey export json`.")
     return Export(format=fmt)
@@ -357,3 +364,10 @@ def parse_dept(args: str) -> Command:
 
 def parse_stages(args: str) -> Command:
     return Stages(raw=args)
+
+
+def parse_reopen(args: str) -> Command:
+    stage = " ".join(args.split())
+    if not stage:
+        return Invalid("Say which stage, by its number or name, e.g. `/journey reopen 1` or `/journey reopen Awareness`.")
+    return Reopen(stage=stage)

@@ -28,7 +28,8 @@ class Subcommand:
     parse: Callable[[str], a.Command]
     handle: Callable[[Any, Any], None]  # (the request, its typed command), in the inbox's transaction
     usage: str  # what follows `/journey`; [optional parts] are left out of the one-line summaries
-    summary: str  # its line in `/journey help`
+    summary: str  # what it does, for `/journey help <name>`
+    brief: str  # its line in `/journey help`: short, so the whole list fits a screen
     group: str  # the heading `/journey help` lists it under
     who: str = ANYONE
     aliases: tuple[str, ...] = ()
@@ -62,60 +63,86 @@ DIGEST_DETAIL = ("Also `/journey digest unsubscribe [@someone]` (yourself, or so
 TABLE: tuple[Subcommand, ...] = (
     Subcommand("new", a.parse_new, workshop.new, prepare=workshop.prepare_new, group=WORKSHOP,
                usage="new <title> [--template <name>] [--type current|future|blueprint] [--future-of <#>]",
+               brief="Start a workshop here (no title: a form)",
                summary="Start a workshop in this channel; you become its facilitator. No title opens a form.",
                detail=NEW_DETAIL),
     Subcommand("templates", a.no_args(a.Templates(), "templates"), workshop.templates, group=WORKSHOP,
-               usage="templates", summary="The journey templates and their stages."),
+               usage="templates", brief="The journey templates and their stages",
+               summary="The journey templates and their stages."),
     Subcommand("status", a.no_args(a.Status(), "status"), workshop.show_status, prepare=workshop.prepare_members,
                group=WORKSHOP, usage="status",
+               brief="Where the workshop is, who has joined in",
                summary="Where the workshop is, answers per step and stage, who has joined in, which departments."),
     Subcommand("next", a.no_args(a.Next(), "next"), workshop.next_step, prepare=workshop.prepare_next,
                group=WORKSHOP, who=FACILITATOR, usage="next", detail=NEXT_DETAIL,
+               brief="Close this step, post the next prompt",
                summary="Close the current step and post the next prompt."),
     Subcommand("dept", a.parse_dept, workshop.dept, aliases=("department",), group=WORKSHOP,
                usage="dept <department>", detail="`/journey dept` alone shows the one you have.",
+               brief="Set your department",
                summary="Set your department (Marketing, Sales, Support, Product…), kept for this workspace."),
     Subcommand("stages", a.parse_stages, workshop.stages, group=WORKSHOP, who=FACILITATOR, usage="stages A, B, C",
+               brief="Set the stages, before the stage walk",
                summary="Replace the stage list, before the stage walk starts."),
+    Subcommand("reopen", a.parse_reopen, workshop.reopen, group=WORKSHOP, who=FACILITATOR,
+               usage="reopen <stage # or name>",
+               brief="Open a passed stage again",
+               summary="Open a passed stage again, for late additions.",
+               detail="Replies in its prompt's thread count again until the next `/journey next` or `/journey close`. "
+                      "`/journey status` numbers the stages."),
     Subcommand("nudge", a.parse_nudge, workshop.nudge, prepare=workshop.prepare_nudge, group=WORKSHOP,
                who=FACILITATOR, usage="nudge [after 2h | off]", detail=NUDGE_DETAIL,
+               brief="Privately nudge who hasn't answered",
                summary="Privately nudge who hasn't answered, now or each step."),
     Subcommand("close", a.no_args(a.Close(), "close"), workshop.close, prepare=workshop.prepare_close,
                group=WORKSHOP, who=FACILITATOR, usage="close",
+               brief="End the workshop",
                summary="End the workshop (a review reminder follows in 90 days)."),
     Subcommand("vote", a.parse_vote, maps.vote, group=MAP, who=FACILITATOR, usage="vote [--votes 3]",
+               brief="Dot voting on the pain points",
                summary="Dot voting on the pain points; the tally updates live.", detail=VOTE_DETAIL),
     Subcommand("map", a.parse_map, maps.show_map, prepare=maps.prepare_names, group=MAP, usage="map [wide] [svg]",
+               brief="The journey map as a picture",
                summary="Post the journey map as a picture (or an editable SVG) with a summary.",
                detail="`wide` lays it out as a 16:9 slide for a deck; `svg` opens in Figma, Illustrator or a "
                       "browser."),
     Subcommand("merge", a.parse_merge, maps.merge, group=MAP, who=FACILITATOR, usage="merge <number> <number>… [as <statement>]",
+               brief="Make pain points that say the same thing one",
                summary="Make pain points that say the same thing one (their votes, actions and checks join).",
                detail="`/journey merge 3 7 9 as Card payment fails on mobile Safari`. Every wording stays with its "
                       "author. `/journey unmerge 7` splits a merged pain point again."),
     Subcommand("unmerge", a.parse_unmerge, maps.unmerge, group=MAP, who=FACILITATOR, usage="unmerge <number>",
+               brief="Split a merged pain point",
                summary="Split a merged pain point: each wording gets its own place again."),
-    Subcommand("export", a.parse_export, maps.export, prepare=maps.prepare_names, group=MAP, usage="export json|csv|md",
+    Subcommand("export", a.parse_export, maps.export, prepare=maps.prepare_names, group=MAP, usage="export [json|csv|md]",
+               brief="The map as a file (report, CSV, JSON)",
                summary="Post the whole map as a file: data, a spreadsheet, or a report with a Mermaid diagram."),
     Subcommand("action", a.parse_action, followups.action, prepare=followups.prepare_action, group=FOLLOW_UPS,
                usage="action @owner <what> [due <date>] [for pain <#>]", detail=ACTION_DETAIL,
+               brief="An action item with an owner and a date",
                summary="An action item with an owner (no text opens a form)."),
     Subcommand("actions", a.parse_actions, followups.actions, prepare=followups.prepare_actions, group=FOLLOW_UPS,
                usage="actions [mine|all]",
+               brief="Your action items, or this channel's",
                summary="Your action items, or this channel's, overdue first, with Done / Snooze / Drop."),
     Subcommand("validate", a.parse_validate, followups.validate, prepare=followups.prepare_validate,
                group=FOLLOW_UPS, who=FACILITATOR, usage="validate [top 3] [by <date>] [customers 5]",
+               brief="Check top pain points with customers",
                summary="Check the top pain points with real customers; owners record what they heard.",
                detail="`/journey validate assign <task #> @someone` hands a task on."),
     Subcommand("digest", a.parse_digest, digests.digest, prepare=digests.prepare_digest, group=FOLLOW_UPS,
                usage="digest subscribe [daily|weekly] [@someone]", detail=DIGEST_DETAIL,
+               brief="Action-item digests by DM",
                summary="Action-item digests by DM; also `unsubscribe`, `now`, `follow #channel`."),
     Subcommand("synthesize", a.no_args(a.Synthesize(), "synthesize"), synthesis.synthesize, aliases=("synthesise",),
                group=AI, who=FACILITATOR, usage="synthesize",
+               brief="Merge duplicates, summarise, draft ideas",
                summary="Merge duplicate pain points, summarise stages, draft ideas and interview guides."),
     Subcommand("ai", a.parse_ai, synthesis.ai, group=AI, who=FACILITATOR, usage="ai off|on",
+               brief="Keep this workshop away from any model",
                summary="Keep this workshop's answers away from any model (basic synthesis only)."),
     Subcommand("help", a.parse_help, _help, group=HELP, usage="help [<command>]",
+               brief="This help",
                summary="This help; `/journey help <command>` for one command's options and examples."),
 )
 BY_NAME: dict[str, Subcommand] = {n: s for s in TABLE for n in (s.name, *s.aliases)}
@@ -161,12 +188,6 @@ def short(usage: str) -> str:
     return re.sub(r"\s*\[[^\]]*\]", "", usage)
 
 
-def usage_line() -> str:
-    """Every subcommand, briefly, on one line (for an unknown subcommand)."""
-    first, *rest = TABLE
-    return "Usage: " + " · ".join([f"`/journey {short(first.usage)}`", *(f"`{short(s.usage)}`" for s in rest)])
-
-
 def help_message(topic: str | None = None) -> dict:
     if topic:
         entry = BY_NAME.get(topic.lstrip("/").removeprefix("journey ").strip())
@@ -177,7 +198,7 @@ def help_message(topic: str | None = None) -> dict:
                                     facilitator=entry.who == FACILITATOR, aliases=entry.aliases)
     groups: dict[str, list[tuple[str, str, bool]]] = {}
     for s in TABLE:
-        groups.setdefault(s.group, []).append((short(s.usage), s.summary, s.who == FACILITATOR))
+        groups.setdefault(s.group, []).append((s.name, s.brief, s.who == FACILITATOR))
     return b.build_help(list(groups.items()))
 
 
@@ -187,4 +208,5 @@ def invalid_message(cmd: a.Invalid) -> dict:
     entry = BY_NAME.get(cmd.command) if cmd.command else None
     if entry is not None:
         return b.build_invalid(cmd.message, usage=entry.usage, name=entry.name)
-    return b.build_unknown(cmd.message, suggestion=cmd.suggestion, usage_line=usage_line())
+    suggested = BY_NAME.get(cmd.suggestion) if cmd.suggestion else None
+    return b.build_unknown(cmd.message, suggestion=cmd.suggestion, usage=suggested.usage if suggested else None)

@@ -23,6 +23,10 @@ VOTE = "vote_pain_point"
 VOTE_MERGE_FIRST = "vote_merge_first"  # merge the near-duplicates a vote found, then open it
 VOTE_AS_IS = "vote_as_is"
 
+# `/journey export` with no format: which one (the action id ends with it, "export_format_csv").
+EXPORT_FORMAT = "export_format"
+EXPORT_FORMAT_PATTERN = r"^export_format_(json|csv|md)$"
+
 # Buttons on any message showing an action item (the value is the action item's id).
 ACTION_CHANGE = "action_change"
 ACTION_CHANGE_PATTERN = r"^action_change_(done|drop|snooze_day|snooze_week|reopen)$"

@@ -22,7 +22,7 @@ def test_subcommands():
     assert parse("dept") == c.Dept("")
     assert parse("stages Discover, Try, Buy") == c.Stages("Discover, Try, Buy")
     assert parse("export json") == c.Export("json")
-    assert parse("export") == c.Export("json")
+    assert parse("export") == c.Export(None)  # asks which, privately
     assert parse("close") == c.Close()
     assert parse("export csv") == c.Export("csv")
     assert parse("export MD") == c.Export("md")
@@ -80,7 +80,9 @@ def test_a_typo_gets_did_you_mean():
     assert parse("frobnicate").suggestion is None
     text = commands.invalid_message(parse("nwe Checkout"))["text"]
     assert "I don't know `/journey nwe`. Did you mean `/journey new`?" in text
-    assert "Usage: `/journey new <title>` · `templates`" in text  # unknown: every subcommand, briefly
+    assert "Usage: `/journey new <title>" in text and "templates" not in text  # only the suggestion's usage
+    text = commands.invalid_message(parse("frobnicate"))["text"]
+    assert "`/journey help` lists every command" in text and "Usage" not in text
 
 
 def test_an_error_shows_only_its_commands_usage():
@@ -96,10 +98,11 @@ def test_help_is_one_line_a_command_in_groups_and_fits_a_screen():
     text = "\n".join(b["text"]["text"] for b in msg["blocks"] if isinstance(b.get("text"), dict))
     lines = [line for line in text.splitlines() if line.startswith("`/journey ")]
     assert len(lines) == len(commands.TABLE)
-    assert len(text.splitlines()) <= 35
+    assert len(text.splitlines()) <= 30
+    assert max(len(line) for line in lines) <= 70  # one line each, even in a narrow window
     for entry in commands.TABLE:
-        assert any(line.startswith(f"`/journey {commands.short(entry.usage)}`") for line in lines), entry.name
-    assert "`/journey next` Facilitator: Close the current step" in text
+        assert any(line.startswith(f"`/journey {entry.name}`") for line in lines), entry.name
+    assert "`/journey next` Close this step, post the next prompt 🔑" in text
     assert len({entry.group for entry in commands.TABLE}) == sum(1 for b in msg["blocks"]
                                                                  if b["type"] == "section") - 1
 

@@ -6,22 +6,23 @@ from __future__ import annotations
 from bot import text as t
 from bot.blocks.kit import context, header, message, note, section
 
-INTRO = ("I lead your team through a customer journey mapping workshop in this channel: objectives, personas, "
-         "stages, then each stage's touchpoints, emotions, pain points and opportunities. "
+INTRO = ("I lead your team through a customer journey mapping workshop in this channel. "
          "Answer each prompt *in its thread*.")
+FACILITATOR_MARK = "🔑"
 
 
-def _line(usage: str, summary: str, facilitator: bool) -> str:
-    return f"`/journey {usage}` {'Facilitator: ' if facilitator else ''}{summary}"
+def _line(name: str, brief: str, facilitator: bool) -> str:
+    return f"`/journey {name}` {brief}{' ' + FACILITATOR_MARK if facilitator else ''}"
 
 
 def build_help(groups: list[tuple[str, list[tuple[str, str, bool]]]]) -> dict:
-    """One line a command, grouped: (heading, [(usage, summary, facilitator only)])."""
+    """One short line a command, grouped, so the whole list fits a screen: (heading, [(name, brief, facilitator
+    only)])."""
     blocks = [header("Journey Workshop Bot"), section(INTRO)]
     for heading, lines in groups:
         blocks.append(section(f"*{heading}*\n" + "\n".join(_line(*line) for line in lines)))
-    blocks.append(context("`/journey help <command>` shows a command's options and examples, e.g. "
-                          "`/journey help action`."))
+    blocks.append(context(f"{FACILITATOR_MARK} facilitators only. `/journey help <command>` shows a command's "
+                          "options and examples, e.g. `/journey help action`."))
     return message("Journey Workshop Bot: `/journey help <command>` for one command", blocks)
 
 
@@ -41,7 +42,8 @@ def build_invalid(problem: str, *, usage: str, name: str) -> dict:
     return note(f"{problem}\nUsage: `/journey {usage}` (`/journey help {name}` has more).")
 
 
-def build_unknown(problem: str, *, suggestion: str | None, usage_line: str) -> dict:
-    """An unknown subcommand: what it looks like, if anything, and every subcommand."""
-    guess = f" Did you mean `/journey {t.show(suggestion, 30)}`?" if suggestion else ""
-    return note(f"{problem}{guess}\n{usage_line}")
+def build_unknown(problem: str, *, suggestion: str | None, usage: str | None) -> dict:
+    """An unknown subcommand: what it looks like, with that one's usage, if anything does; else where the list is."""
+    if suggestion and usage:
+        return note(f"{problem} Did you mean `/journey {t.show(suggestion, 30)}`?\nUsage: `/journey {usage}`")
+    return note(f"{problem} `/journey help` lists every command.")

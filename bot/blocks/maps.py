@@ -19,6 +19,21 @@ def build_export_comment(title: str, fmt: str) -> str:
 
 
 
+def build_export_choice() -> dict:
+    """`/journey export` with no format: which one, privately (the file then goes to the channel)."""
+    return message("Export the map as which kind of file?", [
+        section("Export the journey map as which kind of file? It is posted in this channel."),
+        {"type": "actions", "block_id": "export_format", "elements": [
+            {"type": "button", "action_id": f"{ids.EXPORT_FORMAT}_{fmt}", "value": fmt,
+             "text": {"type": "plain_text", "text": label}}
+            for fmt, label in (("md", "Report (Markdown)"), ("csv", "Spreadsheet (CSV)"), ("json", "Data (JSON)"))]},
+    ])
+
+
+def build_exporting(fmt: str) -> dict:
+    return note(f"Posting the map as {EXPORT_KINDS.get(fmt, fmt)} in this channel.")
+
+
 def file_title(data: dict) -> str:
     """An uploaded picture's or export's title."""
     return f"Journey map: {t.show_plain(data['workshop']['title'], 200)}"

@@ -76,12 +76,22 @@ def build_problems(problems: list[tuple[str, str]]) -> dict:
 
 
 def build_closed_step(o: ReplyOutcome) -> dict:
-    where = (
-        f" We're now on *{t.show(o.open_label, 100)}*; please answer in the thread of that prompt."
-        if o.open_label
-        else " The workshop is closed."
-    )
+    """A reply to a closed step: not recorded; how to add it where it belongs."""
+    where = " The workshop is closed."
+    if o.stage_number is not None:
+        where = (f" If it belongs here, ask the facilitator to open this stage again (`/journey reopen {o.stage_number}`) "
+                 "and post it once more.")
+    elif o.open_label:
+        where = ""
+    if o.open_label:
+        where += f" We're now on *{t.show(o.open_label, 100)}*: answers about that go in its prompt's thread."
     return note(f"Thanks! *{t.show(o.step_label or 'This step', 100)}* is closed, so this reply wasn't recorded.{where}")
+
+
+def build_thread_hint(label: str) -> dict:
+    """A message at the channel's top level during a workshop (once per person per step)."""
+    return note(f"👋 Answers to the workshop go *in the thread* of its prompt, so they're counted: open the replies "
+                f"of *{t.show(label, 100)}* above and answer there. Your message here wasn't recorded as an answer.")
 
 
 def build_department_hint() -> dict:

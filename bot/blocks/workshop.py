@@ -7,7 +7,7 @@ from bot import text as t
 from bot.blocks.kit import EMOTION_FACES, context, header, message, note, plural, section
 from bot.storage.models import StepKind
 from bot.templates import Template
-from bot.workshop.flow import Closed, PromptView
+from bot.workshop.flow import WHAT_COMES_NEXT, Closed, NextOutcome, PromptView, Reopened
 from bot.workshop.status import StatusView
 
 # --- Prompts ---------------------------------------------------------------------------------------------
@@ -40,12 +40,15 @@ _OPENING = {
 MAP_TYPE_LABELS = {"current": "current state", "future": "future state", "blueprint": "service blueprint"}
 
 
-def build_prompt(p: PromptView) -> dict:
+def build_prompt(p: PromptView, *, closed: bool = False) -> dict:
+    """A step's prompt; `closed`: as it is edited once the step is closed (it says so, and has no buttons)."""
     title = t.show_plain(p.title, 80)
     step = f"Step {p.number} of {p.total}"
     kind = "" if p.map_type == "current" else f" · {MAP_TYPE_LABELS.get(p.map_type, p.map_type)}"
     footer = (f"*{t.show(p.title, 100)}* · {step} · {t.show(p.template_name, 60)}{kind} · "
               "the facilitator moves on with `/journey next`")
+    if closed:
+        return _closed_prompt(p, title, f"*{t.show(p.title, 100)}* · {step} · {t.show(p.template_name, 60)}{kind}")
     if p.kind in _OPENING:
         icon, body = _OPENING[p.kind]
         head = f"{icon} {title}: {p.kind}"
@@ -90,6 +93,33 @@ def build_prompt(p: PromptView) -> dict:
     return message(f"{t.escape_mrkdwn(head)}: reply in the thread", blocks)
 
 
+def _closed_prompt(p: PromptView, title: str, footer: str) -> dict:
+    if p.kind == StepKind.STAGE:
+        head = f"📍 Stage {p.number - 3} of {p.total - 3}: {t.show_plain(p.stage_name or '', 60)}"
+        body = (f"🔒 *This stage is closed*: new replies here aren't recorded. A facilitator can open it again with "
+                f"`/journey reopen {p.number - 3}`.")
+    else:
+        icon = _OPENING[p.kind][0] if p.kind in _OPENING else "🗺️"
+        head = f"{icon} {title}: {p.kind}"
+        body = "🔒 *This step is closed*: new replies here aren't recorded."
+    return message(f"{t.escape_mrkdwn(head)} (closed)", [header(head), section(body), context(footer)])
+
+
+def build_walk_done(outcome: NextOutcome) -> dict:
+    """In the channel, when the stage walk ends: what the team does next."""
+    return note(
+        f"🎉 That was the last stage of *{t.show(outcome.title, 100)}*. Thank you all! What comes next:\n"
+        f"{WHAT_COMES_NEXT}\n"
+        "Missed something? A facilitator can open a stage again with `/journey reopen <stage>`."
+    )
+
+
+def build_reopened(r: Reopened) -> dict:
+    """In the channel: a stage is open again."""
+    return note(f"🔓 *{t.show(r.label, 100)}* is open again: add to it in the thread of its prompt "
+                "(it stays open until the facilitator runs `/journey next` or `/journey close`).")
+
+
 def build_started(p: PromptView) -> dict:
     return note(
         f"You're facilitating *{t.show(p.title, 100)}*. I posted the first prompt; when people have answered, "
@@ -111,7 +141,7 @@ def build_closed(c: Closed) -> dict:
     text = (
         f"✅ *{t.show(c.title, 100)}* is closed: {plural(c.answers, 'answer')} from {plural(c.people, 'person', 'people')} "
         f"across {plural(c.departments, 'department')}. Thank you all!\n"
-        "`/journey export json` posts the map as a file."
+        "What comes next:\n" + WHAT_COMES_NEXT
     )
     return note(text)
 
@@ -138,7 +168,9 @@ def _people(users: list[str]) -> str:
 
 
 def build_status(s: StatusView) -> dict:
-    state = f"Current step: *{t.show(s.current_label, 100)}*" if s.current_label else "This workshop is *closed*."
+    state = (f"Current step: *{t.show(s.current_label, 100)}*" if s.current_label
+             else "This workshop is *closed*." if s.status == "closed"
+             else "The stage walk is done: next come `/journey vote`, `synthesize`, `map`, `action` and `validate`.")
     if s.current_label and not s.prompt_posted:
         state += " (its prompt isn't in the channel yet: `/journey next` posts it)"
     blocks = [

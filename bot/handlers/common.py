@@ -107,9 +107,11 @@ def button(app: App, svc: Services, pattern: str, click: Click,
     regex = re.compile(pattern)
     app.action(regex)(durable(svc, "action"))
 
-    def apply(s: Session, req: Request, _prepared: Any) -> Then:
+    def apply(s: Session, req: Request, prepared: Any) -> Then:
         try:
             with s.begin_nested():
+                if prepare is not None:  # what was looked up goes to the rule
+                    return click(svc, s, req, clicked(req.body), prepared)  # type: ignore[call-arg]
                 return click(svc, s, req, clicked(req.body))
         except Refusal as r:
             return [task(ephemeral, req.respond, note(str(r)))]

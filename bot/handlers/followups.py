@@ -110,7 +110,7 @@ def _prepare_change_action(svc: Services, req: Request) -> None:
     svc.warm(req.user_id, item.owner if item else None)
 
 
-def _change_action(svc: Services, s: Session, req: Request, action: dict) -> Then:
+def _change_action(svc: Services, s: Session, req: Request, action: dict, _prepared: None = None) -> Then:
     change = action["action_id"].removeprefix(ids.ACTION_CHANGE + "_")
     zone_of = svc.zone_of(s, req.team_id)
     item = followups.change_action(session=s, team_id=req.team_id, user_id=req.user_id,

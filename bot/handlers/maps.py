@@ -21,7 +21,7 @@ from bot.services import Services
 from bot.slack import error_code, post_message, share_ts, upload_file
 from bot.storage import repo
 from bot.workshop import departments
-from bot.workshop.access import Refusal
+from bot.workshop.access import NO_WORKSHOP, Refusal
 
 if TYPE_CHECKING:
     from bot import arguments as a
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 def register(app: App, svc: Services) -> None:
     button(app, svc, f"^{ids.VOTE}$", _vote)
     button(app, svc, f"^({ids.VOTE_MERGE_FIRST}|{ids.VOTE_AS_IS})$", _vote_after_offer)
+    button(app, svc, ids.EXPORT_FORMAT_PATTERN, _export_chosen, prepare=_names_for_click)
 
 
 # --- Commands ----------------------------------------------------------------------------------------------
@@ -103,8 +104,33 @@ def show_map(r: CommandRequest, cmd: a.Map) -> None:
 
 
 def export(r: CommandRequest, cmd: a.Export) -> None:
+    if cmd.format is None:  # ask which, privately: nothing lands in the channel by surprise
+        repo_ws = repo.latest_workshop(session=r.s, team_id=r.team_id, channel_id=r.channel_id)
+        if repo_ws is None:
+            raise Refusal(NO_WORKSHOP)
+        r.reply(b.build_export_choice())
+        return
     data = _named_map(r)
     r.later(_upload, r.svc, channel_id=r.channel_id, data=data, fmt=cmd.format, tell=r.tell)
+
+
+def _names_for_click(svc: Services, req: Request) -> dict[str, str | None]:
+    channel_id = (req.body.get("channel") or {}).get("id") or ""
+    with svc.session() as s:
+        ws = repo.latest_workshop(session=s, team_id=req.team_id, channel_id=channel_id)
+        missing = departments.unnamed(session=s, team_id=req.team_id, user_ids=journeymap.people(
+            session=s, team_id=req.team_id, workshop_id=ws.id)) if ws else []
+    return {u: departments.slack_name(svc.directory.user(u)) for u in missing}
+
+
+def _export_chosen(svc: Services, s: Session, req: Request, action: dict, names: dict | None = None) -> Then:
+    channel_id = (req.body.get("channel") or {}).get("id") or ""
+    fmt = action["action_id"].removeprefix(ids.EXPORT_FORMAT + "_")
+    departments.remember_names(session=s, team_id=req.team_id, names=names or {}, now=svc.clock())
+    data = build_channel_map(session=s, team_id=req.team_id, channel_id=channel_id)
+    tell = lambda message: ephemeral(req.respond, message)  # noqa: E731
+    return [task(ephemeral, req.respond, b.build_exporting(fmt), replace=True),
+            task(_upload, svc, channel_id=channel_id, data=data, fmt=fmt, tell=tell)]
 
 
 def _post_map(svc: Services, *, channel_id: str, data: dict, fmt: str, layout: str, tell) -> None:

@@ -84,6 +84,21 @@ def _post_prompt(svc: Services, *, team_id: str, prompt: PromptView, tell: Tell,
         tell(then)
 
 
+def edit_prompts(svc: Services, *, channel_id: str, edits: tuple[flow.PromptEdit, ...] | list[flow.PromptEdit]) -> None:
+    """Show posted prompts as they are now: closed ones say so and lose their buttons; a reopened one gets them
+    back. In the channel's prompt order, after the prompts before them."""
+    if edits:
+        svc.in_order.submit(("prompts", channel_id), _edit_prompts, svc, channel_id=channel_id, edits=list(edits))
+
+
+def _edit_prompts(svc: Services, *, channel_id: str, edits: list[flow.PromptEdit]) -> None:
+    for edit in edits:
+        try:
+            svc.client.chat_update(channel=channel_id, ts=edit.ts, **build_prompt(edit.prompt, closed=edit.closed))
+        except SlackApiError as e:  # the step's state is stored; a stale prompt only looks open or closed
+            log.warning("chat.update of a prompt failed: %s", error_code(e))
+
+
 def post_ballots(svc: Services, *, team_id: str, channel_id: str, pages: list[voting.BallotPage], tell: Tell) -> None:
     """Post a ballot's pages and remember each one's ts (their tallies are updated as people vote)."""
     for page in pages:

@@ -78,9 +78,21 @@ def _is_thread_reply(msg: dict) -> bool:
 
 def _posted(svc: Services, s: Session, team_id: str, event: dict, body: dict) -> Then:
     if not _is_thread_reply(event):
-        return []
+        return _top_level(svc, s, team_id, event)
     req = Request(0, "event", team_id, None, None, body, svc.clock())
     return _posted_many(svc, s, [req])[0]
+
+
+def _top_level(svc: Services, s: Session, team_id: str, event: dict) -> Then:
+    """A message at the channel's top level during a workshop: a private hint to answer in the prompt's thread."""
+    if not event.get("user") or not event.get("channel") or event.get("thread_ts"):
+        return []
+    label = replies.thread_hint(session=s, team_id=team_id, channel_id=event["channel"], user_id=event["user"],
+                                now=svc.clock())
+    if label is None:
+        return []
+    return [task(whisper, svc.client, channel=event["channel"], user=event["user"], message=b.build_thread_hint(label),
+                 lane="confirmations")]
 
 
 def _posted_many(svc: Services, s: Session, reqs: list[Request]) -> list[Then]:

@@ -12,7 +12,7 @@ from bot import ids
 from bot.blocks import workshop as b
 from bot.blocks.modals import build_new_workshop_modal
 from bot.handlers.common import Form, form, submitted, whisper
-from bot.handlers.outbox import post_or_tell, post_prompt
+from bot.handlers.outbox import edit_prompts, post_or_tell, post_prompt
 from bot.services import Services
 from bot.storage import repo
 from bot.templates import load_templates
@@ -62,11 +62,23 @@ def next_step(r: CommandRequest, cmd: a.Next) -> None:
     outcome = flow.open_next_step(
         session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, now=r.svc.clock()
     )
+    r.later(edit_prompts, r.svc, channel_id=r.channel_id, edits=outcome.closed)
+    if outcome.prompt is None:  # the stage walk is over
+        r.later(post_or_tell, r.svc, channel=r.channel_id, message=b.build_walk_done(outcome), tell=r.tell)
+        return
     if not outcome.reposted and r.members:
         nudges.plan_step_nudges(session=r.s, team_id=r.team_id, channel_id=r.channel_id, members=r.members,
                                 now=r.svc.clock(), zone_of=r.zone_of())
     r.later(post_prompt, r.svc, team_id=r.team_id, prompt=outcome.prompt, tell=r.tell,
             then=b.build_reposted(outcome.prompt) if outcome.reposted else None)
+
+
+def reopen(r: CommandRequest, cmd: a.Reopen) -> None:
+    reopened = flow.reopen_stage(session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
+                                 stage=cmd.stage)
+    if reopened.edit is not None:
+        r.later(edit_prompts, r.svc, channel_id=r.channel_id, edits=[reopened.edit])
+    r.later(post_or_tell, r.svc, channel=r.channel_id, message=b.build_reopened(reopened), tell=r.tell)
 
 
 def prepare_members(r: CommandRequest, cmd: object) -> None:
@@ -125,6 +137,7 @@ def prepare_close(r: CommandRequest, cmd: a.Close) -> None:
 def close(r: CommandRequest, cmd: a.Close) -> None:
     closed = flow.close_workshop(session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
                                  now=r.svc.clock(), zone_of=r.zone_of())
+    r.later(edit_prompts, r.svc, channel_id=r.channel_id, edits=closed.prompts)
     r.later(post_or_tell, r.svc, channel=r.channel_id, message=b.build_closed(closed), tell=r.tell)
 
 

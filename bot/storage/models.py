@@ -156,6 +156,16 @@ class DeletedMessage(SQLModel, table=True):
     deleted_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
 
 
+class ThreadHint(SQLModel, table=True):
+    """Someone was told privately that answers go in the open prompt's thread: once per person per step, however
+    often they post at the top level, however often Slack redelivers it, across restarts."""
+
+    team_id: str = Field(primary_key=True)
+    step_id: int = Field(primary_key=True, foreign_key="step.id")
+    user_id: str = Field(primary_key=True)
+    hinted_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
+
+
 class Item(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("reply_id", "line_no", name="uq_item_line"),

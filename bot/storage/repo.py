@@ -15,6 +15,7 @@ from bot.storage.models import (
     Reply,
     Stage,
     Step,
+    ThreadHint,
     UserProfile,
     ValidationTask,
     Vote,
@@ -178,6 +179,13 @@ def insert_items(*, session: Session, rows: list[dict]) -> list[int]:
     stmt = _insert(session, table).returning(table.c.id, table.c.reply_id, table.c.line_no)
     ids = {(reply, line): i for i, reply, line in session.execute(stmt, rows).all()}
     return [ids[(r["reply_id"], r["line_no"])] for r in rows]
+
+
+def claim_thread_hint(*, session: Session, team_id: str, step_id: int, user_id: str, now) -> bool:
+    """True for the first claim of this (step, person) only: the hint about answering in the thread goes once."""
+    stmt = _insert(session, ThreadHint).values(team_id=team_id, step_id=step_id, user_id=user_id, hinted_at=now)
+    stmt = stmt.on_conflict_do_nothing().returning(ThreadHint.user_id)
+    return session.execute(stmt).first() is not None
 
 
 def is_deleted(*, session: Session, team_id: str, channel_id: str, ts: str) -> bool:

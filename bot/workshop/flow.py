@@ -42,9 +42,27 @@ class PromptView:
 
 
 @dataclass(frozen=True)
-class NextOutcome:
+class PromptEdit:
+    """A posted prompt to show as it is now: closed (no buttons, says so) or open again."""
+
     prompt: PromptView
+    ts: str
+    closed: bool
+
+
+@dataclass(frozen=True)
+class NextOutcome:
+    prompt: PromptView | None  # None: the stage walk has just ended
     reposted: bool  # Slack refused the current prompt, so it is posted again instead of moving on
+    closed: tuple[PromptEdit, ...] = ()  # the prompts this closed, to edit
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Reopened:
+    edit: PromptEdit | None  # None: its prompt never reached Slack
+    label: str
+    number: int
 
 
 @dataclass(frozen=True)
@@ -53,6 +71,7 @@ class Closed:
     answers: int
     people: int
     departments: int
+    prompts: tuple[PromptEdit, ...] = ()
 
 
 def _prompt_view(session: Session, ws: Workshop, step: Step) -> PromptView:
@@ -212,28 +231,50 @@ def record_prompt_posted(*, session: Session, team_id: str, step_id: int, ts: st
 # --- Moving on ---------------------------------------------------------------------------------------------
 
 
+WHAT_COMES_NEXT = (
+    "1. `/journey vote`: everyone puts dots on the pain points that matter most\n"
+    "2. `/journey synthesize`: duplicates merged, each stage summarised, ideas drafted\n"
+    "3. `/journey map`: the journey map as a picture, with its emotion curve\n"
+    "4. `/journey action @owner <what> due <date>`: who does what about the top pain points, by when\n"
+    "5. `/journey validate`: check the top pain points with real customers"
+)
+
+
+def _closing_edits(session: Session, ws: Workshop, open_steps: list[Step], now: datetime) -> tuple[PromptEdit, ...]:
+    """Close these steps; their posted prompts are to be edited to say so."""
+    edits = []
+    for step in open_steps:
+        step.closed_at = now
+        session.add(step)
+        if step.prompt_ts:
+            edits.append(PromptEdit(_prompt_view(session, ws, step), step.prompt_ts, closed=True))
+    return tuple(edits)
+
+
 def open_next_step(*, session: Session, team_id: str, channel_id: str, user_id: str, now: datetime) -> NextOutcome:
+    """Close every open step (the current one and any reopened stage) and open the next one; after the last stage
+    the walk ends (prompt None) and the channel is told what comes next."""
     ws = require_open(session=session, team_id=team_id, channel_id=channel_id)
     require_facilitator(session=session, team_id=team_id, workshop_id=ws.id, user_id=user_id,
                         to="move the workshop on")
-    current = repo.current_step(session=session, team_id=team_id, workshop_id=ws.id)
+    steps = repo.steps(session=session, team_id=team_id, workshop_id=ws.id)
+    current = steps[-1] if steps else None  # the walk's furthest step, open or not
     stages = repo.stages(session=session, team_id=team_id, workshop_id=ws.id)
-    if current is not None and current.prompt_failed:  # (one still on its way is not failed: move on)
+    if current is not None and current.closed_at is None and current.prompt_failed:  # (one on its way isn't)
         current.prompt_failed = False
         session.add(current)
         return NextOutcome(_prompt_view(session, ws, current), reposted=True)
 
     next_kind, next_stage = _following(current, stages)
-    if next_kind is None:
-        raise Refusal(
-            "That was the last stage; people can keep adding to it. When you're done, "
-            "`/journey export json` posts the map and `/journey close` ends the workshop."
-        )
+    open_steps = [s for s in steps if s.closed_at is None]
+    if next_kind is None and not open_steps:
+        raise Refusal("The stage walk is done. What comes next:\n" + WHAT_COMES_NEXT + "\n"
+                      "`/journey reopen <stage>` lets people add to a stage again; `/journey close` ends the workshop.")
     if next_kind == StepKind.STAGE and not stages:
         raise Refusal("There are no stages yet. Set them with `/journey stages Awareness, Consideration, Decision`.")
-    if current is not None:
-        current.closed_at = now
-        session.add(current)
+    closed = _closing_edits(session, ws, open_steps, now)
+    if next_kind is None:
+        return NextOutcome(None, reposted=False, closed=closed, title=ws.title)
     step = Step(
         team_id=team_id,
         workshop_id=ws.id,
@@ -245,7 +286,34 @@ def open_next_step(*, session: Session, team_id: str, channel_id: str, user_id: 
     )
     session.add(step)
     session.flush()
-    return NextOutcome(_prompt_view(session, ws, step), reposted=False)
+    return NextOutcome(_prompt_view(session, ws, step), reposted=False, closed=closed, title=ws.title)
+
+
+def reopen_stage(*, session: Session, team_id: str, channel_id: str, user_id: str, stage: str) -> Reopened:
+    """Open a stage the walk has passed again: answers in its prompt's thread count again, until the next
+    `/journey next` or `/journey close`."""
+    ws = require_open(session=session, team_id=team_id, channel_id=channel_id)
+    require_facilitator(session=session, team_id=team_id, workshop_id=ws.id, user_id=user_id, to="reopen a stage")
+    stages = repo.stages(session=session, team_id=team_id, workshop_id=ws.id)
+    wanted = " ".join(stage.split()).lower()
+    found = next((s for s in stages if wanted.isdigit() and s.position + 1 == int(wanted)), None) or next(
+        (s for s in stages if s.name.lower() == wanted), None) or next(
+        (s for s in stages if wanted and s.name.lower().startswith(wanted)), None)
+    if found is None:
+        listing = ", ".join(f"{s.position + 1}. {t.show(s.name, 40)}" for s in stages)
+        raise Refusal(f"There's no stage `{t.show(stage, 40)}`. The stages: {listing or 'none yet'}.")
+    steps = [s for s in repo.steps(session=session, team_id=team_id, workshop_id=ws.id) if s.stage_id == found.id]
+    label = f"Stage {found.position + 1} of {len(stages)}: {found.name}"
+    if not steps:
+        raise Refusal(f"*{t.show(label, 100)}* hasn't started yet; `/journey next` gets there.")
+    step = steps[-1]
+    if step.closed_at is None:
+        raise Refusal(f"*{t.show(label, 100)}* is already open: people can add to it in its thread.")
+    step.closed_at = None
+    session.add(step)
+    view = _prompt_view(session, ws, step)
+    edit = PromptEdit(view, step.prompt_ts, closed=False) if step.prompt_ts else None
+    return Reopened(edit=edit, label=label, number=found.position + 1)
 
 
 def _following(current: Step | None, stages: list[Stage]) -> tuple[str | None, Stage | None]:
@@ -309,9 +377,8 @@ def close_workshop(*, session: Session, team_id: str, channel_id: str, user_id: 
     require_facilitator(session=session, team_id=team_id, workshop_id=ws.id, user_id=user_id,
                         to="close the workshop")
     current = repo.current_step(session=session, team_id=team_id, workshop_id=ws.id)
-    if current is not None:
-        current.closed_at = now
-        session.add(current)
+    steps = repo.steps(session=session, team_id=team_id, workshop_id=ws.id)
+    edits = _closing_edits(session, ws, [s for s in steps if s.closed_at is None], now)
     ws.status = "closed"
     ws.closed_at = now
     session.add(ws)
@@ -319,4 +386,4 @@ def close_workshop(*, session: Session, team_id: str, channel_id: str, user_id: 
     nudges.plan_map_reviews(session=session, ws=ws, zone_of=zone_of, now=now)
     counted = tally(session=session, ws=ws)
     return Closed(title=ws.title, answers=sum(counted.per_user.values()), people=len(counted.per_user),
-                  departments=len([d for d in counted.per_department if d]))
+                  departments=len([d for d in counted.per_department if d]), prompts=edits)

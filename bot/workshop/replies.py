@@ -41,6 +41,7 @@ class ReplyOutcome:
     problems: list[tuple[str, str]] = field(default_factory=list)  # (line, what is wrong with it)
     step_label: str | None = None
     open_label: str | None = None  # where people answer now, for the "closed" note
+    stage_number: int | None = None  # the closed step's stage, which a facilitator can reopen
     ask_department: bool = False
 
 
@@ -97,11 +98,27 @@ def _closed_outcome(session: Session, ws: Workshop, step: Step) -> ReplyOutcome:
     stages = repo.stages(session=session, team_id=ws.team_id, workshop_id=ws.id)
     by_id = {s.id: s for s in stages}
     out = ReplyOutcome(status="closed", step_label=step_label(step, by_id.get(step.stage_id), len(stages)))
+    if ws.status == "open" and step.stage_id in by_id:
+        out.stage_number = by_id[step.stage_id].position + 1
     if ws.status == "open":
         cur = repo.current_step(session=session, team_id=ws.team_id, workshop_id=ws.id)
         if cur is not None:
             out.open_label = step_label(cur, by_id.get(cur.stage_id), len(stages))
     return out
+
+
+def thread_hint(*, session: Session, team_id: str, channel_id: str, user_id: str, now: datetime) -> str | None:
+    """A message at the channel's top level during a workshop isn't an answer: the label of the open prompt to
+    point its author at, the first time for this person and step (stored: once, across redeliveries and
+    restarts); None otherwise."""
+    ws = repo.open_workshop(session=session, team_id=team_id, channel_id=channel_id)
+    step = repo.current_step(session=session, team_id=team_id, workshop_id=ws.id) if ws else None
+    if step is None or not step.prompt_ts:
+        return None
+    if not repo.claim_thread_hint(session=session, team_id=team_id, step_id=step.id, user_id=user_id, now=now):
+        return None
+    stages = repo.stages(session=session, team_id=team_id, workshop_id=ws.id)
+    return step_label(step, next((s for s in stages if s.id == step.stage_id), None), len(stages))
 
 
 # --- New replies -------------------------------------------------------------------------------------------

@@ -70,7 +70,7 @@ def status(*, session: Session, team_id: str, channel_id: str, members: list[str
     steps = repo.steps(session=session, team_id=team_id, workshop_id=ws.id)
     items = repo.items(session=session, team_id=team_id, workshop_id=ws.id)
     emotions = repo.emotions(session=session, team_id=team_id, workshop_id=ws.id)
-    current = next((s for s in steps if s.closed_at is None), None) if ws.status == "open" else None
+    current = next((s for s in reversed(steps) if s.closed_at is None), None) if ws.status == "open" else None
 
     per_step = Counter(i.step_id for i in items)
     for e in emotions:

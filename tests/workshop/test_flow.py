@@ -48,10 +48,13 @@ def test_next_walks_objectives_personas_stages_then_each_stage(session, clock):
         ("personas", None), ("stages", None), ("stage", "Awareness"), ("stage", "Consideration"),
         ("stage", "Decision"), ("stage", "Retention"), ("stage", "Loyalty"),
     ]
-    with pytest.raises(access.Refusal, match="last stage"):
+    # After the last stage the walk ends: the last prompt is closed (to edit), nothing new opens...
+    done = flow.open_next_step(session=session, team_id=T, channel_id=C, user_id=FAC, now=clock())
+    assert done.prompt is None and [e.prompt.stage_name for e in done.closed] == ["Loyalty"]
+    assert repo.current_step(session=session, team_id=T, workshop_id=p.workshop_id) is None
+    # ...and moving on again is refused with what comes next.
+    with pytest.raises(access.Refusal, match="stage walk is done"):
         flow.open_next_step(session=session, team_id=T, channel_id=C, user_id=FAC, now=clock())
-    # The last stage stays open for answers.
-    assert repo.current_step(session=session, team_id=T, workshop_id=p.workshop_id).stage_id == kinds[-1].stage_id
 
 def test_next_reposts_a_prompt_that_never_reached_slack(session, clock):
     p = start(session, clock)
