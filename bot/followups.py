@@ -95,7 +95,8 @@ CHANGES = ("done", "drop", "snooze_day", "snooze_week", "reopen")
 def change_action(
     *, session: Session, team_id: str, user_id: str, action_id: int, change: str, zone_of: ZoneOf, now: datetime,
 ) -> ActionItem:
-    """Done, dropped, snoozed (1 day or 1 week from today in the owner's time zone) or reopened; by its owner
+    """Done, dropped, snoozed (1 day or 1 week on from today in the owner's time zone, or from the due date or an
+    earlier snooze if those are later) or reopened; by its owner
     or a facilitator of its workshop. Every change goes into the item's history and re-plans its reminders."""
     if change not in CHANGES:
         raise Refusal("Unknown change.")
@@ -116,7 +117,9 @@ def change_action(
     else:
         if action.status != ActionStatus.OPEN:
             raise Refusal(f"That action item is {action.status}; reopen it before snoozing.")
-        action.snoozed_until = today + timedelta(days=1 if change == "snooze_day" else 7)
+        # A snooze postpones: from the later of today, the due date and an earlier snooze, never to before them.
+        start = max(d for d in (today, action.due, action.snoozed_until) if d is not None)
+        action.snoozed_until = start + timedelta(days=1 if change == "snooze_day" else 7)
         detail = f"until {action.snoozed_until.isoformat()}"
     action.updated_at = now
     session.add(action)
@@ -321,9 +324,7 @@ def record_validation(
     task = get_validation(session=session, team_id=team_id, task_id=task_id)
     if task is None:
         raise Refusal("That validation task doesn't exist (any more).")
-    if user_id != task.owner and not is_facilitator(session=session, team_id=team_id,
-                                                    workshop_id=task.workshop_id, user_id=user_id):
-        raise Refusal(f"Only <@{task.owner}> (who owns this task) or a facilitator can record its outcome.")
+    require_validation_owner(session=session, team_id=team_id, task=task, user_id=user_id)
     if customers is not None and not 0 <= customers <= 10000:
         raise Refusal("How many customers did you talk to? A number from 0.")
     was_pending = task.status == "pending"
@@ -341,6 +342,20 @@ def record_validation(
 def workshop_facilitators(*, session: Session, team_id: str, task_id: int) -> list[str]:
     task = get_validation(session=session, team_id=team_id, task_id=task_id)
     return repo.facilitators(session=session, team_id=team_id, workshop_id=task.workshop_id) if task else []
+
+
+def require_validation_owner(*, session: Session, team_id: str, task: ValidationTask, user_id: str,
+                             owner_name: str | None = None) -> None:
+    """Only a task's owner or a facilitator of its workshop records what customers said; the refusal names the owner
+    (by name when Slack gave one)."""
+    if user_id == task.owner or is_facilitator(session=session, team_id=team_id, workshop_id=task.workshop_id,
+                                               user_id=user_id):
+        return
+    profile = repo.profiles(session=session, team_id=team_id, user_ids=[task.owner]).get(task.owner)
+    name = owner_name or (profile.name if profile else None)
+    who = f"*{t.show(name, 60)}*" if name else f"<@{task.owner}>"
+    raise Refusal(f"This validation task is {who}'s: only they or a facilitator can record what customers said. "
+                  "Nothing was changed.")
 
 
 def reassign_validation(*, session: Session, team_id: str, user_id: str, task_id: int, owner: str) -> ValidationTask:

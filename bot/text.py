@@ -96,6 +96,23 @@ def parse_stage_line(line: str, *, blueprint: bool = False) -> StageLine:
 _PERSONA_SPLIT = re.compile(r"\s+[—–-]\s+|\s*[—–]\s*|:\s+|:$")
 
 
+_PERSONA_START = re.compile(r"^\*?[A-Z][\w'’.-]*(?:\s+[\w'’.-]+){0,3}\*?(?:\s+[—–-]\s+|\s*[—–]\s*|:\s+)\S")
+
+
+def parse_personas(text: str) -> list[tuple[str, str]]:
+    """A persona reply may name several: each line `Name — description` (or `Name: description`) starts one; other
+    lines add detail to the persona before them."""
+    lines = [line for _, line in split_lines(text)]
+    groups: list[list[str]] = []
+    for line in lines:
+        if not groups or _PERSONA_START.match(line):
+            groups.append([line])
+        else:
+            groups[-1].append(line)
+    out = [parse_persona("\n".join(g)) for g in groups]
+    return [(name, description) for name, description in out if name]
+
+
 def parse_persona(text: str) -> tuple[str, str]:
     """A persona reply: first line `Name — description` (or `Name: description`); further lines add detail."""
     lines = [line for _, line in split_lines(text)]

@@ -121,7 +121,8 @@ def test_customer_validation_end_to_end(bot):
                 ids.EVIDENCE_NOTE_BLOCK: {ids.EVIDENCE_NOTE_INPUT: {"type": "plain_text_input", "value": note}}}
 
     assert "whole number" in bot.ws.submit_view(ANA, form, evidence("three", "")).json()["errors"][ids.EVIDENCE_CUSTOMERS_BLOCK]
-    assert "Only @UANA" in bot.ws.submit_view(CAT, form, evidence("3", "x")).json()["errors"][ids.EVIDENCE_CUSTOMERS_BLOCK]
+    assert "only they or a facilitator" in bot.ws.submit_view(CAT, form, evidence("3", "x")).json()["errors"][
+        ids.EVIDENCE_CUSTOMERS_BLOCK]
     assert bot.ws.submit_view(ANA, form, evidence("4", "All four hit it at checkout")).status == 200
     assert bot.fake.dm_messages(FACILITATOR) == []  # not all answered yet
     updated = json.dumps(bot.fake.message(CHANNEL, plan.ts).blocks, ensure_ascii=False)
@@ -196,7 +197,7 @@ def test_nudges_go_privately_once_to_those_who_have_not_answered(bot):
     bot.ws.command(FACILITATOR, CHANNEL, "nudge off")
     bot.ws.command(FACILITATOR, CHANNEL, "next")
     bot.ws.command(FACILITATOR, CHANNEL, "nudge")
-    assert "Nudging 4 people privately" in bot.last_said_to(FACILITATOR)  # Ana, Ben, Cat, Dan
+    assert "Nudging 4 people privately now." in bot.last_said_to(FACILITATOR)  # Ana, Ben, Cat, Dan
     dispatcher.tick()
     assert len(bot.fake.dm_messages(BEN)) == 1
 

@@ -134,7 +134,7 @@ def test_the_last_outcome_recorded_brings_the_summary(session, clock):
     validation_run(session, clock)
     first, second = plan(session, clock)
     record = dict(session=session, team_id=T, customers=4, note="heard it", now=clock())
-    with pytest.raises(Refusal, match="Only <@UANA>"):
+    with pytest.raises(Refusal, match="This validation task is <@UANA>'s: only they or a facilitator"):
         followups.record_validation(**record, user_id="UBEN", task_id=first.id, outcome="confirmed")
     answer = followups.record_validation(**record, user_id="UANA", task_id=first.id, outcome="confirmed")
     assert not answer.all_answered and answer.view.status == "confirmed"

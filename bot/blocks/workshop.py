@@ -8,6 +8,7 @@ from bot.blocks.kit import EMOTION_FACES, context, header, message, note, plural
 from bot.storage.models import StepKind
 from bot.templates import Template
 from bot.workshop.flow import WHAT_COMES_NEXT, Closed, NextOutcome, PromptView, Reopened
+from bot.workshop.nudges import Nudged
 from bot.workshop.status import StatusView
 
 # --- Prompts ---------------------------------------------------------------------------------------------
@@ -32,8 +33,8 @@ _OPENING = {
         "Tip: tell me your department first with `/journey dept <department>`, so the map shows which teams see what."
     )),
     StepKind.PERSONAS: ("👥", (
-        "*Who is the customer on this journey?* Reply in this thread with *one persona per reply*:\n"
-        "first line `Name — short description` (or `Name: description`); more lines add detail.\n"
+        "*Who is the customer on this journey?* Reply in this thread, *one persona per line*: "
+        "`Name — short description` (or `Name: description`); a line without one adds detail to the persona above.\n"
         "_e.g._ `Olivia — operations lead at a 50-person logistics firm, buys on a monthly budget`"
     )),
 }
@@ -279,9 +280,14 @@ def build_nudge_delay(minutes: int | None) -> dict:
                 "after it opens (once per step).")
 
 
-def build_nudging(sent: int) -> dict:
-    """`/journey nudge`: how many were nudged now."""
-    if not sent:
+def build_nudging(sent: Nudged) -> dict:
+    """`/journey nudge`: who is nudged now, and who in their morning (only said when someone is)."""
+    if not sent.now and not sent.in_their_morning:
         return note("Everyone here has answered (or was nudged already): nobody to nudge.")
-    return note(f"Nudging {plural(sent, 'person', 'people')} privately (at night in their time zone: in their "
-                "morning).")
+    parts = []
+    if sent.now:
+        parts.append(f"Nudging {plural(sent.now, 'person', 'people')} privately now.")
+    if sent.in_their_morning:
+        who = plural(sent.in_their_morning, "person", "people")
+        parts.append(f"{'And ' if sent.now else ''}{who} in their morning: it's night where they are now.")
+    return note(" ".join(parts))

@@ -19,6 +19,7 @@ from bot.inbox import Request, Then
 from bot.services import Services
 from bot.synthesis import store as synthesis_store
 from bot.voting import pain_point_choices
+from bot.workshop import departments
 from bot.workshop.access import Refusal
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ MAX_WARMED = 50  # people looked up for one command; anyone else's time zone com
 
 def register(app: App, svc: Services) -> None:
     button(app, svc, ids.ACTION_CHANGE_PATTERN, _change_action, prepare=_prepare_change_action)
-    button(app, svc, ids.VALIDATION_OUTCOME_PATTERN, _validation_outcome)
+    button(app, svc, ids.VALIDATION_OUTCOME_PATTERN, _validation_outcome, prepare=_owner_name)
     form(app, svc, ids.NEW_ACTION_VIEW, _action_form)
     form(app, svc, ids.VALIDATION_VIEW, _evidence_form)
 
@@ -134,12 +135,23 @@ def _refresh_announcement(svc: Services, team_id: str, action_id: int, today: da
     svc.client.chat_update(channel=where[0], ts=where[1], **b.build_action(view, today, headline="📌 *Action item*"))
 
 
-def _validation_outcome(svc: Services, s: Session, req: Request, action: dict) -> Then:
-    """Ask for the evidence in a form; the outcome is recorded when it is submitted."""
+def _owner_name(svc: Services, req: Request) -> str | None:
+    """Before the rule: the task owner's name in Slack, for a refusal that names them."""
+    with svc.session() as s:
+        task_row = followups.get_validation(session=s, team_id=req.team_id,
+                                            task_id=int(clicked(req.body).get("value", 0) or 0))
+    return departments.slack_name(svc.directory.user(task_row.owner)) if task_row else None
+
+
+def _validation_outcome(svc: Services, s: Session, req: Request, action: dict, owner_name: str | None = None) -> Then:
+    """Ask its owner or a facilitator for the evidence in a form (the outcome is recorded when it is submitted);
+    anyone else is told privately whose task it is."""
     outcome = action["action_id"].removeprefix(ids.VALIDATION_OUTCOME + "_")
     task_row = followups.get_validation(session=s, team_id=req.team_id, task_id=int(action.get("value", 0)))
     if task_row is None:
         raise Refusal("That validation task doesn't exist (any more).")
+    followups.require_validation_owner(session=s, team_id=req.team_id, task=task_row, user_id=req.user_id,
+                                       owner_name=owner_name)
     pain = followups.validation_view(session=s, task=task_row).pain
     # The message the click came from, when it is a validation plan (only validation rows): it will show the outcome.
     message = req.body.get("message") or {}

@@ -57,9 +57,23 @@ def plan_step_nudges(*, session: Session, team_id: str, channel_id: str, members
     return n
 
 
+@dataclass(frozen=True)
+class Nudged:
+    """`/journey nudge`: how many get a nudge now, and how many in their morning (it's night where they are)."""
+
+    now: int
+    in_their_morning: int
+
+    def __eq__(self, other: object) -> bool:  # compares with a count: everyone nudged, now or later
+        return self.now + self.in_their_morning == other if isinstance(other, int) else super().__eq__(other)
+
+    __hash__ = object.__hash__
+
+
 def nudge_now(*, session: Session, team_id: str, channel_id: str, user_id: str, members: list[str],
-              now: datetime, zone_of=None) -> int:
-    """`/journey nudge`: a nudge now for each member who hasn't answered the open step and wasn't nudged for it."""
+              now: datetime, zone_of=None) -> Nudged:
+    """`/journey nudge`: a nudge now for each member who hasn't answered the open step and wasn't nudged for it
+    (where it's night, in their morning)."""
     ws = require_open(session=session, team_id=team_id, channel_id=channel_id)
     require_facilitator(session=session, team_id=team_id, workshop_id=ws.id, user_id=user_id, to="nudge people")
     step = repo.current_step(session=session, team_id=team_id, workshop_id=ws.id)
@@ -71,7 +85,7 @@ def nudge_now(*, session: Session, team_id: str, channel_id: str, user_id: str, 
                                   statuses=("sent", "claimed"))
     # The delayed nudges of this step are replaced by these (each person is nudged once per step).
     cancel_step_nudges(session=session, team_id=team_id, step_id=step.id)
-    n = 0
+    soon = later = 0
     for user in members:
         if user in facilitators or user in already or answered_step(session=session, team_id=team_id,
                                                                      step_id=step.id, user_id=user):
@@ -79,8 +93,11 @@ def nudge_now(*, session: Session, team_id: str, channel_id: str, user_id: str, 
         at = schedule.not_at_night(now, zone_of(user)) if zone_of else now  # at night: in their morning
         schedule.add(session=session, team_id=team_id, workshop_id=ws.id, kind=ReminderKind.NUDGE,
                       subject_id=step.id, recipient=user, due_at=at, now=now)
-        n += 1
-    return n
+        if at > now:
+            later += 1
+        else:
+            soon += 1
+    return Nudged(now=soon, in_their_morning=later)
 
 
 def cancel_step_nudges(*, session: Session, team_id: str, step_id: int) -> None:

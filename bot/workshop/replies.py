@@ -73,9 +73,8 @@ def _parse_reply(step: Step, text: str, *, blueprint: bool) -> tuple[list[_Line]
     lines: list[_Line] = []
     problems: list[tuple[str, str]] = []
     if step.kind == StepKind.PERSONAS:
-        name, description = t.parse_persona(text)
-        if name:
-            lines.append(_Line(0, ItemKind.PERSONA, name, description or None))
+        for no, (name, description) in enumerate(t.parse_personas(text)):
+            lines.append(_Line(no, ItemKind.PERSONA, name, description or None))
         return lines, problems
     kind = {StepKind.OBJECTIVES: ItemKind.OBJECTIVE, StepKind.STAGES: ItemKind.STAGE_SUGGESTION}.get(
         StepKind(step.kind)
