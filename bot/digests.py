@@ -26,7 +26,7 @@ from bot.workshop.access import Refusal
 DIGEST = ReminderKind.DIGEST
 MAX_WORKSHOPS = 8
 MAX_OVERDUE_SHOWN = 5
-MAX_OPEN_SHOWN = 5
+MAX_OPEN_SHOWN = 5  # per list: new since the last digest, overdue, due this week
 TOP_PAINS = 3
 
 
@@ -89,6 +89,18 @@ def follow(*, session: Session, team_id: str, user_id: str, channel_id: str | No
     return channels
 
 
+@dataclass(frozen=True)
+class DigestItem:
+    """An open action item as a digest lists it: its owner by name (Slack's, else a mention) and its dates."""
+
+    text: str
+    owner: str
+    owner_name: str | None
+    due: date | None
+    number: int | None  # the pain point it is for
+    new: bool  # created since the last digest
+
+
 @dataclass
 class WorkshopDigest:
     id: int
@@ -102,6 +114,22 @@ class WorkshopDigest:
     synthesis: str | None = None  # a line about the latest synthesis
     open_items: list[tuple[str, str, date | None, int | None]] = field(default_factory=list)  # (text, owner, due, #)
     top_pains: list[tuple[int | None, str, int, str]] = field(default_factory=list)  # (#, text, votes, validation)
+    items: list[DigestItem] = field(default_factory=list)  # the open action items, soonest due first
+    today: date | None = None
+
+    def new_items(self) -> list[DigestItem]:
+        return [i for i in self.items if i.new]
+
+    def overdue_items(self) -> list[DigestItem]:
+        return [i for i in self.items if not i.new and i.due is not None and i.due < self.today]
+
+    def due_this_week(self) -> list[DigestItem]:
+        return [i for i in self.items if not i.new and i.due is not None
+                and self.today <= i.due < self.today + timedelta(days=7)]
+
+    def later(self) -> int:
+        """Open items in none of the lists above (due later, or with no date)."""
+        return len(self.items) - len(self.new_items()) - len(self.overdue_items()) - len(self.due_this_week())
 
 
 @dataclass
@@ -141,6 +169,12 @@ def build_digest(*, session: Session, team_id: str, user_id: str, today: date, s
                               a["pain_point_number"]) for a in actions if a["status"] == "open"),
                             key=lambda x: (x[2] or date.max, x[0]))
         overdue = [(text, owner, due) for text, owner, due, _ in open_items if due is not None and due < today]
+        items = sorted((DigestItem(
+            text=a["text"], owner=a["owner"], owner_name=a["owner_name"] if a["owner_name"] != a["owner"] else None,
+            due=date.fromisoformat(a["due"]) if a["due"] else None, number=a["pain_point_number"],
+            new=since is not None and any(h["change"] == "created" and h["at"] and _when(h["at"]) > since
+                                          for h in a["history"]),
+        ) for a in actions if a["status"] == "open"), key=lambda i: (i.due or date.max, i.text))
         rated = [(st["name"], st["emotion_average"]) for st in data["stages"] if st["emotion_average"] is not None]
         syn, syn_line = data["synthesis"], None
         if syn:
@@ -151,6 +185,7 @@ def build_digest(*, session: Session, team_id: str, user_id: str, today: date, s
             id=ws.id, title=ws.title, channel_id=ws.channel_id, status_counts=Counter(a["status"] for a in actions),
             overdue=overdue, changes=changes, validation=Counter(v["status"] for v in validations),
             lowest=min(rated, key=lambda x: x[1]) if rated else None, synthesis=syn_line, open_items=open_items,
+            items=items, today=today,
             top_pains=[(p["number"], p["text"], p["votes"], validation_text(p.get("validation")))
                        for p, _ in pains[:TOP_PAINS] if p["votes"] or p.get("validation")],
         ))

@@ -237,7 +237,7 @@ def test_digests_subscribe_arrive_at_local_morning_and_skip_when_nothing_changed
     bot.clock.now = datetime(2026, 11, 6, 0, 5, tzinfo=UTC)
     bot.ws.command("UDAN", CHANNEL, "digest now")
     latest = json.dumps(bot.fake.dm_messages("UDAN")[-1].blocks, ensure_ascii=False)
-    assert "overdue item" in latest and "Put prices on the page" in latest and "<@UANA>" in latest
+    assert "*Overdue*" in latest and "Put prices on the page (ana, overdue since Wed 4 Nov" in latest
     bot.ws.command("UDAN", CHANNEL, "digest unsubscribe")
     assert "Unsubscribed you." in bot.last_said_to("UDAN")
     before = len(bot.fake.dm_messages("UDAN"))

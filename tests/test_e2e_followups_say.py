@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot import ids
+from bot.reminders.kinds import make_dispatcher
 from tests.conftest import ANA, BEN, CAT, CHANNEL, FACILITATOR
 
 pytestmark = pytest.mark.slow
@@ -95,3 +96,33 @@ def test_a_reply_naming_two_personas_stores_two(bot):
     assert [(p["name"], p["description"]) for p in personas] == [
         ("Olivia", "ops lead at a logistics firm\nbuys on a monthly budget"), ("Sam", "CFO who signs off"),
         ("Priya", "support agent")]
+
+
+def test_the_digest_names_new_overdue_and_this_weeks_items_with_owners_by_name_and_dates(bot):
+    bot.fake.users[ANA]["profile"] = {"display_name": "Ana Lima"}
+    bot.fake.users[BEN]["profile"] = {"display_name": "Ben Ode"}
+    bot.clock.now = datetime(2026, 11, 2, 9, tzinfo=UTC)  # Monday
+    to_first_stage(bot)
+    bot.ws.command(CAT, CHANNEL, "digest subscribe daily")
+    bot.clock.advance(minutes=5)
+    bot.ws.command(FACILITATOR, CHANNEL, f"action <@{ANA}> Put prices on the page due 2026-11-04")
+    bot.ws.command(FACILITATOR, CHANNEL, f"action <@{BEN}> Call the bank due 2026-11-12")
+    bot.ws.command(FACILITATOR, CHANNEL, f"action <@{BEN}> Redo the FAQ due 2026-12-20")
+    dispatcher = make_dispatcher(bot.services)
+    bot.clock.now = datetime(2026, 11, 3, 9, 5, tzinfo=UTC)  # Tuesday morning in London
+    dispatcher.tick()
+    first = json.dumps(bot.fake.dm_messages(CAT)[-1].blocks, ensure_ascii=False)
+    assert "🆕 *New since the last digest*" in first
+    assert "• Put prices on the page (Ana Lima, due Wed 4 Nov)" in first
+    assert "• Redo the FAQ (Ben Ode, due Sun 20 Dec)" in first and "<@U" not in first
+
+    bot.clock.now = datetime(2026, 11, 6, 10, tzinfo=UTC)
+    bot.ws.command(FACILITATOR, CHANNEL, f"action <@{ANA}> Fix the footer due 2026-11-30")  # something new
+    bot.clock.now = datetime(2026, 11, 9, 9, 5, tzinfo=UTC)  # the next Monday
+    dispatcher.tick()
+    second = bot.fake.dm_messages(CAT)[-1]
+    text = json.dumps(second.blocks, ensure_ascii=False)
+    assert "🆕 *New since the last digest*\\n• Fix the footer (Ana Lima, due Mon 30 Nov)" in text
+    assert "⚠️ *Overdue*\\n• Put prices on the page (Ana Lima, overdue since Wed 4 Nov)" in text
+    assert "📅 *Due this week*\\n• Call the bank (Ben Ode, due Thu 12 Nov)" in text
+    assert "+1 more open item, due later or with no date." in text and "Redo the FAQ" not in text

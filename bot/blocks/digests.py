@@ -7,10 +7,20 @@ from datetime import date, datetime
 from bot import text as t
 from bot.blocks import limits
 from bot.blocks.kit import context, header, message, note, plural, section
-from bot.digests import MAX_OPEN_SHOWN, MAX_OVERDUE_SHOWN, Digest
+from bot.digests import MAX_OPEN_SHOWN, Digest, DigestItem
 
 CHANGE_WORDS = {"created": "new", "done": "done", "dropped": "dropped", "snoozed": "snoozed", "reopened": "reopened",
                 "validated": "validation answers", "synthesis": "new synthesis"}
+
+
+def _item_line(i: DigestItem, today: date) -> str:
+    """• what (owner by name, due when[, for #n])."""
+    owner = t.show(i.owner_name, 60) if i.owner_name else f"<@{i.owner}>"
+    when = "no due date"
+    if i.due is not None:
+        when = (f"overdue since {i.due:%a %-d %b}" if i.due < today else "due today" if i.due == today
+                else f"due {i.due:%a %-d %b}")
+    return f"• {t.show(i.text, 120)} ({owner}, {when}" + (f", for #{i.number}" if i.number else "") + ")"
 
 
 def digest_blocks(d: Digest, today: date) -> list[dict]:
@@ -20,18 +30,15 @@ def digest_blocks(d: Digest, today: date) -> list[dict]:
     for w in d.workshops:
         counts = " · ".join(f"{n} {k}" for k, n in sorted(w.status_counts.items())) or "no action items"
         lines = [f"*{t.show(w.title, 100)}* (#{w.id}, <#{w.channel_id}>)", f"Action items: {counts}"]
-        if w.overdue:
-            shown = "\n".join(f"• {t.show(text, 120)} (<@{owner}>, since {due.strftime('%-d %b')})"
-                              for text, owner, due in w.overdue[:MAX_OVERDUE_SHOWN])
-            more = len(w.overdue) - MAX_OVERDUE_SHOWN
-            lines.append(f"⚠️ *{plural(len(w.overdue), 'overdue item')}*\n{shown}" + (f"\n…and {more} more" if more > 0 else ""))
-        upcoming = [x for x in w.open_items if x[2] is None or x[2] >= today]
-        if upcoming:
-            shown = "\n".join(
-                f"• {t.show(text, 120)} (<@{owner}>" + (f", due {due.strftime('%-d %b')}" if due else "")
-                + (f", for #{number}" if number else "") + ")" for text, owner, due, number in upcoming[:MAX_OPEN_SHOWN])
-            more = len(upcoming) - MAX_OPEN_SHOWN
-            lines.append(f"*Open:*\n{shown}" + (f"\n…and {more} more" if more > 0 else ""))
+        for title, listed in (("🆕 *New since the last digest*", w.new_items()),
+                              ("⚠️ *Overdue*", w.overdue_items()),
+                              ("📅 *Due this week*", w.due_this_week())):
+            if listed:
+                shown = "\n".join(_item_line(i, today) for i in listed[:MAX_OPEN_SHOWN])
+                more = len(listed) - MAX_OPEN_SHOWN
+                lines.append(f"{title}\n{shown}" + (f"\n…and {more} more" if more > 0 else ""))
+        if w.items and w.later():
+            lines.append(f"+{plural(w.later(), 'more open item')}, due later or with no date.")
         if w.top_pains:
             lines.append("*Top pain points:*\n" + "\n".join(
                 f"• #{n} {t.show(text, 120)} ({plural(votes, 'vote')}" + (f", {t.show(v, 80)}" if v else "") + ")"

@@ -62,8 +62,15 @@ def action(r: CommandRequest, cmd: a.Action) -> None:
         session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, owner=cmd.owner, text=cmd.text,
         due=due, pain_point=cmd.pain_point, zone_of=r.zone_of(), now=r.svc.clock(),
     )
+    _remember_owner(r.svc, r.s, r.team_id, cmd.owner)
     view = followups.action_view(session=r.s, action=item, today=today)
     r.later(announce_action, r.svc, team_id=r.team_id, channel_id=r.channel_id, view=view, today=today, tell=r.tell)
+
+
+def _remember_owner(svc: Services, s: Session, team_id: str, owner: str) -> None:
+    """The owner's Slack name (looked up by `warm` before the transaction), so digests name them."""
+    departments.remember_names(session=s, team_id=team_id, now=svc.clock(),
+                               names={owner: departments.slack_name(svc.directory.cache_only().user(owner))})
 
 
 def prepare_actions(r: CommandRequest, cmd: a.Actions) -> None:
@@ -196,6 +203,7 @@ def _action_form(svc: Services, ack: Ack, f: Form) -> None:
             text=f.value(ids.ACTION_TEXT_BLOCK, ids.ACTION_TEXT_INPUT) or "", due=due,
             pain_point=int(pain_raw) if pain_raw else None, zone_of=zone_of, now=now,
         )
+        _remember_owner(svc, s, f.team_id, owner)
         if suggestion:
             synthesis_store.decide(session=s, team_id=f.team_id, user_id=f.user_id, synthesis_id=suggestion[0],
                                    key=suggestion[1], decision="accepted")
