@@ -17,6 +17,7 @@ import logging
 import signal
 import sys
 import time
+from pathlib import Path
 
 from pydantic import SecretStr, ValidationError
 from slack_bolt.error import BoltError
@@ -169,6 +170,14 @@ def _drain(app, clock=None) -> None:
     stop(app)
 
 
+SANDBOX_DATABASE = "sqlite:///data/sandbox.db"
+
+
+def sandbox_database(settings: Settings) -> str:
+    """The sandbox's database: DATABASE_URL if set, else data/sandbox.db (never a real workspace's data)."""
+    return settings.database_url if "database_url" in settings.model_fields_set else SANDBOX_DATABASE
+
+
 def sandbox(settings: Settings) -> None:
     """The whole bot, unchanged in HTTP mode, against the local Slack-like page."""
     import secrets
@@ -182,9 +191,11 @@ def sandbox(settings: Settings) -> None:
     fake = FakeSlack()
     fake.start(host="127.0.0.1" if settings.host == "0.0.0.0" else settings.host, port=settings.port)
     secret = secrets.token_hex(16)
-    database = settings.database_url
-    if "database_url" not in settings.model_fields_set:  # never mix a pretend workspace into a real one's data
-        database = "sqlite:///data/sandbox.db"
+    database = sandbox_database(settings)
+    if database == SANDBOX_DATABASE:  # the page starts empty, so its database does too (the last one is kept)
+        previous = Path(SANDBOX_DATABASE.removeprefix("sqlite:///"))
+        if previous.exists():
+            previous.replace(previous.with_name("sandbox-previous.db"))
     bot_settings = settings.model_copy(update={
         "slack_bot_token": SecretStr(BOT_TOKEN), "slack_signing_secret": SecretStr(secret),
         "slack_api_url": fake.api_url, "database_url": database})
@@ -251,12 +262,18 @@ def export(settings: Settings, workshop_id: int, fmt: str, output: str | None) -
     from bot.storage.repo import workshop_any_team
     from bot.workshop.access import Refusal
 
-    engine = make_engine(settings.database_url)
+    database = settings.database_url
+    if "database_url" not in settings.model_fields_set and settings.slack_bot_token is None:
+        database = SANDBOX_DATABASE  # no Slack set up: `make run` is the sandbox, so its data are there
+    path = database.removeprefix("sqlite:///") if database.startswith("sqlite:///") else None
+    if path is not None and not Path(path).exists():  # an export never creates a database
+        raise ConfigError(f"There's no database at {path} (set DATABASE_URL to the bot's database).")
+    engine = make_engine(database)
     init_db(engine)
     with session_scope(engine) as s:
         ws = workshop_any_team(session=s, workshop_id=workshop_id)
         if ws is None:
-            raise ConfigError(f"There's no workshop {workshop_id} in {settings.database_url}.")
+            raise ConfigError(f"There's no workshop {workshop_id} in {database}.")
         try:
             data = build_map(session=s, team_id=ws.team_id, workshop_id=ws.id)  # that workshop's team only
         except Refusal as r:

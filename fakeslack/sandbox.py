@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import time
 from importlib import resources
 
@@ -36,6 +37,7 @@ class Sandbox:
         self.ws = workspace
         self.timer = timer  # how long the bot takes to acknowledge (tests move it by hand)
         self.notices: list[tuple[str, str]] = []  # (user or "*", text): what the page tells people
+        self.edited: set[tuple[str, str]] = set()  # (channel, ts) of messages people edited
         fake.ui = self
 
     def seed(self) -> None:
@@ -80,6 +82,13 @@ class Sandbox:
             return self._json(self.click(body))
         if path == "/ui/submit":
             return self._json(self.submit(body["user"], body["view"], body.get("values", {})))
+        if path == "/ui/dismiss":
+            self.dismiss(body["user"], body["ts"])
+            return self._json({"ok": True})
+        if path == "/ui/edit":
+            return self._json(self.edit(body["user"], body["conv"], body["ts"], body.get("text", "")))
+        if path == "/ui/delete":
+            return self._json(self.delete(body["user"], body["conv"], body["ts"]))
         if path == "/ui/close":
             view = self._view(body["view"])
             if view is not None:
@@ -117,9 +126,10 @@ class Sandbox:
             if command != "/journey":
                 self.notices.append((user, f"{command} is not a command here; try /journey help."))
                 return {"ok": False}
-            self._deliver(user, lambda: self.ws.command(user, conv, _slack_escape(rest)))
+            escaped = mentions(_slack_escape(rest), labelled=True)  # as a command with should_escape: <@U…|name>
+            self._deliver(user, lambda: self.ws.command(user, conv, escaped))
             return {"ok": True}
-        msg = self.fake.post_user_message(conv, user, _slack_escape(text), thread_ts=thread)
+        msg = self.fake.post_user_message(conv, user, mentions(_slack_escape(text)), thread_ts=thread)
         event = {**msg.as_event(), "channel_type": "im" if conv.startswith("D") else "channel", "event_ts": msg.ts}
         self._deliver(user, lambda: self.ws.event(event))
         return {"ok": True}
@@ -131,6 +141,32 @@ class Sandbox:
             user, conv, action_id=body["action_id"], value=body.get("value", ""), block_id=body.get("block_id", "b"),
             message=message, ephemeral_ts=body.get("ts") if body.get("ephemeral") else None,
             selected=body.get("selected")))
+        return {"ok": True}
+
+    def dismiss(self, user: str, ts: str) -> None:
+        """A person closes one of their ephemeral messages (as Slack's "Dismiss" does)."""
+        with self.fake._lock:
+            self.fake.ephemerals = [e for e in self.fake.ephemerals if not (e.user == user and e.ts == ts)]
+
+    def _own(self, user: str, conv: str, ts: str) -> Message | None:
+        msg = self.fake.message(conv, ts)
+        return msg if msg is not None and msg.user == user and msg.bot_id is None else None
+
+    def edit(self, user: str, conv: str, ts: str, text: str) -> dict:
+        """A person edits their message: Slack's message_changed event, with the edit's own ts."""
+        msg, text = self._own(user, conv, ts), text.strip()
+        if msg is None or not text:
+            return {"ok": False}
+        self.edited.add((conv, ts))
+        self._deliver(user, lambda: self.ws.edit(user, conv, msg, mentions(_slack_escape(text))))
+        return {"ok": True}
+
+    def delete(self, user: str, conv: str, ts: str) -> dict:
+        """A person deletes their message: Slack's message_deleted event."""
+        msg = self._own(user, conv, ts)
+        if msg is None:
+            return {"ok": False}
+        self._deliver(user, lambda: self.ws.delete(conv, msg))
         return {"ok": True}
 
     def _view(self, view_id: str) -> dict | None:
@@ -160,6 +196,7 @@ class Sandbox:
         answer = sent.json() if sent is not None and sent.body else None
         if answer and answer.get("response_action") == "errors":
             view["_errors"] = answer.get("errors", {})
+            view["_values"] = values  # as in Slack, what was typed stays in the form
             return {"ok": False, "errors": view["_errors"]}
         view["_closed"] = True
         return {"ok": True}
@@ -194,34 +231,45 @@ class Sandbox:
                  if f["name"].endswith(".png") else
                  f'<a class="file" href="/ui/file/{html.escape(f["id"])}">📎 {html.escape(f["name"])}</a>')
                 for f in m.files)
+            edited = ' <span class="edited">(edited)</span>' if (m.channel, m.ts) in self.edited else ""
+            mine_ = (f'<a class="edit" data-edit="{html.escape(m.ts)}">Edit</a>'
+                     f'<a class="delete" data-delete="{html.escape(m.ts)}">Delete</a>'
+                     if m.user == user and m.bot_id is None else "")
             reactions = "".join(f'<span class="reaction">{EMOJI.get(n, ":" + html.escape(n) + ":")} {len(who_)}</span>'
                                 for n, who_ in m.reactions.items())
             n = len(replies.get(m.ts, []))
             thread_link = ("" if in_thread else
                            f'<a class="replies" data-thread="{html.escape(m.ts)}">{n} repl{"y" if n == 1 else "ies"}</a>'
                            if n else f'<a class="replies reply-first" data-thread="{html.escape(m.ts)}">Reply in thread</a>')
-            return (f'<div class="msg" data-ts="{html.escape(m.ts)}"><div class="who">{html.escape(who)} {badge}</div>'
-                    f"{body}{files}<div class='under'>{reactions}{thread_link}</div></div>")
+            raw = html.escape(_as_typed(m.text, names), quote=True) if mine_ else ""
+            return (f'<div class="msg" data-ts="{html.escape(m.ts)}" data-raw="{raw}"><div class="who">{html.escape(who)} {badge}</div>'
+                    f"{body}{edited}{files}<div class='under'>{reactions}{thread_link}{mine_}</div></div>")
 
         def ephemeral_html(e) -> str:
             body = render.blocks(e.blocks, users=people, **kw) if e.blocks else render.mrkdwn(e.text, **kw)
             return (f'<div class="msg ephemeral" data-ts="{html.escape(e.ts)}" data-ephemeral="1">'
                     f'<div class="who">Journey Workshop <span class="app">APP</span> '
-                    f'<span class="only">Only visible to you</span></div>{body}</div>')
+                    f'<span class="only">Only visible to you</span>'
+                    f'<a class="dismiss" data-dismiss="{html.escape(e.ts)}" title="Dismiss">Dismiss</a></div>{body}</div>')
 
-        messages = "".join(msg_html(m) for m in top) + "".join(ephemeral_html(e) for e in mine if not e.thread_ts)
+        def in_time_order(msgs: list[Message], ephemerals: list, in_thread: bool = False) -> str:
+            """Messages and this person's ephemerals where they were triggered, in time order, as in Slack."""
+            parts = [(float(m.ts), msg_html(m, in_thread)) for m in msgs] + [(float(e.ts), ephemeral_html(e)) for e in ephemerals]
+            return "".join(part for _, part in sorted(parts, key=lambda p: p[0]))
+
+        messages = in_time_order(top, [e for e in mine if not e.thread_ts])
         thread_html = ""
         if thread:
             parent = next((m for m in all_msgs if m.ts == thread), None)
             if parent is not None:
                 thread_html = (msg_html(parent, True) + '<div class="thread-replies">'
-                               + "".join(msg_html(r, True) for r in replies.get(thread, []))
-                               + "".join(ephemeral_html(e) for e in mine if e.thread_ts == thread) + "</div>")
+                               + in_time_order(replies.get(thread, []), [e for e in mine if e.thread_ts == thread], True)
+                               + "</div>")
         modal = ""
         view = next((v for v in reversed(self.fake.views) if v.get("_user") == user and not v["_closed"]), None)
         if view is not None:
-            errors = view.get("_errors", {})
-            body = "".join(render.input_block(b, users=people, error=errors.get(b.get("block_id")))
+            errors, typed = view.get("_errors", {}), view.get("_values", {})
+            body = "".join(render.input_block(_with_typed(b, typed), users=people, error=errors.get(b.get("block_id")))
                            if b.get("type") == "input" else render.blocks([b], users=people, **kw)
                            for b in view.get("blocks", []))
             modal = (f'<form class="modal" data-view="{html.escape(view["id"])}"><h2>{render._text(view.get("title"))}</h2>'
@@ -233,6 +281,47 @@ class Sandbox:
         dms = [(f"D{user}", "Journey Workshop (DM)")]
         return {"messages": messages, "thread": thread_html, "modal": modal, "notices": notices,
                 "dms": [{"id": c, "name": n, "count": len(self.fake.channel_messages(c))} for c, n in dms]}
+
+
+def _as_typed(text: str, names: dict[str, str]) -> str:
+    """A message's text as its author would edit it: mentions back to `@name`, Slack's entities undone."""
+    text = re.sub(r"<@(\w+)(?:\|[^>]*)?>", lambda m: "@" + names.get(m.group(1), m.group(1)).split()[0].lower(), text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _with_typed(block: dict, typed: dict) -> dict:
+    """An input block showing what the person typed before the form came back with errors."""
+    el = block.get("element") or {}
+    name = f'{block.get("block_id", "")}.{el.get("action_id", "")}'
+    if block.get("type") != "input" or name not in typed:
+        return block
+    value, kind, el = typed[name], el.get("type"), dict(el)
+    if kind == "datepicker":
+        el["initial_date"] = value
+    elif kind == "static_select":
+        el["initial_option"] = {"value": value}
+    elif kind == "users_select":
+        el["initial_user"] = value
+    else:
+        el["initial_value"] = value
+    return {**block, "element": el}
+
+
+_MENTION = re.compile(r"(?<![\w@<|])@([A-Za-z][\w.-]*)")
+
+
+def mentions(text: str, *, labelled: bool = False) -> str:
+    """`@ana` → Slack's mention of the seeded person of that name (first name, any case), as Slack turns what the
+    autocomplete picked into `<@U…>` (`<@U…|ana>` in a slash command's text); other words stay as typed."""
+    by_name = {name.split()[0].lower(): uid for uid, name, _ in PEOPLE}
+
+    def one(m: re.Match) -> str:
+        uid = by_name.get(m.group(1).lower())
+        if uid is None:
+            return m.group(0)
+        return f"<@{uid}|{m.group(1).lower()}>" if labelled else f"<@{uid}>"
+
+    return _MENTION.sub(one, text)
 
 
 def _slack_escape(text: str) -> str:

@@ -99,23 +99,66 @@ def test_export_from_the_command_line(tmp_path):
     assert proc.returncode == 2 and "There's no workshop 999" in err and err.count("\n") == 1
 
 
+def _start_sandbox(tmp_path: Path) -> tuple[subprocess.Popen, str]:
+    # Its log goes to a file: a pipe nobody reads fills up, and a process writing to it stops.
+    proc = run_bot([], {"PORT": "0"}, tmp_path, stderr=open(tmp_path / "bot.log", "a"))  # noqa: SIM115
+    line = ""
+    deadline = time.time() + 60
+    while "open http" not in line and time.time() < deadline:
+        line = proc.stdout.readline()
+    return proc, line.split("open ", 1)[1].split(" ", 1)[0]
+
+
+def _type(url: str, text: str, *, user: str = "USFRAN") -> None:
+    import json
+
+    body = json.dumps({"user": user, "conv": "CSWORK", "text": text}).encode()
+    urllib.request.urlopen(urllib.request.Request(url + "ui/send", data=body, method="POST",
+                                                  headers={"Content-Type": "application/json"}), timeout=10).read()
+
+
+def _page_shows(url: str, text: str, *, user: str = "USFRAN") -> bool:
+    import json
+
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        view = json.loads(urllib.request.urlopen(f"{url}ui/view?user={user}&conv=CSWORK", timeout=10).read())
+        if text in view["messages"]:
+            return True
+        time.sleep(0.2)
+    return False
+
+
 @pytest.mark.slow
 def test_with_no_slack_token_the_run_command_starts_the_sandbox(tmp_path):
     import json
 
-    # Its log goes to a file: a pipe nobody reads fills up, and a process writing to it stops.
-    proc = run_bot([], {"PORT": "0"}, tmp_path, stderr=open(tmp_path / "bot.log", "w"))  # noqa: SIM115
+    proc, url = _start_sandbox(tmp_path)
     try:
-        line = ""
-        deadline = time.time() + 60
-        while "open http" not in line and time.time() < deadline:
-            line = proc.stdout.readline()
-        url = line.split("open ", 1)[1].split(" ", 1)[0]
         assert b"Journey Workshop sandbox" in urllib.request.urlopen(url, timeout=5).read()
         people = json.loads(urllib.request.urlopen(url + "ui/people", timeout=5).read())["people"]
         assert {p["department"] for p in people} >= {"Marketing", "Sales", "Support", "Product"}
         assert (tmp_path / "data" / "sandbox.db").exists()  # its own database, not the real workspace's
+        _type(url, "/journey new Before the restart")
+        assert _page_shows(url, "Before the restart: objectives")
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=90) == 0  # it finishes what it has in hand; a busy machine takes longer
+    finally:
+        proc.kill()
+
+    # After it stops, the command-line export finds the sandbox's data, and creates no other database.
+    export = run_bot(["export", "1", "--format", "md"], {}, tmp_path)
+    out, err = export.communicate(timeout=60)
+    assert export.returncode == 0, err
+    assert out.startswith("# Before the restart") and not (tmp_path / "data" / "journey.db").exists()
+
+    # A restart starts the page and the database fresh together (the last database is kept beside it).
+    proc, url = _start_sandbox(tmp_path)
+    try:
+        assert (tmp_path / "data" / "sandbox-previous.db").exists()
+        _type(url, "/journey next")
+        assert _page_shows(url, "no open workshop in this channel")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=90) == 0
     finally:
         proc.kill()

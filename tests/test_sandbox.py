@@ -158,3 +158,76 @@ def test_a_slow_acknowledgement_is_reported_on_the_page():
     page._deliver("USANA", slow)
     assert "took 3.2 s to acknowledge; Slack gives up after 3 s" in page.notices[-1][1]
     assert page.notices[-1][0] == "*"
+
+
+def test_the_page_behaves_like_slack_ephemerals_mentions_forms_edits(browser_page, sandbox):
+    page = browser_page
+    act_as(page, "USFRAN")
+    say(page, "/journey help")
+    help_box = page.wait_for_selector(".ephemeral >> text=Run a workshop")
+    help_box = page.locator(".ephemeral", has_text="Run a workshop").last
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "sandbox-help.png"))
+    assert help_box.bounding_box()["height"] < 900, "the help fits a screen"
+    help_box.locator(".dismiss").click()  # dismissed, as in Slack
+    page.wait_for_selector(".ephemeral >> text=Run a workshop", state="detached")
+
+    say(page, "/journey new Browser flow")
+    page.wait_for_selector("text=Browser flow: objectives")
+    # A message at the top level: the private hint appears right after it, not at the bottom of the channel.
+    act_as(page, "USANA")
+    say(page, "Understand churn")
+    page.wait_for_selector(".ephemeral >> text=in the thread")
+    order = page.eval_on_selector_all("#messages .msg", "ms => ms.map(m => m.innerText)")
+    mine = next(i for i, t in enumerate(order) if "Understand churn" in t)
+    assert "in the thread" in order[mine + 1]
+    act_as(page, "USFRAN")
+    say(page, "/journey status")
+    page.wait_for_selector(".ephemeral >> text=Current step")
+    act_as(page, "USANA")
+    page.wait_for_selector(".ephemeral >> text=Current step", state="detached")  # Ana sees only her own
+    page.wait_for_selector(".ephemeral >> text=in the thread")
+
+    # @name with the autocomplete: the bot's own example works.
+    act_as(page, "USFRAN")
+    page.fill("#text", "")
+    page.type("#text", "/journey action @an")
+    page.wait_for_selector("#mention-list.open >> text=Ana · Marketing")
+    page.press("#text", "Tab")
+    assert page.input_value("#text") == "/journey action @ana "
+    page.type("#text", "Put prices on the landing page due 2026-12-15")
+    page.press("#text", "Enter")
+    page.wait_for_selector(".msg >> text=New action item")
+    assert "@Ana" in page.locator(".msg", has_text="New action item").last.inner_text()
+
+    # A form keeps what was typed when it comes back with an error.
+    say(page, "/journey action")
+    page.wait_for_selector(".modal")
+    page.fill(".modal textarea, .modal input[type=text]", "Call five churned customers")
+    page.fill(".modal input[type=date]", "2020-01-01")
+    page.click(".modal button[type=submit]")
+    page.wait_for_selector(".modal .error")
+    assert "passed" in page.inner_text(".modal .error")
+    assert page.input_value(".modal textarea, .modal input[type=text]") == "Call five churned customers"
+    page.click(".modal .close")
+
+    # Edit and delete a reply: Slack's message_changed and message_deleted reach the bot.
+    page.click(".msg:has-text('Browser flow: objectives') >> text=Reply in thread")
+    act_as(page, "USBEN")
+    say(page, "Shorten the sales cycel", thread=True)
+    reply = page.locator("#thread-body .msg", has_text="sales cycel")
+    reply.locator(".reaction").wait_for()
+    reply.locator(".edit").click()
+    page.fill(".edit-form textarea", "Shorten the sales cycle")
+    page.press(".edit-form textarea", "Enter")
+    page.wait_for_selector("#thread-body >> text=Shorten the sales cycle")
+    assert "(edited)" in page.locator("#thread-body .msg", has_text="sales cycle").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "sandbox-edited.png"))
+    assert "Reply in thread" not in page.locator("#thread-body .msg", has_text="sales cycle").inner_text()
+    page.locator("#thread-body .msg", has_text="sales cycle").locator(".delete").click()
+    page.wait_for_selector("#thread-body >> text=sales cycle", state="detached")
+    act_as(page, "USFRAN")
+    say(page, "/journey status")
+    page.wait_for_selector(".ephemeral >> text=Current step")
+    status = page.locator(".ephemeral", has_text="Current step").last.inner_text()
+    assert "Objectives: 0 answers" in status, status  # the deleted reply is no answer
