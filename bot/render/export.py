@@ -146,7 +146,8 @@ def export_markdown(data: dict) -> bytes:
     out += ["## Stages", ""]
     for n, st in enumerate(data["stages"], 1):
         emo = (f"emotion {st['emotion_average']:.1f}/5, spread ±{st['emotion_spread']:.1f} "
-               f"({len(st['emotions'])} ratings)" if st["emotion_average"] is not None else "no emotion ratings")
+               f"({len(st['emotions'])} rating{'s' if len(st['emotions']) != 1 else ''})" if st["emotion_average"] is not None
+               else "no emotion ratings")
         out += [f"### {n}. {_md(st['name'], 100)}", "", f"*{emo}*", ""]
         rows = [(lane, i) for key, lane in _LANES for i in st.get(key, [])]
         if rows:
