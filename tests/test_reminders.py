@@ -293,10 +293,14 @@ def test_undeliverable_reminders_are_marked_and_a_facilitator_is_told(rig):
     rig.action("UGONE", date(2026, 11, 30))
     rig.fake.users["UGONE"]["deleted"] = True
     rig.clock.now = datetime(2026, 11, 27, 12, tzinfo=UTC)
-    assert rig.dispatcher().tick() == 0
+    d = rig.dispatcher()
+    assert d.tick() == 0
     assert "undeliverable" in rig.statuses().values()
+    assert d.tick() == 1  # relayed to the facilitator, as a reminder of its own (sent once, like any)
     (note,) = rig.fake.dm_messages("UFACIL")
-    assert "couldn't deliver a reminder to <@UGONE>" in note.text and "user_disabled" in note.text
+    text = str(note.blocks)
+    assert "couldn't deliver this reminder to <@UGONE>" in text and "user_disabled" in text and "Fix" in text
+    assert d.tick() == 0 and len(rig.fake.dm_messages("UFACIL")) == 1
 
 
 def test_overdue_reminders_repeat_every_two_working_days_until_done(rig):

@@ -46,6 +46,16 @@ def export(r: CommandRequest, cmd: a.Export) -> None:
     r.later(_upload, r.svc, channel_id=r.channel_id, data=data, fmt=cmd.format, tell=r.tell)
 
 
+def with_names(svc: Services, data: dict) -> dict:
+    """Outbox: the participants' names from Slack (users.info, cached; it answers for people from a partner
+    organisation in a shared channel too). Someone Slack no longer knows (`user_not_found`) keeps their id."""
+    for p in data.get("participants", []):
+        user = svc.directory.user(p["user"]) or {}
+        profile = user.get("profile") or {}
+        p["name"] = profile.get("display_name") or profile.get("real_name") or user.get("real_name") or None
+    return data
+
+
 def _post_map(svc: Services, *, channel_id: str, data: dict, fmt: str, tell) -> None:
     """Outbox: the picture, with a summary in its thread (if Slack hasn't shared the file yet, beside it)."""
     from bot.render.picture import render_map  # matplotlib loads on the first map, not at start-up
@@ -62,6 +72,7 @@ def _post_map(svc: Services, *, channel_id: str, data: dict, fmt: str, tell) -> 
 
 
 def _upload(svc: Services, *, channel_id: str, data: dict, fmt: str, tell) -> None:
+    data = with_names(svc, data)
     try:
         upload_file(svc.client, channel=channel_id, content=EXPORTERS[fmt](data), filename=export_filename(data, fmt),
                     title=b.file_title(data), comment=b.build_export_comment(data["workshop"]["title"], fmt))

@@ -26,8 +26,9 @@ def _iso(dt: datetime | None) -> str | None:
     return dt.isoformat().replace("+00:00", "Z") if dt else None
 
 
-def _item(i: Item) -> dict:
-    return {"id": i.id, "text": i.text, "author": i.author, "department": i.department, "created_at": _iso(i.created_at)}
+def _item(i: Item, teams: dict[str, str]) -> dict:
+    return {"id": i.id, "text": i.text, "author": i.author, "author_team": teams.get(i.author),
+            "department": i.department, "created_at": _iso(i.created_at)}
 
 
 def build_export(*, session: Session, team_id: str, workshop_id: int) -> dict:
@@ -38,9 +39,11 @@ def build_export(*, session: Session, team_id: str, workshop_id: int) -> dict:
     emotions = repo.emotions(session=session, team_id=team_id, workshop_id=ws.id)
     votes = vote_counts(session=session, team_id=team_id, workshop_id=ws.id)
     validations = validations_by_pain_point(session=session, team_id=team_id, workshop_id=ws.id)
+    # Each person's own workspace: in a Slack Connect channel some answer from a partner organisation.
+    teams = repo.author_teams(session=session, team_id=team_id, workshop_id=ws.id)
 
     def of(kind: str, stage_id: int | None = None) -> list[dict]:
-        return [_item(i) for i in items if i.kind == kind and (stage_id is None or i.stage_id == stage_id)]
+        return [_item(i, teams) for i in items if i.kind == kind and (stage_id is None or i.stage_id == stage_id)]
 
     stages = []
     for s in repo.stages(session=session, team_id=team_id, workshop_id=ws.id):
@@ -52,7 +55,7 @@ def build_export(*, session: Session, team_id: str, workshop_id: int) -> dict:
                 "name": s.name,
                 "position": s.position,
                 "touchpoints": of(ItemKind.TOUCHPOINT, s.id),
-                "pain_points": [{**_item(i), "votes": votes.get(i.id, 0), "source_item_id": i.source_item_id,
+                "pain_points": [{**_item(i, teams), "votes": votes.get(i.id, 0), "source_item_id": i.source_item_id,
                                  **({"validation": validations[i.id]} if i.id in validations else {})}
                                 for i in pains],
                 "opportunities": of(ItemKind.OPPORTUNITY, s.id),
@@ -67,7 +70,11 @@ def build_export(*, session: Session, team_id: str, workshop_id: int) -> dict:
             }
         )
 
-    participants = [{"user": u, "department": dept, "contributions": n}
+    # From outside: another workspace than the installation's. (An org-wide install's data is kept under the
+    # organisation, whose own workspaces can't be told from a partner's here: none is marked.)
+    participants = [{"user": u, "name": None, "team": teams.get(u),
+                     "external": not ws.team_id.startswith("E") and teams.get(u, ws.team_id) != ws.team_id,
+                     "department": dept, "contributions": n}
                     for u, dept, n in sorted(tally(session=session, ws=ws).contributors, key=lambda c: (-c[2], c[0]))]
 
     return {
@@ -117,7 +124,7 @@ def export_filename(data: dict, ext: str) -> str:
 
 # --- CSV: one row per item, for spreadsheets ----------------------------------------------------------------
 
-CSV_COLUMNS = ["id", "stage", "lane", "text", "author", "department", "votes", "score", "created_at"]
+CSV_COLUMNS = ["id", "stage", "lane", "text", "author", "department", "votes", "score", "created_at", "author_team"]
 _LANES = [("touchpoints", "touchpoint"), ("pain_points", "pain point"), ("opportunities", "opportunity"),
           ("frontstage", "frontstage"), ("backstage", "backstage"), ("unsorted", "unsorted")]
 
@@ -252,9 +259,10 @@ def export_markdown(data: dict) -> bytes:
             out += [f"### Interview guide for pain point #{g['pain_point_id']}", ""]
             out += [f"{n}. {_md(q, 300)}" for n, q in enumerate(g["questions"], 1)] + [""]
     if data["participants"]:
-        out += ["## Participants", "", "| Person | Department | Contributions |", "| --- | --- | ---: |"]
-        out += [f"| {p['user']} | {_md(p['department'] or '—', 60)} | {p['contributions']} |"
-                for p in data["participants"]]
+        out += ["## Participants", "", "| Person | Workspace | Department | Contributions |", "| --- | --- | --- | ---: |"]
+        out += [f"| {_md(p.get('name') or p['user'], 80)}{' (' + p['user'] + ')' if p.get('name') else ''} | "
+                f"{_md(p.get('team') or '—', 40)}{' (partner)' if p.get('external') else ''} | "
+                f"{_md(p['department'] or '—', 60)} | {p['contributions']} |" for p in data["participants"]]
         out.append("")
     return "\n".join(out).encode("utf-8")
 

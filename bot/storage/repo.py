@@ -161,6 +161,19 @@ def repliers(*, session: Session, team_id: str, workshop_ids: set[int], users: s
     ).all())
 
 
+def author_teams(*, session: Session, team_id: str, workshop_id: int) -> dict[str, str]:
+    """Person → their own workspace, as their replies in a workshop (the latest first), else their profile, say."""
+    rows = session.exec(select(Reply.user_id, Reply.user_team).where(
+        Reply.team_id == team_id, Reply.workshop_id == workshop_id, col(Reply.user_team).is_not(None)
+    ).order_by(Reply.id)).all()
+    teams = {user: team for user, team in rows}
+    missing = select(Reply.user_id).where(Reply.team_id == team_id, Reply.workshop_id == workshop_id)
+    for p in session.exec(select(UserProfile).where(UserProfile.team_id == team_id, col(UserProfile.user_team).is_not(
+            None), col(UserProfile.user_id).in_(missing))):
+        teams.setdefault(p.user_id, p.user_team)
+    return teams
+
+
 def insert_replies(*, session: Session, rows: list[dict]) -> dict[tuple[str, str], int]:
     """Insert replies in one statement; (channel, ts) → id for each inserted (one stored meanwhile is skipped)."""
     if not rows:
