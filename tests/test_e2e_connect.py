@@ -232,3 +232,20 @@ def test_a_participant_slack_no_longer_knows_keeps_their_id_in_the_export(shared
     people = {p["user"]: p for p in export(bot)["participants"]}
     assert (people[PAT]["name"], people[PAT]["team"], people[PAT]["external"]) == (None, PARTNER, True)
     assert "users.info" in {c.method for c in fake.calls}
+
+
+def test_a_partners_digest_holds_only_the_shared_channels_workshop(shared):
+    bot, ws, fake = shared, shared.ws, shared.fake
+    ws.command(FACILITATOR, SHARED, f"digest subscribe daily <@{PIA}>")
+    assert f"Subscribed <@{PIA}>" in bot.last_said_to(FACILITATOR)
+    bot.clock.advance(minutes=5)
+    ws.command(FACILITATOR, CHANNEL, "new Internal pricing review")
+    ws.command(FACILITATOR, CHANNEL, f"action <@{ANA}> Raise the enterprise tier due 2026-12-15")
+    ws.command(FACILITATOR, SHARED, "new Partner onboarding")
+    ws.command(FACILITATOR, SHARED, f"action <@{PIA}> Cut the time to first invoice due 2026-12-15")
+    bot.clock.advance(days=1)
+    make_dispatcher(bot.services).tick()
+    (digest,) = fake.dm_messages(PIA)
+    text = json.dumps(digest.blocks, ensure_ascii=False)
+    assert "Partner onboarding" in text, text
+    assert "Internal pricing" not in text and "enterprise tier" not in text

@@ -276,6 +276,17 @@ def save_profile(*, session: Session, team_id: str, user_id: str, now, **fields)
     session.expire_all()  # the ORM's copies of this row are stale now
 
 
+def save_user_teams(*, session: Session, team_id: str, teams: dict[str, str], now) -> None:
+    """Note each person's own workspace on their profile, in one statement whatever the number of people."""
+    if not teams:
+        return
+    stmt = _insert(session, UserProfile).values(
+        [{"team_id": team_id, "user_id": user, "user_team": team, "updated_at": now} for user, team in teams.items()])
+    session.exec(stmt.on_conflict_do_update(index_elements=["team_id", "user_id"],
+                                            set_={"user_team": stmt.excluded.user_team, "updated_at": now}))
+    session.expire_all()
+
+
 def departments(*, session: Session, team_id: str) -> list[str]:
     return list(
         session.exec(

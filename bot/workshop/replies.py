@@ -147,9 +147,8 @@ def record_replies(*, session: Session, team_id: str, replies: list[NewReply], n
     depts = {u: p.department for u, p in profiles.items()}
     # Each person's own workspace, noted on their profile the first time it is seen (or when it changes).
     teams = {r.user_id: r.user_team for _, r, _, _ in taken if r.user_team}
-    for user, team in teams.items():
-        if user not in profiles or profiles[user].user_team != team:
-            repo.save_profile(session=session, team_id=team_id, user_id=user, now=now, user_team=team)
+    repo.save_user_teams(session=session, team_id=team_id, now=now, teams={
+        user: team for user, team in teams.items() if user not in profiles or profiles[user].user_team != team})
     answered = repo.repliers(session=session, team_id=team_id, workshop_ids={ws.id for *_, ws in taken}, users=users)
     ids = repo.insert_replies(session=session, rows=[dict(
         team_id=team_id, channel_id=r.channel_id, ts=r.ts, thread_ts=r.thread_ts, user_id=r.user_id,
