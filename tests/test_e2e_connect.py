@@ -249,3 +249,15 @@ def test_a_partners_digest_holds_only_the_shared_channels_workshop(shared):
     text = json.dumps(digest.blocks, ensure_ascii=False)
     assert "Partner onboarding" in text, text
     assert "Internal pricing" not in text and "enterprise tier" not in text
+
+
+def test_a_partner_who_only_rates_is_named_with_their_workspace(shared):
+    bot, ws = shared, shared.ws
+    ws.command(FACILITATOR, SHARED, "new Ratings only")
+    for _ in range(3):
+        ws.command(FACILITATOR, SHARED, "next")
+    stage = bot.last_prompt(SHARED)
+    assert ws.click(PAT, SHARED, action_id=f"{ids.EMOTION_RATE}_4", value=f"{stage_id(stage)}:4",
+                    message=stage).status == 200
+    people = {p["user"]: p for p in export(bot)["participants"]}
+    assert (people[PAT]["team"], people[PAT]["external"], people[PAT]["contributions"]) == (PARTNER, True, 1)

@@ -18,6 +18,7 @@ from bot.blocks.kit import note, plain_error
 from bot.blocks.messages import build_sorry
 from bot.inbox import Request, Then, first_time
 from bot.services import Services
+from bot.storage import repo
 from bot.text import clean
 from bot.workshop.access import Refusal
 from bot.workspace import actor_team_of, installation_of
@@ -112,12 +113,21 @@ def button(app: App, svc: Services, pattern: str, click: Click,
     def apply(s: Session, req: Request, _prepared: Any) -> Then:
         try:
             with s.begin_nested():
+                note_partner(s, svc, req)
                 return click(svc, s, req, clicked(req.body))
         except Refusal as r:
             return [task(ephemeral, req.respond, note(str(r)))]
 
     svc.inbox.route("action", key=action_key, matches=lambda body: bool(regex.match(clicked(body).get("action_id", ""))),
                     apply=apply, prepare=(lambda req: prepare(svc, req)) if prepare else None)
+
+
+def note_partner(s: Session, svc: Services, req: Request) -> None:
+    """Someone from another workspace (a partner organisation's, in a Slack Connect channel) who clicks: their
+    workspace goes on their profile, so the export names it even if they only rate or vote."""
+    team = actor_team_of(req.body)
+    if team and req.user_id and team != req.team_id and req.team_id != req.enterprise_id:
+        repo.save_user_teams(session=s, team_id=req.team_id, teams={req.user_id: team}, now=svc.clock())
 
 
 # --- Forms -------------------------------------------------------------------------------------------------

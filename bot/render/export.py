@@ -40,7 +40,8 @@ def build_export(*, session: Session, team_id: str, workshop_id: int) -> dict:
     votes = vote_counts(session=session, team_id=team_id, workshop_id=ws.id)
     validations = validations_by_pain_point(session=session, team_id=team_id, workshop_id=ws.id)
     # Each person's own workspace: in a Slack Connect channel some answer from a partner organisation.
-    teams = repo.author_teams(session=session, team_id=team_id, workshop_id=ws.id)
+    counted = tally(session=session, ws=ws)
+    teams = repo.author_teams(session=session, team_id=team_id, workshop_id=ws.id, users=list(counted.per_user))
 
     def of(kind: str, stage_id: int | None = None) -> list[dict]:
         return [_item(i, teams) for i in items if i.kind == kind and (stage_id is None or i.stage_id == stage_id)]
@@ -75,7 +76,7 @@ def build_export(*, session: Session, team_id: str, workshop_id: int) -> dict:
     participants = [{"user": u, "name": None, "team": teams.get(u),
                      "external": not ws.team_id.startswith("E") and teams.get(u, ws.team_id) != ws.team_id,
                      "department": dept, "contributions": n}
-                    for u, dept, n in sorted(tally(session=session, ws=ws).contributors, key=lambda c: (-c[2], c[0]))]
+                    for u, dept, n in sorted(counted.contributors, key=lambda c: (-c[2], c[0]))]
 
     return {
         "schema": SCHEMA,

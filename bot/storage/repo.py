@@ -161,16 +161,16 @@ def repliers(*, session: Session, team_id: str, workshop_ids: set[int], users: s
     ).all())
 
 
-def author_teams(*, session: Session, team_id: str, workshop_id: int) -> dict[str, str]:
-    """Person → their own workspace, as their replies in a workshop (the latest first), else their profile, say."""
+def author_teams(*, session: Session, team_id: str, workshop_id: int, users: Sequence[str] = ()) -> dict[str, str]:
+    """Person → their own workspace: as their latest reply in the workshop says, else as their profile does (for
+    those of `users` who only rated or voted, say)."""
     rows = session.exec(select(Reply.user_id, Reply.user_team).where(
         Reply.team_id == team_id, Reply.workshop_id == workshop_id, col(Reply.user_team).is_not(None)
     ).order_by(Reply.id)).all()
     teams = {user: team for user, team in rows}
-    missing = select(Reply.user_id).where(Reply.team_id == team_id, Reply.workshop_id == workshop_id)
-    for p in session.exec(select(UserProfile).where(UserProfile.team_id == team_id, col(UserProfile.user_team).is_not(
-            None), col(UserProfile.user_id).in_(missing))):
-        teams.setdefault(p.user_id, p.user_team)
+    for user, profile in profiles(session=session, team_id=team_id, user_ids=[u for u in users if u not in teams]).items():
+        if profile.user_team:
+            teams[user] = profile.user_team
     return teams
 
 
