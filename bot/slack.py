@@ -168,6 +168,7 @@ class Directory:
         self._lock = threading.Lock()
         self._home: str | None = None
         self._home_enterprise: str | None = None
+        self._home_known = False
 
     def user(self, user_id: str) -> dict | None:
         now = self._clock()
@@ -236,24 +237,25 @@ class Directory:
         user = self.user(user_id)
         if user is None or user.get("is_restricted") or user.get("is_ultra_restricted") or user.get("is_stranger"):
             return False
-        home = self.home_team()
-        if home is None:
+        if not self._asked_home():
             return False
-        if user.get("team_id") == home:
+        if self._home is not None and user.get("team_id") == self._home:
             return True
         org = (user.get("enterprise_user") or {}).get("enterprise_id")  # Grid: any workspace of our own org
         return bool(org) and org == self._home_enterprise
 
-    def home_team(self) -> str | None:
-        """The bot's own workspace (auth.test), asked once."""
-        if self._home is None:
+    def _asked_home(self) -> bool:
+        """The bot's own workspace and organisation (auth.test; an org-wide install names no workspace), asked
+        once; False while Slack won't say."""
+        if not self._home_known:
             try:
                 answer = self._client.auth_test()
             except (SlackApiError, OSError) as e:
                 log.warning("auth.test failed: %s", error_code(e) if isinstance(e, SlackApiError) else type(e).__name__)
-                return None
+                return False
             self._home, self._home_enterprise = answer.get("team_id"), answer.get("enterprise_id")
-        return self._home
+            self._home_known = True
+        return True
 
     def visible(self, channel_ids: Iterable[str], user_id: str) -> frozenset[str]:
         """Of these conversations, those whose workshops the person may see (see `can_see`)."""
