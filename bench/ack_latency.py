@@ -1,19 +1,22 @@
 """Time to acknowledgement in HTTP mode: the bot beside bare Bolt apps (same server, listeners that only ack).
 
-    python -m bench.ack_latency                 # both loads, both apps; prints a table
-    python -m bench.ack_latency --requests 300  # a quicker run
+    python -m bench.ack_latency                           # both loads, 3 rounds; prints a table
+    python -m bench.ack_latency --requests 500 --rounds 1  # a quicker run
 
 Each app runs in its own process behind waitress, talking to the fake Slack in a third process; the client is
 this process, an asyncio loop keeping N signed requests in flight over keep-alive connections. The mix is 80%
-thread replies (5% of them redelivered as Slack retries) and 20% slash commands. Afterwards the bot's database
-must hold every distinct reply exactly once.
+thread replies (5% of them redelivered as Slack retries) and 20% slash commands.
 
 The baseline is the fastest bare Bolt app: `App(process_before_response=True)` whose listeners only ack; Bolt's
-default mode is a second row. The bot stores every request durably before it acks (its inbox), and processes
-the replies afterwards; "stored" is how fast they were all in the database, counted from the first request.
+default mode is a third row. Both bare apps sit behind the same server and the same front door (size cap,
+signature check) as the bot. The bot stores every request durably before it acks (its inbox) and processes it
+afterwards; each of its runs ends with kill -9 right after the last ack and a restart, and the database must
+then hold every distinct reply exactly once. A last run of replies only measures how fast one restarted process
+stores a backlog (on SQLite).
 
 Loads: (1) fast: fake Slack answers at once, 50 in flight; (2) slow: fake Slack takes 300 ms per call, 200 in
-flight. Targets: our p99 at most 1.2x the fastest bare app's in both; replies stored exactly once, >= 1000/s.
+flight. Targets: our p99 at most 1.2x the fastest bare app's in both; replies stored exactly once; the backlog
+stored at 1,000 replies/s or more.
 """
 
 from __future__ import annotations
@@ -173,7 +176,11 @@ def _wait_for_replies(db: str, expected: int, client_seconds: float) -> float:
     return client_seconds + time.perf_counter() - start
 
 
-def run_one(load: str, app: str, *, delay: float, concurrency: int, n: int, seed: int = 7) -> Result:
+def run_one(load: str, app: str, *, delay: float, concurrency: int, n: int, seed: int = 7,
+            replies_only: bool = False) -> Result:
+    """One app under one load. For the bot, the run ends with a kill -9 the moment the last request is
+    acknowledged (every ack is durable), then a restart: how fast the restarted process stores what was still
+    waiting is one processor's rate, on SQLite, and every reply must be there exactly once."""
     workdir = tempfile.mkdtemp(prefix="bench-")
     db = os.path.join(workdir, "bench.db")
     fake, fake_url = _spawn("serve-fake", "--delay", str(delay))
@@ -193,7 +200,7 @@ def run_one(load: str, app: str, *, delay: float, concurrency: int, n: int, seed
         requests, replies = [], 0
         for i in range(n):
             roll = rng.random()
-            if roll < 0.2:
+            if roll < 0.2 and not replies_only:
                 requests.append(command(host, USERS[i % len(USERS)], rng.choice(["dept Sales", "dept Support", "help"])))
             elif roll < 0.24 and replies:
                 requests.append(reply_event(host, rng.randrange(replies), thread_ts, retry=True))
@@ -203,8 +210,6 @@ def run_one(load: str, app: str, *, delay: float, concurrency: int, n: int, seed
         latencies, statuses, seconds = asyncio.run(fire(url, requests, concurrency))
         backlog = measured = drained = 0.0
         if app == "ours":
-            # Kill it the moment the last request is acknowledged (its acks are durable), then measure how fast a
-            # restarted process stores what was still waiting: that is the rate of one processor on SQLite.
             server.send_signal(signal.SIGKILL)
             server.wait()
             backlog = replies - _reply_count(db)
@@ -239,6 +244,7 @@ def main() -> int:
     a.add_argument("slack_url")
     a.add_argument("db")
     parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of each app per load (the median counts)")
     args = parser.parse_args()
     if args.cmd == "serve-fake":
         serve_fake(args.delay)
@@ -247,30 +253,42 @@ def main() -> int:
         serve_app(args.kind, args.slack_url, args.db)
         return 0
 
-    results = []
-    for load, delay, conc in (("fast Slack, 50 in flight", 0.0, 50), ("300 ms Slack, 200 in flight", 0.3, 200)):
-        for app in ("fastest", "bare", "ours"):
-            results.append(run_one(load, app, delay=delay, concurrency=conc, n=args.requests))
-            r = results[-1]
-            print(f"  {r.load:<28} {r.app:<7} done", file=sys.stderr, flush=True)
+    # Rounds alternate the apps, and each figure is the median of its rounds: on a shared machine one run can be
+    # slowed by anything, and a ratio of medians taken in the same minutes is what holds.
+    results: dict[tuple[str, str], list[Result]] = {}
+    loads = (("fast Slack, 50 in flight", 0.0, 50), ("300 ms Slack, 200 in flight", 0.3, 200))
+    for load, delay, conc in loads:
+        for round_ in range(args.rounds):
+            for app in ("fastest", "ours") + (("bare",) if round_ == 0 else ()):
+                r = run_one(load, app, delay=delay, concurrency=conc, n=args.requests, seed=7 + round_)
+                results.setdefault((load, app), []).append(r)
+                print(f"  {load:<28} {app:<7} round {round_ + 1}: p99 {r.p99_ms:.1f} ms", file=sys.stderr, flush=True)
+    backlog = run_one("3,000 replies, then kill -9", "ours", delay=0.0, concurrency=50, n=args.requests,
+                      replies_only=True)
+
+    def median(load: str, app: str) -> Result:
+        rounds = sorted(results[(load, app)], key=lambda r: r.p99_ms)
+        return rounds[len(rounds) // 2]
 
     print(f"\n{'load':<28} {'app':<7} {'requests':>8} {'acked':>6} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7}  replies stored")
-    for r in results:
+    table = [median(load, app) for load, _, _ in loads for app in ("fastest", "bare", "ours")] + [backlog]
+    for r in table:
         print(f"{r.load:<28} {r.app:<7} {r.requests:>8} {r.ok:>6} {r.rps:>7.0f} {r.p50_ms:>7.1f} {r.p99_ms:>7.1f}  "
               f"{r.stored}")
-    fast = {r.app: r for r in results[:3]}
-    slow = {r.app: r for r in results[3:]}
-    ratio = fast["ours"].p99_ms / fast["fastest"].p99_ms
-    ratio_default = fast["ours"].p99_ms / fast["bare"].p99_ms
-    slow_ratio = slow["ours"].p99_ms / slow["fastest"].p99_ms
-    rate = min(r.stored_per_s for r in (fast["ours"], slow["ours"]))
+    print(f"(median of {args.rounds} rounds by p99; Bolt's default mode: one round)")
+    (fast, _, _), (slow, _, _) = loads
+    ratio = median(fast, "ours").p99_ms / median(fast, "fastest").p99_ms
+    ratio_default = median(fast, "ours").p99_ms / median(fast, "bare").p99_ms
+    slow_ratio = median(slow, "ours").p99_ms / median(slow, "fastest").p99_ms
+    everything = [r for rs in results.values() for r in rs if r.app == "ours"] + [backlog]
     checks = [
         (f"(1) our p99 / fastest bare Bolt p99 = {ratio:.2f} (target <= 1.2); "
          f"against Bolt's default mode {ratio_default:.2f}", ratio <= 1.2),
-        (f"(2) all {slow['ours'].requests} acknowledged with a 300 ms Slack, p99 {slow['ours'].p99_ms:.0f} ms "
-         f"({slow_ratio:.2f}x the fastest bare app)", slow["ours"].ok == slow["ours"].requests and slow_ratio <= 1.2),
-        (f"(3) replies stored exactly once in both loads, at {rate:.0f}/s or more (target >= 1000/s)",
-         all(r.stored.startswith("exactly once") for r in (fast["ours"], slow["ours"])) and rate >= 1000),
+        (f"(2) with a 300 ms Slack: {slow_ratio:.2f}x the fastest bare app's p99 (target <= 1.2), every request "
+         "acknowledged", slow_ratio <= 1.2 and all(r.ok == r.requests for r in everything)),
+        (f"(3) replies stored exactly once in every run; a backlog of replies stored at {backlog.stored_per_s:.0f}/s "
+         "by one process (target >= 1000/s)",
+         all(r.stored.startswith("exactly once") for r in everything) and backlog.stored_per_s >= 1000),
     ]
     print()
     for text, ok in checks:

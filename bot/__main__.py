@@ -161,16 +161,12 @@ def _start_clock(settings: Settings, app):
 
 
 def _drain(app, clock=None) -> None:
-    from bot.app import services_of
+    from bot.app import stop
 
-    services = services_of(app)
     log.info("Finishing the work in hand before stopping (what is still pending stays in the database)")
     if clock is not None:
         clock.shutdown(wait=True)  # a reminder being sent is finished, not cut off
-    services.inbox.stop()
-    services.worker.shutdown()
-    services.outbox.shutdown()
-    services.confirmations.shutdown(timeout=5)  # a ✅ still waiting is not worth holding up the stop
+    stop(app)
 
 
 def sandbox(settings: Settings) -> None:
@@ -249,7 +245,8 @@ def socket(settings: Settings) -> None:
 
 def export(settings: Settings, workshop_id: int, fmt: str, output: str | None) -> None:
     """Write a workshop's export from the database (no Slack needed)."""
-    from bot.render.export import EXPORTERS, build_export
+    from bot.journeymap import build_map
+    from bot.render.export import EXPORTERS
     from bot.storage.db import init_db, make_engine, session_scope
     from bot.storage.repo import workshop_any_team
     from bot.workshop.access import Refusal
@@ -261,7 +258,7 @@ def export(settings: Settings, workshop_id: int, fmt: str, output: str | None) -
         if ws is None:
             raise ConfigError(f"There's no workshop {workshop_id} in {settings.database_url}.")
         try:
-            data = build_export(session=s, team_id=ws.team_id, workshop_id=ws.id)  # that workshop's team only
+            data = build_map(session=s, team_id=ws.team_id, workshop_id=ws.id)  # that workshop's team only
         except Refusal as r:
             raise ConfigError(str(r)) from None
     content = EXPORTERS[fmt](data)

@@ -24,7 +24,7 @@ from bot.tasks import TaskQueue
 
 log = logging.getLogger("bot")
 
-# Each app's services, for those that hold only the app (the server's fast lane and shutdown, the clock, tests).
+# Each app's services, for those that hold only the app (the server's front door, stop(), the clock, tests).
 # Weak keys: an app that is gone takes its entry with it.
 _SERVICES: weakref.WeakKeyDictionary[App, Services] = weakref.WeakKeyDictionary()
 
@@ -55,7 +55,7 @@ def build_app(
     inbox = Inbox(engine, outbox=outbox, clock=clock, inline=inline,
                   retry_delays=(0.01, 0.01) if inline else (0.5, 1, 2, 4, 8, 15, 30))
     inbox.on_failure = _apologise
-    confirmations = TaskQueue("confirm", 0 if inline else 1)
+    confirmations = TaskQueue("confirm", 0 if inline else 1, after=inbox.quiet)
     inbox.lanes["confirmations"] = confirmations
     services = Services(
         settings=settings,
@@ -110,6 +110,23 @@ def _apologise(req: Request, _error: BaseException):
     return [task(ephemeral, req.respond, m.build_sorry())] if req.body.get("response_url") else []
 
 
-def services_of(app: App) -> Services:
-    """The services `build_app` wired into this app."""
-    return _SERVICES[app]
+_REQUIRED = object()
+
+
+def services_of(app: App, default=_REQUIRED) -> Services:
+    """The services `build_app` wired into this app; `default` for an App it didn't make (a bare Bolt app)."""
+    services = _SERVICES.get(app)
+    if services is None:
+        if default is _REQUIRED:
+            raise LookupError("this App was not made by build_app")
+        return default
+    return services
+
+
+def stop(app: App, *, confirmations_timeout: float = 5) -> None:
+    """Finish the work in hand (what is still pending stays in the database) and stop the app's threads."""
+    services = services_of(app)
+    services.inbox.stop()
+    services.worker.shutdown()
+    services.outbox.shutdown()
+    services.confirmations.shutdown(timeout=confirmations_timeout)  # a ✅ still waiting is not worth a long wait

@@ -9,8 +9,11 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class Help:
-    topic: str | None = None  # a subcommand to explain in detail
+class NoArguments:
+    """A subcommand that takes none; each is its own class, so the table and tests can tell them apart."""
+
+
+# In the table's order (bot/commands.py).
 
 
 @dataclass(frozen=True)
@@ -21,14 +24,9 @@ class New:
     future_of: int | None = None
 
 
-@dataclass(frozen=True)
-class Status:
-    pass
-
-
-@dataclass(frozen=True)
-class Next:
-    pass
+class Templates(NoArguments): ...
+class Status(NoArguments): ...
+class Next(NoArguments): ...
 
 
 @dataclass(frozen=True)
@@ -42,18 +40,12 @@ class Stages:
 
 
 @dataclass(frozen=True)
-class Export:
-    format: str
+class Nudge:
+    after_minutes: int | None = None  # None: nudge now
+    off: bool = False
 
 
-@dataclass(frozen=True)
-class Close:
-    pass
-
-
-@dataclass(frozen=True)
-class Templates:
-    pass
+class Close(NoArguments): ...
 
 
 @dataclass(frozen=True)
@@ -64,6 +56,23 @@ class Vote:
 @dataclass(frozen=True)
 class Map:
     format: str = "png"
+    layout: str = "default"  # default: sized to the map; wide: a 16:9 slide
+
+
+@dataclass(frozen=True)
+class Merge:
+    numbers: tuple[int, ...]
+    statement: str = ""  # how the merged pain point reads; empty: as its lowest number does
+
+
+@dataclass(frozen=True)
+class Unmerge:
+    number: int
+
+
+@dataclass(frozen=True)
+class Export:
+    format: str
 
 
 @dataclass(frozen=True)
@@ -88,12 +97,6 @@ class Validate:
 
 
 @dataclass(frozen=True)
-class Nudge:
-    after_minutes: int | None = None  # None: nudge now
-    off: bool = False
-
-
-@dataclass(frozen=True)
 class Digest:
     action: str  # subscribe | unsubscribe | now | follow
     frequency: str = "weekly"
@@ -101,14 +104,17 @@ class Digest:
     channel: str | None = None  # follow: a channel, or None for every workshop
 
 
-@dataclass(frozen=True)
-class Synthesize:
-    pass
+class Synthesize(NoArguments): ...
 
 
 @dataclass(frozen=True)
 class Ai:
     enabled: bool
+
+
+@dataclass(frozen=True)
+class Help:
+    topic: str | None = None  # a subcommand to explain in detail
 
 
 @dataclass(frozen=True)
@@ -118,8 +124,8 @@ class Invalid:
     suggestion: str | None = None  # for an unknown subcommand, the one it looks like ("did you mean …?")
 
 
-Command = (Help | New | Status | Next | Dept | Stages | Export | Close | Templates | Vote | Map | Action | Actions
-           | Validate | Nudge | Digest | Synthesize | Ai | Invalid)
+Command = (Help | New | Status | Next | Dept | Stages | Export | Close | Templates | Vote | Map | Merge | Unmerge
+           | Action | Actions | Validate | Nudge | Digest | Synthesize | Ai | Invalid)
 
 EXPORT_FORMATS = ("json", "csv", "md")
 MAP_TYPES = ("current", "future", "blueprint")
@@ -176,10 +182,41 @@ def parse_vote(args: str) -> Command:
 
 
 def parse_map(args: str) -> Command:
-    fmt = (args.strip().split() or ["png"])[0].lower()
-    if fmt not in ("png", "svg"):
-        return Invalid("`/journey map` posts a picture; `/journey map svg` posts an editable SVG.")
-    return Map(format=fmt)
+    words = [w.lower() for w in args.split()]
+    fmt = next((w for w in words if w in ("png", "svg")), "png")
+    layout = "wide" if "wide" in words else "default"
+    if any(w not in ("png", "svg", "wide") for w in words) or len(words) != len(set(words)):
+        return Invalid("`/journey map` posts a picture, `/journey map wide` a 16:9 slide, `/journey map svg` an "
+                       "editable SVG (`/journey map wide svg` both).")
+    return Map(format=fmt, layout=layout)
+
+
+MAX_MERGE = 20
+
+
+def parse_merge(args: str) -> Command:
+    numbers_part, statement = re.fullmatch(r"(.*?)(?:\bas\b(.*))?", args, re.I | re.S).groups()
+    statement = statement or ""
+    tokens = [tok for tok in re.split(r"[\s,]+", numbers_part.strip()) if tok]
+    if not tokens or not all(re.fullmatch(r"#?\d{1,9}", tok) for tok in tokens):
+        return Invalid("Name the pain points by their numbers, e.g. `/journey merge 3 7 9` (the ballot, "
+                       "`/journey map` and `/journey status` show them).")
+    numbers = tuple(dict.fromkeys(int(tok.lstrip("#")) for tok in tokens))
+    if len(numbers) < 2:
+        return Invalid("Name at least two pain points to merge, e.g. `/journey merge 3 7`.")
+    if len(numbers) > MAX_MERGE:
+        return Invalid(f"Merge at most {MAX_MERGE} pain points at a time.")
+    statement = " ".join(statement.split())
+    if len(statement) > 300:
+        return Invalid("Keep the merged statement under 300 characters.")
+    return Merge(numbers=numbers, statement=statement)
+
+
+def parse_unmerge(args: str) -> Command:
+    tokens = args.split()
+    if len(tokens) != 1 or not re.fullmatch(r"#?\d{1,9}", tokens[0]):
+        return Invalid("Name one merged pain point by its number, e.g. `/journey unmerge 7`.")
+    return Unmerge(number=int(tokens[0].lstrip("#")))
 
 
 _OWNER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s*(.*)$", re.DOTALL)

@@ -16,16 +16,22 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.dates import is_working_day, next_working_day
+from bot.journeymap import build_map, ranked_pain_points
 from bot.reminders import schedule
-from bot.storage import action_items, repo, subscriptions, validation_tasks
+from bot.render.export import validation_text
+from bot.storage import action_items, subscriptions
 from bot.storage.models import DigestSubscription, ReminderKind
-from bot.synthesis.store import latest_for_export
 from bot.workshop.access import Refusal
-from bot.workshop.status import emotion_average
 
 DIGEST = ReminderKind.DIGEST
 MAX_WORKSHOPS = 8
 MAX_OVERDUE_SHOWN = 5
+MAX_OPEN_SHOWN = 5
+TOP_PAINS = 3
+
+
+def _when(iso: str) -> datetime:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
 
 
 def next_digest_at(frequency: str, tz: ZoneInfo, now: datetime) -> datetime:
@@ -94,6 +100,8 @@ class WorkshopDigest:
     validation: Counter
     lowest: tuple[str, float] | None
     synthesis: str | None = None  # a line about the latest synthesis
+    open_items: list[tuple[str, str, date | None, int | None]] = field(default_factory=list)  # (text, owner, due, #)
+    top_pains: list[tuple[int | None, str, int, str]] = field(default_factory=list)  # (#, text, votes, validation)
 
 
 @dataclass
@@ -117,33 +125,34 @@ def build_digest(*, session: Session, team_id: str, user_id: str, today: date, s
     transaction). A digest covers only those: no title, count, quote or synthesis line of any other."""
     digests = []
     for ws in subscriptions.covered_workshops(session=session, team_id=team_id, user_id=user_id, visible=visible):
-        actions = action_items.of_workshop(session=session, team_id=team_id, workshop_id=ws.id)
-        tasks = validation_tasks.of_workshop(session=session, team_id=team_id, workshop_id=ws.id)
+        data = build_map(session=session, team_id=team_id, workshop_id=ws.id)
+        actions = data["action_items"]
+        pains = ranked_pain_points(data)
+        validations = [p["validation"] for p, _ in pains if "validation" in p]
         changes: Counter = Counter()
         if since is not None:
             changes.update(action_items.changes_since(session=session, team_id=team_id,
-                                                      action_ids=[a.id for a in actions], since=since))
-        for task in tasks:
-            if since is not None and task.answered_at and task.answered_at > since:
-                changes["validated"] += 1
-        overdue = sorted(((a.text, a.owner, a.due) for a in actions
-                          if a.status == "open" and a.due is not None and a.due < today), key=lambda x: x[2])
-        stages = repo.stages(session=session, team_id=team_id, workshop_id=ws.id)
-        emotions = repo.emotions(session=session, team_id=team_id, workshop_id=ws.id)
-        averages = [(s.name, emotion_average([e.score for e in emotions if e.stage_id == s.id])) for s in stages]
-        rated = [(n, a) for n, a in averages if a is not None]
-        syn = latest_for_export(session=session, team_id=team_id, workshop_id=ws.id)
-        syn_line = None
+                                                      action_ids=[a["id"] for a in actions], since=since))
+            changes["validated"] += sum(1 for v in validations if v["at"] and _when(v["at"]) > since)
+            if data["synthesis"] and _when(data["synthesis"]["created_at"]) > since:
+                changes["synthesis"] += 1
+            changes = +changes  # drop the zeros
+        open_items = sorted(((a["text"], a["owner"], date.fromisoformat(a["due"]) if a["due"] else None,
+                              a["pain_point_number"]) for a in actions if a["status"] == "open"),
+                            key=lambda x: (x[2] or date.max, x[0]))
+        overdue = [(text, owner, due) for text, owner, due, _ in open_items if due is not None and due < today]
+        rated = [(st["name"], st["emotion_average"]) for st in data["stages"] if st["emotion_average"] is not None]
+        syn, syn_line = data["synthesis"], None
         if syn:
             merged = sum(1 for c in syn["clusters"] if not c["undone"])
             top = next((o["how_might_we"] for o in syn["opportunities"] if o.get("decision") != "dismissed"), None)
             syn_line = f"{merged} merged pain points" + (f"; top idea: {top}" if top else "")
-            if since is not None and datetime.fromisoformat(syn["created_at"].replace("Z", "+00:00")) > since:
-                changes["synthesis"] += 1
         digests.append(WorkshopDigest(
-            id=ws.id, title=ws.title, channel_id=ws.channel_id, status_counts=Counter(a.status for a in actions),
-            overdue=overdue, changes=changes, validation=Counter(t.status for t in tasks),
-            lowest=min(rated, key=lambda x: x[1]) if rated else None, synthesis=syn_line,
+            id=ws.id, title=ws.title, channel_id=ws.channel_id, status_counts=Counter(a["status"] for a in actions),
+            overdue=overdue, changes=changes, validation=Counter(v["status"] for v in validations),
+            lowest=min(rated, key=lambda x: x[1]) if rated else None, synthesis=syn_line, open_items=open_items,
+            top_pains=[(p["number"], p["text"], p["votes"], validation_text(p.get("validation")))
+                       for p, _ in pains[:TOP_PAINS] if p["votes"] or p.get("validation")],
         ))
     # Workshops with news first, then those with overdue items; the rest are counted, not listed.
     digests.sort(key=lambda w: (not w.changes, not w.overdue, -w.id))

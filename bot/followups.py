@@ -12,12 +12,12 @@ from sqlmodel import Session
 
 from bot import text as t
 from bot.dates import add_working_days, is_working_day, next_working_day, previous_working_day
+from bot.journeymap import build_map, by_number, group_of, label, ranked_pain_points
 from bot.reminders import schedule
 from bot.storage import action_items, repo, validation_tasks
 from bot.storage.models import ActionItem, ActionStatus, ItemKind, Reminder, ReminderKind, ValidationTask
 from bot.synthesis.basic import group_duplicates
 from bot.synthesis.store import guide_for
-from bot.voting import rank_pain_points, vote_counts
 from bot.workshop.access import Refusal, is_facilitator, require_facilitator, require_latest
 
 MAX_ACTION_TEXT = 500
@@ -40,13 +40,14 @@ class ActionView:
 
 def action_view(*, session: Session, action: ActionItem, today: date, with_history: bool = True) -> ActionView:
     ws = repo.workshop(session=session, team_id=action.team_id, workshop_id=action.workshop_id)
-    pain = repo.item(session=session, team_id=action.team_id, item_id=action.pain_point_id) if action.pain_point_id else None
+    pain = (label(group_of(session=session, team_id=action.team_id, item_id=action.pain_point_id))
+            if action.pain_point_id else None)
     events = action_items.history(session=session, team_id=action.team_id, action_id=action.id) if with_history else []
     return ActionView(
         id=action.id, text=action.text, owner=action.owner, due=action.due, status=action.status,
         snoozed_until=action.snoozed_until,
         overdue=action.status == ActionStatus.OPEN and action.due is not None and action.due < today,
-        workshop_title=ws.title if ws else "", pain_point=(pain.id, pain.text) if pain else None,
+        workshop_title=ws.title if ws else "", pain_point=pain,
         history=[(e.at, e.by, e.change, e.detail) for e in events],
     )
 
@@ -57,19 +58,22 @@ def _log(session: Session, action: ActionItem, by: str, change: str, now: dateti
 
 def create_action(
     *, session: Session, team_id: str, channel_id: str, user_id: str, owner: str, text: str, due: date | None,
-    pain_point_id: int | None, zone_of: ZoneOf, now: datetime,
+    pain_point: int | None, zone_of: ZoneOf, now: datetime,
 ) -> ActionItem:
+    """`pain_point`: the number of the pain point it is for (the ballot, the map and status show them)."""
     text = " ".join(text.split())
     if not text:
         raise Refusal("Say what needs doing, e.g. `/journey action @ana Put prices on the landing page due next friday`.")
     if len(text) > MAX_ACTION_TEXT:
         raise Refusal(f"Keep an action item under {MAX_ACTION_TEXT} characters; put the details in a thread.")
     ws = require_latest(session=session, team_id=team_id, channel_id=channel_id)
-    if pain_point_id is not None:
-        pain = repo.item(session=session, team_id=team_id, item_id=pain_point_id)
-        if pain is None or pain.workshop_id != ws.id or pain.kind != ItemKind.PAIN_POINT:
-            raise Refusal(f"There's no pain point #{pain_point_id} in *{t.show(ws.title, 80)}* "
-                          "(the ballot and `/journey map` show their numbers).")
+    pain_point_id = None
+    if pain_point is not None:
+        group = by_number(session=session, team_id=team_id, workshop_id=ws.id, number=pain_point)
+        if group is None:
+            raise Refusal(f"There's no pain point #{pain_point} in *{t.show(ws.title, 80)}* "
+                          "(the ballot, `/journey map` and `/journey status` show their numbers).")
+        pain_point_id = group.lead.id
     action = ActionItem(team_id=team_id, workshop_id=ws.id, text=text, owner=owner, due=due,
                         pain_point_id=pain_point_id, created_by=user_id, created_at=now, updated_at=now)
     session.add(action)
@@ -158,19 +162,6 @@ def list_actions(*, session: Session, team_id: str, channel_id: str, user_id: st
     return sorted(views, key=lambda v: (not v.overdue, status_rank.get(v.status, 3), v.due or date.max, -v.id))
 
 
-def action_items_export(*, session: Session, team_id: str, workshop_id: int) -> list[dict]:
-    out = []
-    for a in action_items.of_workshop(session=session, team_id=team_id, workshop_id=workshop_id):
-        events = action_items.history(session=session, team_id=team_id, action_id=a.id)
-        out.append({
-            "id": a.id, "text": a.text, "owner": a.owner, "due": a.due.isoformat() if a.due else None,
-            "status": a.status, "pain_point": a.pain_point_id, "created_by": a.created_by,
-            "history": [{"at": e.at.isoformat().replace("+00:00", "Z"), "by": e.by, "change": e.change,
-                         "detail": e.detail} for e in events],
-        })
-    return out
-
-
 # --- Action item reminders ---------------------------------------------------------------------------------
 
 ACTION_KINDS = (ReminderKind.ACTION_DUE_SOON, ReminderKind.ACTION_OVERDUE)
@@ -227,6 +218,7 @@ OUTCOMES = {"confirmed": "Confirmed", "partly": "Partly", "not_confirmed": "Not 
 class ValidationView:
     id: int
     pain_point_id: int
+    number: int | None  # the pain point's number
     pain: str
     stage: str
     owner: str
@@ -244,15 +236,16 @@ def get_validation(*, session: Session, team_id: str, task_id: int) -> Validatio
 
 
 def validation_view(*, session: Session, task, with_guide: bool = False) -> ValidationView:
-    pain = repo.item(session=session, team_id=task.team_id, item_id=task.pain_point_id)
+    group = group_of(session=session, team_id=task.team_id, item_id=task.pain_point_id)
     stages = {s.id: s.name for s in repo.stages(session=session, team_id=task.team_id, workshop_id=task.workshop_id)}
     ws = repo.workshop(session=session, team_id=task.team_id, workshop_id=task.workshop_id)
-    pain_text, stage = (pain.text, stages.get(pain.stage_id, "")) if pain else ("", "")
+    pain_text, stage = (group.text, stages.get(group.lead.stage_id, "")) if group else ("", "")
     guide = ()
     if with_guide and task.status == "pending":
         guide = tuple(guide_for(session=session, team_id=task.team_id, workshop_id=task.workshop_id,
                                 pain_point_id=task.pain_point_id, pain=pain_text, stage=stage))
-    return ValidationView(task.id, task.pain_point_id, pain_text, stage, task.owner, task.due, task.customers,
+    return ValidationView(task.id, task.pain_point_id, group.lead.number if group else None, pain_text, stage,
+                          task.owner, task.due, task.customers,
                           task.status, task.evidence_customers, task.note, ws.title if ws else "", guide)
 
 
@@ -280,31 +273,33 @@ def create_validation_tasks(
     ws = require_latest(session=session, team_id=team_id, channel_id=channel_id)
     require_facilitator(session=session, team_id=team_id, workshop_id=ws.id, user_id=user_id,
                         to="plan customer validation", named=False)
-    items = repo.items(session=session, team_id=team_id, workshop_id=ws.id)
-    votes = vote_counts(session=session, team_id=team_id, workshop_id=ws.id)
-    pains = rank_pain_points(items, votes)
+    data = build_map(session=session, team_id=team_id, workshop_id=ws.id)
+    pains = [p for p, _ in ranked_pain_points(data)]
     if not pains:
         raise Refusal("There are no pain points to validate yet.")
-    if not votes:  # by how many different people named the same pain (the synthesis's notion of "the same")
-        groups = group_duplicates([p.text for p in pains])
+    if not any(p["votes"] for p in pains):  # then by how many different people named the same pain (the
+        # synthesis's notion of "the same" for what nobody merged yet; a merged pain point counts all its variants)
+        groups = group_duplicates([p["text"] for p in pains])
         grouped = {i for g in groups for i in g}
         groups += [[i] for i in range(len(pains)) if i not in grouped]
-        ranked = sorted(groups, key=lambda g: (-len({pains[i].author for i in g}), min(pains[i].id for i in g)))
-        pains = [min((pains[i] for i in g), key=lambda p: p.id) for g in ranked]
-    existing = {v.pain_point_id for v in validation_tasks.of_workshop(session=session, team_id=team_id,
-                                                                       workshop_id=ws.id)}
-    chosen = [p for p in pains if p.id not in existing][:top]
+
+        def named_by(g: list[int]) -> int:
+            return len({v["author"] for i in g for v in pains[i].get("variants", [pains[i]])})
+
+        ranked = sorted(groups, key=lambda g: (-named_by(g), min(pains[i]["number"] or 0 for i in g)))
+        pains = [min((pains[i] for i in g), key=lambda p: p["number"] or 0) for g in ranked]
+    chosen = [p for p in pains if "validation" not in p][:top]
     if not chosen:
         raise Refusal("Every one of the top pain points already has a validation task (`/journey status` shows them).")
     views = []
     for p in chosen:
-        task = ValidationTask(team_id=team_id, workshop_id=ws.id, pain_point_id=p.id, owner=p.author, due=due,
+        task = ValidationTask(team_id=team_id, workshop_id=ws.id, pain_point_id=p["id"], owner=p["author"], due=due,
                               customers=customers, created_by=user_id, created_at=now)
         session.add(task)
         session.flush()
-        tz = zone_of(p.author)
+        tz = zone_of(p["author"])
         schedule.add(session=session, team_id=team_id, workshop_id=ws.id, kind=ReminderKind.VALIDATION_DUE,
-                     subject_id=task.id, recipient=p.author, now=now,
+                     subject_id=task.id, recipient=p["author"], now=now,
                      due_at=max(schedule.morning_of(previous_working_day(due), tz), schedule.not_at_night(now, tz)))
         views.append(validation_view(session=session, task=task))
     return views
@@ -341,20 +336,6 @@ def record_validation(
     last = was_pending and all(t.status != "pending" for t in tasks)
     return ValidationAnswer(validation_view(session=session, task=task), last,
                             [validation_view(session=session, task=t) for t in tasks] if last else [])
-
-
-def validations_by_pain_point(*, session: Session, team_id: str, workshop_id: int) -> dict[int, dict]:
-    """For the export: each pain point's validation, once a task exists."""
-    out = {}
-    for task in validation_tasks.of_workshop(session=session, team_id=team_id, workshop_id=workshop_id):
-        out[task.pain_point_id] = {
-            "status": task.status, "owner": task.owner, "due": task.due.isoformat(),
-            # how many customers: those talked to once answered, else how many the task asks for
-            "customers": task.evidence_customers if task.status != "pending" else task.customers,
-            "customers_planned": task.customers, "note": task.note, "by": task.answered_by,
-            "at": task.answered_at.isoformat().replace("+00:00", "Z") if task.answered_at else None,
-        }
-    return out
 
 
 def workshop_facilitators(*, session: Session, team_id: str, task_id: int) -> list[str]:

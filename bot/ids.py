@@ -26,6 +26,8 @@ DEPT_BLOCK, DEPT_INPUT = "department", "department_input"
 
 # A ballot's Vote button (the value is the pain point's item id).
 VOTE = "vote_pain_point"
+VOTE_MERGE_FIRST = "vote_merge_first"  # merge the near-duplicates a vote found, then open it
+VOTE_AS_IS = "vote_as_is"
 
 # Buttons on any message showing an action item (the value is the action item's id).
 ACTION_CHANGE = "action_change"

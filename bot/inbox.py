@@ -44,8 +44,8 @@ _DONE = InboxDone.__table__
 # While requests arrive (one accepted in the last ARRIVING seconds), processing runs in batches of BURST_BATCH and
 # then waits YIELD times as long as the batch took: acks keep most of the CPU and the database.
 ARRIVING = 0.02
-BURST_BATCH = 0
-YIELD = 3
+BURST_BATCH = 20
+YIELD = 9
 
 
 class InboxUnavailable(Exception):
@@ -115,6 +115,10 @@ class Inbox:
         self._stopping = threading.Event()
         self._last_purge = 0.0
         self._last_accept = 0.0
+        # Set while no requests are arriving and nothing is waiting: low-priority Slack calls (a reply's ✅) wait
+        # for it, so a burst is acknowledged and stored first.
+        self.quiet = threading.Event()
+        self.quiet.set()
 
     # --- Routes -------------------------------------------------------------------------------------------
 
@@ -132,6 +136,9 @@ class Inbox:
         return next((r for r in self._routes if r.kind == kind and r.matches(body)), None)
 
     # --- Accepting ----------------------------------------------------------------------------------------
+
+    def handles(self, kind: str, body: dict) -> bool:
+        return self._route(kind, body) is not None
 
     def take(self, kind: str, body: dict, *, team_id: str, enterprise_id: str | None = None,
              bot_user_id: str | None = None, raw: str | None = None) -> None:
@@ -286,12 +293,17 @@ class Inbox:
         what gathered in small batches and leaves most of the time (and SQLite's one write lock) to the acks."""
         while not self._stopping.is_set():
             arriving = time.monotonic() - self._last_accept < ARRIVING
-            if arriving and not BURST_BATCH:
-                self._stopping.wait(ARRIVING); continue
             if arriving:
+                self.quiet.clear()
                 self._stopping.wait(ARRIVING)
+            limit = BURST_BATCH if arriving else self.batch
             started = time.monotonic()
-            if not self.process(limit=BURST_BATCH if arriving else self.batch):
+            taken = self.process(limit=limit)
+            if taken < limit and not arriving:
+                self.quiet.set()  # caught up
+            else:
+                self.quiet.clear()
+            if not taken:
                 return
             if arriving:
                 self._stopping.wait(YIELD * (time.monotonic() - started))

@@ -1,10 +1,11 @@
-"""HTTP mode: POST /slack/events, checked here and then handled by Bolt, served by waitress (a production WSGI
-server).
+"""HTTP mode: POST /slack/events, checked here, then stored for the inbox or handled by Bolt, served by waitress
+(a production WSGI server).
 
-Before Bolt sees a request, this checks what it can without parsing anything: the size (a body over MAX_BODY is
-refused before it is read), then Slack's signature over the raw bytes with the five-minute timestamp window. Only
-a request signed by Slack is decoded and handed to Bolt, and one that doesn't parse gets a 400. So a forged or
-broken request costs at most MAX_BODY of memory, is answered with a 4xx, and leaves nothing of its body in the logs.
+Before anything is parsed, this checks what it can: the size (a body over MAX_BODY is refused before it is read),
+then Slack's signature over the raw bytes with the five-minute timestamp window. Only a request signed by Slack is
+decoded, and one that doesn't parse gets a 400. So a forged or broken request costs at most MAX_BODY of memory, is
+answered with a 4xx, and leaves nothing of its body in the logs. A signed request the bot processes later (events,
+the slash command, clicks) is then stored and acknowledged here (handlers/intake.py); the rest goes to Bolt.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ import waitress
 from slack_bolt import App
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
+from slack_bolt.context.respond import Respond
 from slack_bolt.request import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
+from bot.blocks.messages import build_busy
 from bot.inbox import InboxUnavailable
 
 log = logging.getLogger(__name__)
@@ -85,14 +88,20 @@ def _parse(body: str, content_type: str) -> dict | None:
 def make_wsgi(app: App, *, signing_secret: str | None = None) -> WSGIApp:
     """The WSGI app for `app`; its signing secret comes from the settings it was built with (build_app), or is
     given (a bare Bolt App, as the benchmark's baseline)."""
-    events: Callable[[dict, str], None] | None = None  # the Events API's fast lane (handlers.replies.accept_event)
-    if signing_secret is None:
-        from bot.app import services_of
-        from bot.handlers.replies import accept_event
+    from bot.app import services_of
+    from bot.handlers.intake import intake as store
 
-        services = services_of(app)
+    services = services_of(app, None)  # None for a bare Bolt App
+    # The bot's own app stores what it processes later right here (handlers/intake.py).
+    intake: Callable[[dict, str], bool] | None = partial(store, services) if services else None
+
+    def _tell_busy(parsed: dict) -> None:
+        url = parsed.get("response_url") or json.loads(parsed.get("payload") or "{}").get("response_url")
+        if url and services is not None:
+            services.outbox.submit(Respond(response_url=url), response_type="ephemeral", replace_original=False,
+                                   **build_busy())
+    if signing_secret is None:
         signing_secret = services.settings.secret("slack_signing_secret") or ""
-        events = partial(accept_event, services)
     verifier = SignatureVerifier(signing_secret)
 
     def slack(environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -126,15 +135,14 @@ def make_wsgi(app: App, *, signing_secret: str | None = None) -> WSGIApp:
         parsed = _parse(text, content_type)
         if parsed is None:
             return _answer(start_response, 400, "Bad request")
-        if events is not None and parsed.get("type") == "event_callback":
-            if not isinstance(parsed.get("event"), dict):
-                return _answer(start_response, 400, "Bad request")
+        if intake is not None:
             try:
-                events(parsed, text)
-            except InboxUnavailable:  # nothing promised: Slack sends it again
-                log.warning("Refused an event: the database can't store it")
+                if intake(parsed, text):
+                    return _answer(start_response, 200, "")
+            except InboxUnavailable:  # nothing promised: Slack resends an event; a person is asked to try again
+                log.warning("Refused a request: the database can't store it")
+                _tell_busy(parsed)
                 return _answer(start_response, 503, "")
-            return _answer(start_response, 200, "")
         # Bolt's internal headers (lazy listeners) aren't covered by the signature, so none comes from outside.
         headers = {k: v for k, v in headers.items() if not k.startswith("x-slack-bolt-")}
         try:

@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.inbox import Inbox
 from bot.slack import Directory
 from bot.storage.db import session_scope
-from bot.tasks import Coalescing, TaskQueue
+from bot.tasks import Coalescing, InOrder, TaskQueue
 
 
 def utc_clock() -> datetime:
@@ -37,11 +37,14 @@ class Services:
     confirmations: TaskQueue | None = None
     clock: Callable[[], datetime] = utc_clock
     refreshes: Coalescing | None = None  # live message updates (ballots), coalesced on the outbox
+    in_order: InOrder | None = None  # Slack calls that must keep their order (a channel's prompts)
     synthesizer: object | None = None  # the model synthesis, when OPENAI_API_KEY is set
 
     def __post_init__(self) -> None:
         if self.refreshes is None:
             self.refreshes = Coalescing(self.outbox)
+        if self.in_order is None:
+            self.in_order = InOrder(self.outbox)
 
     def warm(self, *users: str | None) -> None:
         """Look people up in Slack (users.info, cached) before a transaction opens, never while one holds the

@@ -1,13 +1,16 @@
 """Work that runs after Slack has its acknowledgement.
 
-Two queues are built from this class: the *worker* (one thread, so a person's replies, edits and deletes are
-applied in the order Slack sent them) does the database work of each request; the *outbox* (many threads)
-makes the Slack calls, whose latency is network time. With `threads=0` a queue runs each task inline, in the
-caller's thread: tests use that so every request's effects are complete when its response arrives.
+Queues built from this class: the *outbox* (many threads) makes the Slack calls, whose latency is network time;
+the *worker* (one thread, so writes land in the order they were handed over) stores what those calls hand back
+(a posted message's ts, a finished synthesis), waiting out a database outage; the *confirmations* lane sends a
+reply's ✅ and private hints. Requests themselves are processed by the inbox (bot/inbox.py). With `threads=0` a
+queue runs each task inline, in the caller's thread: tests use that so every request's effects are complete
+when its response arrives.
 """
 
 from __future__ import annotations
 
+import collections
 import logging
 import queue
 import threading
@@ -24,11 +27,14 @@ Task = tuple[Callable[..., Any], tuple, dict, Callable[[BaseException], None] | 
 
 
 class TaskQueue:
-    def __init__(self, name: str, threads: int, *, retry_delays: Sequence[float] = ()):
+    def __init__(self, name: str, threads: int, *, retry_delays: Sequence[float] = (),
+                 after: threading.Event | None = None, patience: float = 1.0):
         """`retry_delays`: seconds to wait before each new try of a task that failed because the database
-        was unreachable or locked (the task runs again in place, so later tasks keep their order)."""
+        was unreachable or locked (the task runs again in place, so later tasks keep their order).
+        `after`: a low-priority queue waits (up to `patience` seconds a task) for this event before each task."""
         self.name = name
         self.retry_delays = tuple(retry_delays)
+        self.after, self.patience = after, patience
         self._queue: queue.SimpleQueue[Task | None] = queue.SimpleQueue()
         self._pending = 0
         self._idle = threading.Condition()
@@ -51,6 +57,8 @@ class TaskQueue:
 
     def _loop(self) -> None:
         while (task := self._queue.get()) is not None:
+            if self.after is not None:
+                self.after.wait(self.patience)
             self._run(task)
             time.sleep(0)  # hand the interpreter lock to request threads between tasks: acks come first
 
@@ -131,3 +139,33 @@ class Coalescing:
             with self._guard:
                 self._queued.discard(key)
             fn(*args)
+
+
+class InOrder:
+    """Runs the tasks of one key one after another, in the order they were submitted, on a queue's threads (the
+    other keys' tasks go on in parallel): a channel's prompts must arrive in order, however fast they come."""
+
+    def __init__(self, tasks: TaskQueue):
+        self._tasks = tasks
+        self._guard = threading.Lock()
+        self._waiting: dict[Any, collections.deque] = {}
+
+    def submit(self, key: Any, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        with self._guard:
+            first = key not in self._waiting
+            self._waiting.setdefault(key, collections.deque()).append((fn, args, kwargs))
+        if first:
+            self._tasks.submit(self._run, key)
+
+    def _run(self, key: Any) -> None:
+        while True:
+            with self._guard:
+                waiting = self._waiting[key]
+                if not waiting:
+                    del self._waiting[key]
+                    return
+                fn, args, kwargs = waiting.popleft()
+            try:
+                fn(*args, **kwargs)
+            except Exception:  # one failed task (already told to its user where it could) doesn't stop the rest
+                log.exception("%s: %s failed", self._tasks.name, getattr(fn, "__name__", "task"))

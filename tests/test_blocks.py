@@ -119,10 +119,11 @@ def test_follow_up_messages_stay_in_limits_with_hundreds_of_items():
     actions = [ActionView(n, LONG, "UANA", date(2026, 11, 1), "open", None, True, LONG, (n, LONG),
                           [(datetime(2026, 11, 1), "UFAC", "created", LONG)]) for n in range(300)]
     assert_ok(build_actions_list(actions, today, "mine"))
-    tasks = [ValidationView(n, n, LONG, LONG, "UANA", today, 5, "pending", None, LONG, LONG) for n in range(60)]
+    tasks = [ValidationView(n, n, n, LONG, LONG, "UANA", today, 5, "pending", None, LONG, LONG) for n in range(60)]
     assert_ok(build_validation_plan(tasks, today))
     assert_ok(reminders.build_reminders([(reminders.action_overdue, a, True) for a in actions[:100]], today))
     workshops = [WorkshopDigest(n, LONG, "C1", Counter(open=300, done=20), [(LONG, "UANA", today)] * 300,
-                                Counter(created=40, done=3), Counter(pending=3, confirmed=2), (LONG, 1.5))
+                                Counter(created=40, done=3), Counter(pending=3, confirmed=2), (LONG, 1.5), LONG,
+                                [(LONG, "UANA", today, 10_000)] * 300, [(10_000, LONG, 999, LONG)] * 3)
                  for n in range(30)]
     assert_ok(build_digest(Digest(workshops, more=22), today))

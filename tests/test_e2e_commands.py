@@ -9,7 +9,7 @@ from tests.conftest import ANA, BEN, CHANNEL, FACILITATOR
 
 # Arguments that make each facilitator command reach its rule.
 ARGS = {"stages": "A, B", "vote": "", "validate": "", "nudge": "", "next": "", "close": "", "synthesize": "",
-        "ai": "off"}
+        "ai": "off", "merge": "1 2", "unmerge": "1"}
 
 
 def test_help_and_a_typo(bot):
@@ -22,7 +22,7 @@ def test_help_and_a_typo(bot):
     assert "Did you mean `/journey new`?" in bot.last_said_to(ANA)
     bot.ws.command(ANA, CHANNEL, "map pdf")
     said = bot.last_said_to(ANA)
-    assert "Usage: `/journey map [svg]`" in said and "`status`" not in said
+    assert "Usage: `/journey map [wide] [svg]`" in said and "`status`" not in said
 
 
 @pytest.mark.parametrize("name", sorted(e.name for e in commands.TABLE if e.who == commands.FACILITATOR))

@@ -22,7 +22,7 @@ def workshop_with_pains(bot, *lines_by_user):
     for user, text in lines_by_user:
         bot.ws.reply(user, CHANNEL, prompt.ts, text)
     data = export(bot)
-    return [p["id"] for p in data["stages"][0]["pain_points"]]
+    return [p["number"] for p in data["stages"][0]["pain_points"]]
 
 
 def export(bot) -> dict:
@@ -105,7 +105,7 @@ def test_customer_validation_end_to_end(bot):
     bot.ws.command(FACILITATOR, CHANNEL, "validate top 2 by 2026-12-15 customers 3")
     plan = bot.fake.channel_messages(CHANNEL, bot_only=True)[-1]
     text = json.dumps(plan.blocks, ensure_ascii=False)
-    # Named by two people, so first; then the first of the rest. Each owned by who raised it.
+    # Nobody voted: in number order. Each owned by who raised it.
     assert text.index("pricing unclear") < text.index("no PayPal") and "slow support" not in text
     assert "talk to 3 customers" in text
     buttons = [b for b in plan.blocks if b["type"] == "actions"]

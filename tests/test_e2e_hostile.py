@@ -126,7 +126,12 @@ def test_hostile_text_is_inert_in_everything_the_bot_sends(ai_bot):
     command(FACILITATOR, "ai on")
     command(FACILITATOR, "status")
 
-    command(FACILITATOR, "vote")
+    command(FACILITATOR, "vote")  # the pain points read alike: the vote offers to merge them first
+    offer = bot.fake.ephemerals_for(FACILITATOR)[-1]
+    merge_first = next(e for b in offer.blocks if b["type"] == "actions" for e in b["elements"]
+                       if e["action_id"] == ids.VOTE_MERGE_FIRST)
+    assert bot.ws.click(FACILITATOR, CHANNEL, action_id=ids.VOTE_MERGE_FIRST, value=merge_first["value"],
+                        ephemeral_ts=offer.ts).status == 200
     ballot = next(m for m in bot.fake.channel_messages(CHANNEL, bot_only=True) if "Dot voting" in m.text)
     pain = next(b["accessory"]["value"] for b in ballot.blocks if b.get("accessory", {}).get("action_id") == ids.VOTE)
     click(ANA, ids.VOTE, pain, ballot)

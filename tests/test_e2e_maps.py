@@ -57,7 +57,7 @@ def test_dot_voting_with_a_live_tally(bot):
         assert bot.ws.click(user, CHANNEL, action_id=ids.VOTE, value=item, message=ballot).status == 200
 
     vote(BEN, slow)
-    assert "Your dot is on “slow checkout”. 1 dot left of 2." in bot.last_said_to(BEN)
+    assert "Your dot is on #2 “slow checkout”. 1 dot left of 2." in bot.last_said_to(BEN)
     vote(BEN, paypal)
     vote(BEN, pricing)
     assert "used all 2 dots" in bot.last_said_to(BEN)

@@ -8,7 +8,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from bot.render.export import build_export, export_filename, export_json
+from bot.journeymap import build_map as build_export
+from bot.render.export import export_filename, export_json
 from bot.workshop import access, departments, flow, replies
 
 SCHEMA = json.loads((Path(__file__).parent.parent / "schemas" / "journey-map-1.schema.json").read_text())
@@ -45,14 +46,14 @@ def test_export_validates_and_holds_everything(session, clock):
     aw = data["stages"][0]
     assert (aw["name"], [i["text"] for i in aw["pain_points"]]) == ("Awareness", ["<@U1> said pricing is unclear"])
     assert [i["text"] for i in aw["unsorted"]] == ["odd"]
-    assert aw["emotions"] == [{"user": "UBEN", "department": None, "score": 2, "note": "meh"}]
+    assert aw["emotions"] == [{"user": "UBEN", "user_name": "UBEN", "department": None, "score": 2, "note": "meh"}]
+    assert [(p["number"], p["votes"], p["departments"]) for p in aw["pain_points"]] == [(1, 0, [])]
     assert aw["emotion_average"] == 2.0
-    assert [{k: p[k] for k in ("user", "department", "contributions")} for p in data["participants"]] == [
-        {"user": "UBEN", "department": None, "contributions": 5},
-        {"user": "UANA", "department": "Marketing", "contributions": 2},
-        {"user": "UFAC", "department": None, "contributions": 1},
+    assert data["participants"] == [  # no name known yet: the id stands in; nobody from another workspace
+        {"user": "UBEN", "name": "UBEN", "team": None, "external": False, "department": None, "contributions": 5},
+        {"user": "UANA", "name": "UANA", "team": None, "external": False, "department": "Marketing", "contributions": 2},
+        {"user": "UFAC", "name": "UFAC", "team": None, "external": False, "department": None, "contributions": 1},
     ]
-    assert not any(p["external"] for p in data["participants"])
     # Bytes are UTF-8 JSON that round-trips.
     assert json.loads(export_json(data)) == data
     assert export_filename(data, "json") == f"journey-map-{wid}-checkout-fast-easy.json"

@@ -12,10 +12,11 @@ import jsonschema
 import pytest
 
 from bot import voting
-from bot.render.export import build_export, export_csv, export_markdown, mermaid_journey
+from bot.journeymap import build_map as build_export
+from bot.render.export import export_csv, export_markdown, mermaid_journey
 from bot.workshop import departments
 from tests.mermaid_journey import MermaidError, parse
-from tests.test_maps import Run, T, pain_ids
+from tests.runs import Run, T
 
 SCHEMA = json.loads((Path(__file__).parent.parent / "schemas" / "journey-map-1.schema.json").read_text())
 
@@ -32,7 +33,7 @@ def full_map(session, clock, **kw) -> dict:
     run.say("tp: =HYPERLINK(\"http://evil\")\npain: slow | laggy <b>site</b>\nemotion: 4", "UBEN")
     run.next()
     run.say("pain: Title page confusing; #1 issue: no 50% discount\ntp: section 3 of the form", "UBEN")
-    a, b, c = pain_ids(session, run.prompt.workshop_id)
+    a, b, c = run.pain_ids()
     voting.open_vote(session=session, team_id=T, channel_id=run.channel, user_id="UFAC", votes=3, now=clock())
     voting.cast_vote(session=session, team_id=T, user_id="UANA", item_id=b, now=clock())
     return build_export(session=session, team_id=T, workshop_id=run.prompt.workshop_id)
@@ -53,12 +54,12 @@ def test_csv_has_a_row_per_item_and_defuses_formulas(session, clock):
     data = full_map(session, clock)
     rows = list(csv.DictReader(io.StringIO(export_csv(data).decode("utf-8-sig"))))
     assert list(rows[0]) == ["id", "stage", "lane", "text", "author", "department", "votes", "score", "created_at",
-                             "author_team"]
+                             "number", "author_name", "merged_into", "author_team"]  # new columns only ever at the end
     lanes = [(r["stage"], r["lane"]) for r in rows]
     assert ("", "objective") in lanes and ("", "persona") in lanes
     assert lanes.count(("Awareness", "touchpoint")) == 2 and lanes.count(("Awareness", "emotion")) == 2
     pain = next(r for r in rows if r["text"] == "slow | laggy <b>site</b>")
-    assert (pain["votes"], pain["department"], pain["author"]) == ("1", "Sales", "UBEN")
+    assert (pain["votes"], pain["department"], pain["author"], pain["number"]) == ("1", "Sales", "UBEN", "2")
     formula = next(r for r in rows if "HYPERLINK" in r["text"])
     assert formula["text"].startswith("'=")  # a spreadsheet shows it, doesn't run it
     assert {r["score"] for r in rows if r["lane"] == "emotion"} == {"2", "4"}
@@ -68,8 +69,9 @@ def test_markdown_report_has_tables_per_stage_and_a_valid_mermaid_journey(sessio
     data = full_map(session, clock)
     md = export_markdown(data).decode()
     assert md.startswith("# Map\n")
-    assert "## Objectives" in md and "- Cut abandonment" in md and "**Olivia**: ops lead" in md
-    assert "### 1. Awareness" in md and "| Lane | Item | Votes | Department |" in md
+    assert "## Objectives" in md and "- Cut abandonment" in md and "### Olivia\n\n> ops lead" in md
+    assert "### 1. Awareness" in md and "| Lane | # | Item | Votes | Who |" in md
+    assert "| pain point | #2 | slow" in md  # numbered
     assert "slow \\| laggy &lt;b&gt;site&lt;/b&gt;" in md  # the table survives a pipe; no raw HTML
     assert "*Nothing was said about this stage.*" in md  # empty stages say so
     block = re.search(r"```mermaid\n(.*?)\n```", md, re.S).group(1)
@@ -111,19 +113,30 @@ HOSTILE_MD = ["![x](https://evil.example/pixel.png)", "[login](https://evil.exam
 
 
 def _report_of(text: str) -> dict:
+    """A map whose every piece of people's (or a model's) text is `text`, in every place the report shows text."""
+    validation = {"task": 1, "status": "confirmed", "owner": "U1", "owner_name": text, "due": "2026-12-01",
+                  "customers": 4, "customers_planned": 5, "note": text, "by": "U1", "at": None}
+    variant = {"id": 2, "number": 2, "text": text, "author": "U1", "author_name": text, "department": text}
     return {"schema": "journey-map/1", "map_type": "current", "future_of": None,
-            "workshop": {"id": 1, "title": text, "template": "custom", "status": "open"},
-            "objectives": [{"text": text}], "personas": [{"name": text, "description": text}],
-            "stages": [{"name": text, "emotion_average": 2.0, "emotion_spread": 0.0, "emotions": [{}],
-                        "touchpoints": [{"text": text, "department": text}],
-                        "pain_points": [{"text": text, "department": text, "votes": 1}],
+            "workshop": {"id": 1, "title": text, "template": "custom", "status": "open", "facilitators": ["U1"],
+                         "facilitator_names": [text]},
+            "objectives": [{"text": text}],
+            "personas": [{"name": text, "description": text, "author_name": text, "department": text}],
+            "stages": [{"name": text, "emotion_average": 2.0, "emotion_spread": 0.0,
+                        "emotions": [{"user": "U1", "user_name": text, "department": text, "score": 2, "note": text}],
+                        "touchpoints": [{"text": text, "department": text, "author_name": text}],
+                        "pain_points": [{"id": 1, "number": 1, "text": text, "author": "U1", "author_name": text,
+                                         "department": text, "departments": [text], "votes": 1, "actions": [7],
+                                         "validation": validation, "variants": [variant, {**variant, "id": 1}]}],
                         "opportunities": [], "frontstage": [], "backstage": [], "unsorted": []}],
+            "action_items": [{"id": 7, "text": text, "owner": "U1", "owner_name": text, "due": "2026-12-01",
+                              "status": "open", "pain_point_number": 1}],
             "synthesis": {"source": "model", "model": text, "prompts": [text],
                           "clusters": [{"statement": text, "item_ids": [1, 2], "undone": False}],
                           "stages": [{"stage": text, "summary": text, "disagreement": text}],
                           "opportunities": [{"how_might_we": text}], "validation_guides": [
-                              {"pain_point_id": 1, "questions": [text]}]},
-            "participants": [{"user": "U1", "department": text, "contributions": 1}]}
+                              {"pain_point_id": 1, "number": 1, "questions": [text]}]},
+            "participants": [{"user": "U1", "name": text, "department": text, "contributions": 1}]}
 
 
 def _shape(prose: str) -> list:

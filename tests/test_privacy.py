@@ -27,7 +27,7 @@ UTC = ZoneInfo("UTC")
 def workshop_with_action(session, clock, channel: str, title: str, *, owner: str = ANA, text: str = "Fix it"):
     flow.start_workshop(session=session, team_id=T, channel_id=channel, user_id=FAC, title=title, now=clock())
     followups.create_action(session=session, team_id=T, channel_id=channel, user_id=FAC, owner=owner, text=text,
-                            due=date(2026, 10, 30), pain_point_id=None, zone_of=lambda _u: UTC, now=clock())
+                            due=date(2026, 10, 30), pain_point=None, zone_of=lambda _u: UTC, now=clock())
 
 
 # --- The rules --------------------------------------------------------------------------------------------

@@ -43,52 +43,6 @@ def test_never_at_night_and_working_days():
     assert not_at_night(noon, LA) == noon
 
 
-# --- Planning action item reminders (the rules, on SQLite and PostgreSQL) ------------------------------------
-
-def new_action(session, clock, *, due: date | None, owner="UANA", tz=TOKYO):
-    p = start_workshop(session=session, team_id="T1", channel_id=f"C{owner}", user_id="UFAC", title="W",
-                       now=clock())
-    return followups.create_action(session=session, team_id="T1", channel_id=f"C{owner}", user_id="UFAC",
-                                   owner=owner, text="Fix pricing", due=due, pain_point_id=None,
-                                   zone_of=lambda _u: tz, now=clock()), p
-
-
-def pending(session, action_id):
-    return [(r.kind, r.due_at) for r in session.exec(
-        select(Reminder).where(Reminder.subject_id == action_id, Reminder.status == "pending").order_by(Reminder.due_at))]
-
-
-def test_due_soon_the_working_day_before_and_overdue_the_working_day_after(session, clock):
-    clock.now = datetime(2026, 11, 18, 12, tzinfo=UTC)  # a Wednesday
-    monday = date(2026, 11, 30)
-    action, _ = new_action(session, clock, due=monday, tz=LA)
-    assert pending(session, action.id) == [
-        ("action_due_soon", morning_of(date(2026, 11, 27), LA)),  # Friday, not Sunday
-        ("action_overdue", morning_of(date(2026, 12, 1), LA)),
-    ]
-
-
-def test_done_cancels_and_snooze_moves_reminders(session, clock):
-    clock.now = datetime(2026, 11, 18, 12, tzinfo=UTC)
-    action, _ = new_action(session, clock, due=date(2026, 11, 20))
-    clock.now = datetime(2026, 11, 23, 3, tzinfo=UTC)  # Monday noon in Tokyo, the item is overdue
-    followups.change_action(session=session, team_id="T1", user_id="UANA", action_id=action.id,
-                            change="snooze_week", zone_of=lambda _u: TOKYO, now=clock())
-    assert pending(session, action.id) == [("action_overdue", morning_of(date(2026, 11, 30), TOKYO))]
-    followups.change_action(session=session, team_id="T1", user_id="UFAC", action_id=action.id, change="done",
-                            zone_of=lambda _u: TOKYO, now=clock())
-    assert pending(session, action.id) == []
-    history = [e[2] for e in followups.action_view(session=session, action=action, today=date(2026, 11, 23)).history]
-    assert history == ["created", "snoozed", "done"]
-
-
-def test_only_the_owner_or_a_facilitator_changes_an_item(session, clock):
-    action, _ = new_action(session, clock, due=None)
-    with pytest.raises(followups.Refusal, match="Only <@UANA>"):
-        followups.change_action(session=session, team_id="T1", user_id="UBEN", action_id=action.id, change="done",
-                                zone_of=lambda _u: TOKYO, now=clock())
-
-
 # --- Delivery, with the fake Slack over HTTP ----------------------------------------------------------------
 
 
@@ -109,7 +63,7 @@ class Rig:
             zone_of = lambda u: schedule.user_zone(session=s, team_id="T0TEAM", user_id=u,  # noqa: E731
                                                     directory=self.svc.directory, now=self.clock())
             return followups.create_action(session=s, team_id="T0TEAM", channel_id=f"C-{owner}-{text[:8]}",
-                                           user_id="UFACIL", owner=owner, text=text, due=due, pain_point_id=None,
+                                           user_id="UFACIL", owner=owner, text=text, due=due, pain_point=None,
                                            zone_of=zone_of, now=self.clock()), ws
 
     def delivered_ids(self, user: str) -> list[int]:
@@ -317,3 +271,36 @@ def test_overdue_reminders_repeat_every_two_working_days_until_done(rig):
                                 zone_of=lambda _u: TOKYO, now=rig.clock())
     rig.clock.advance(days=5)
     assert d.tick() == 0
+
+
+# --- Each kind, declared once ------------------------------------------------------------------------------
+
+
+def test_every_kind_of_reminder_is_declared_once_with_a_builder_that_slack_accepts():
+    from bot.blocks.reminders import RelayView, build_reminders
+    from bot.digests import Digest
+    from bot.followups import ActionView, ValidationView
+    from bot.reminders.kinds import KINDS
+    from bot.storage.models import ReminderKind
+    from bot.workshop.nudges import NudgeView, ReviewView
+    from fakeslack.blockkit import block_problems
+
+    assert set(KINDS) == set(ReminderKind)
+    today = date(2026, 11, 23)
+    about = {
+        ReminderKind.ACTION_DUE_SOON: ActionView(1, "Fix", "UANA", today, "open", None, False, "W", None, []),
+        ReminderKind.ACTION_OVERDUE: ActionView(2, "Fix", "UANA", today, "open", None, True, "W", (3, "slow"), []),
+        ReminderKind.VALIDATION_DUE: ValidationView(4, 3, 3, "slow", "Buy", "UANA", today, 5, "pending", None, None,
+                                                    "W", ("Why?",)),
+        ReminderKind.NUDGE: NudgeView("W", "C1", "Objectives"),
+        ReminderKind.MAP_REVIEW: ReviewView(7, "W", "C1", 90),
+        ReminderKind.DIGEST: Digest(),
+    }
+    about[ReminderKind.RELAYED] = RelayView("UPIA", "invalid_user_combination", KINDS[ReminderKind.ACTION_OVERDUE].build(
+        about[ReminderKind.ACTION_OVERDUE], today, False))
+    for name, kind in KINDS.items():
+        assert kind.name == name and callable(kind.planned_by)
+        message = build_reminders([(kind.build, about[name], True)], today)
+        assert block_problems(message["blocks"]) == [], name
+    everything = build_reminders([(KINDS[k].build, about[k], False) for k in about], today)
+    assert block_problems(everything["blocks"]) == [] and "7 reminders for you" in str(everything["blocks"])

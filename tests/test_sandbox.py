@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_app
+from bot.app import build_app, stop
 from bot.server import ServerThread, make_wsgi
 from bot.tasks import TaskQueue
 from fakeslack.api import FakeSlack
@@ -46,6 +46,7 @@ def sandbox(tmp_path):
         page.seed()
         page.introduce_people()
         yield fake
+    stop(app)
     fake.stop()
 
 

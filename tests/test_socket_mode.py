@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-from bot.app import build_app, services_of
+from bot.app import build_app, services_of, stop
 from bot.tasks import TaskQueue
 from fakeslack.api import APP_TOKEN
 from fakeslack.sender import command_fields, event_payload
@@ -46,3 +46,4 @@ def test_a_workshop_runs_over_socket_mode(fake, tmp_path, clock):
         eventually(lambda: fake.message(CHANNEL, reply.ts).reactions)
     finally:
         handler.close()
+        stop(app)

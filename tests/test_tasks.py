@@ -1,14 +1,16 @@
-"""The worker and outbox queues, and the coalescer behind live ballot updates, with real threads."""
+"""The worker and outbox queues, the coalescer behind live ballot updates and the per-channel order of prompts,
+with real threads."""
 
 from __future__ import annotations
 
 import threading
+import time
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 from sqlalchemy.exc import OperationalError
 
-from bot.tasks import Coalescing, TaskQueue
+from bot.tasks import Coalescing, InOrder, TaskQueue
 
 
 def test_tasks_run_in_order_on_one_thread_and_join_waits():
@@ -96,3 +98,39 @@ def test_coalescing_runs_a_burst_at_most_twice_and_the_last_run_sees_the_end_sta
     assert len(runs) == 2 and runs[-1] == 50
     assert overlap["max"] == 1  # runs for one key never overlap
     q.shutdown()
+
+
+def test_in_order_runs_one_keys_tasks_in_turn_while_other_keys_go_on_and_a_failure_stops_nothing():
+    q = TaskQueue("slack", 8)
+    posted: dict[str, list[int]] = {"C1": [], "C2": []}
+    c1_held, release = threading.Event(), threading.Event()
+
+    def post(channel: str, n: int) -> None:
+        if channel == "C1" and n == 0:
+            c1_held.set()
+            release.wait(5)  # Slack is slow with C1's first prompt
+        if channel == "C1" and n == 3:
+            raise KeyError("refused")  # logged; the next ones still go out
+        posted[channel].append(n)
+
+    in_order = InOrder(q)
+    for n in range(10):
+        in_order.submit(("prompts", "C1"), post, "C1", n)
+    assert c1_held.wait(5)
+    for n in range(10):
+        in_order.submit(("prompts", "C2"), post, "C2", n)
+    assert _eventually(lambda: len(posted["C2"]) == 10)  # C2 is not held up by C1
+    assert posted["C1"] == []
+    release.set()
+    assert q.join(5)
+    assert posted["C1"] == [0, 1, 2, 4, 5, 6, 7, 8, 9] and posted["C2"] == list(range(10))
+    q.shutdown()
+
+
+def _eventually(check, seconds: float = 5) -> bool:
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True

@@ -91,3 +91,10 @@ def test_shorten():
     out = t.shorten(long, 50)
     assert len(out) <= 50 and out.endswith("…")
     assert len(t.shorten("x" * 40000, 300)) == 300
+
+
+def test_blueprint_lanes_only_on_blueprints():
+    assert t.parse_stage_line("frontstage: agent calls", blueprint=True).kind == ItemKind.FRONTSTAGE
+    assert t.parse_stage_line("support: CRM sync", blueprint=True).kind == ItemKind.BACKSTAGE
+    assert t.parse_stage_line("backstage: billing run", blueprint=True).kind == ItemKind.BACKSTAGE
+    assert t.parse_stage_line("frontstage: agent calls").kind == ItemKind.UNSORTED  # asked, not dropped

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from bot import text as t
 from bot.blocks import limits
 from bot.blocks.kit import context, header, message, note, plural, section
-from bot.digests import MAX_OVERDUE_SHOWN, Digest
+from bot.digests import MAX_OPEN_SHOWN, MAX_OVERDUE_SHOWN, Digest
 
 CHANGE_WORDS = {"created": "new", "done": "done", "dropped": "dropped", "snoozed": "snoozed", "reopened": "reopened",
                 "validated": "validation answers", "synthesis": "new synthesis"}
@@ -25,6 +25,17 @@ def digest_blocks(d: Digest, today: date) -> list[dict]:
                               for text, owner, due in w.overdue[:MAX_OVERDUE_SHOWN])
             more = len(w.overdue) - MAX_OVERDUE_SHOWN
             lines.append(f"⚠️ *{plural(len(w.overdue), 'overdue item')}*\n{shown}" + (f"\n…and {more} more" if more > 0 else ""))
+        upcoming = [x for x in w.open_items if x[2] is None or x[2] >= today]
+        if upcoming:
+            shown = "\n".join(
+                f"• {t.show(text, 120)} (<@{owner}>" + (f", due {due.strftime('%-d %b')}" if due else "")
+                + (f", for #{number}" if number else "") + ")" for text, owner, due, number in upcoming[:MAX_OPEN_SHOWN])
+            more = len(upcoming) - MAX_OPEN_SHOWN
+            lines.append(f"*Open:*\n{shown}" + (f"\n…and {more} more" if more > 0 else ""))
+        if w.top_pains:
+            lines.append("*Top pain points:*\n" + "\n".join(
+                f"• #{n} {t.show(text, 120)} ({plural(votes, 'vote')}" + (f", {t.show(v, 80)}" if v else "") + ")"
+                for n, text, votes, v in w.top_pains))
         if w.changes:
             lines.append("Since the last digest: " + ", ".join(f"{n} {CHANGE_WORDS.get(k, k)}"
                                                              for k, n in sorted(w.changes.items())))

@@ -85,7 +85,7 @@ def validation_line(v: ValidationView, today: date) -> str:
     evidence = f"\n> {t.show(v.note, 300)}" if v.note else ""
     guide = ("\n_Interview guide:_\n" + "\n".join(f"{n}. {t.show(q, 200)}" for n, q in enumerate(v.guide, 1))
              if v.guide else "")
-    return (f"{VALIDATION_ICONS.get(v.status, '•')} Pain point #{v.pain_point_id}: *{t.show(v.pain, 200)}* "
+    return (f"{VALIDATION_ICONS.get(v.status, '•')} Pain point #{v.number}: *{t.show(v.pain, 200)}* "
             f"_({t.show(v.stage, 40)})_\n<@{v.owner}> · {state} · task #{v.id}{evidence}{guide}")
 
 
@@ -117,7 +117,7 @@ def build_validation_summary(tasks: list[ValidationView], title: str) -> dict:
     did_not = [v for v in tasks if v.status == "not_confirmed"]
 
     def listing(vs: list[ValidationView]) -> str:
-        return "\n".join(f"• #{v.pain_point_id} {t.show(v.pain, 150)}" +
+        return "\n".join(f"• #{v.number} {t.show(v.pain, 150)}" +
                          (f" ({plural(v.evidence_customers, 'customer')})" if v.evidence_customers is not None else "")
                          for v in vs) or "_none_"
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from bot import ids
 from bot import text as t
 from bot.blocks.kit import EMOTION_FACES, context, header, message, note, plural, section
+from bot.merges import Merged, Split, Suggestion
 from bot.voting import BallotPage, VoteOutcome
 
 EXPORT_KINDS = {"json": "data (JSON)", "csv": "a spreadsheet (CSV)", "md": "a report (Markdown, with a Mermaid diagram)"}
@@ -40,7 +43,7 @@ def build_ballot(b: BallotPage) -> dict:
         blocks.append(
             {
                 "type": "section",
-                "text": {"type": "mrkdwn", "text": t.fit(f"*{line.votes}* {dots}  {t.show(line.text, 300)}{stage}")},
+                "text": {"type": "mrkdwn", "text": t.fit(f"*{line.votes}* {dots}  *#{line.number}* {t.show(line.text, 300)}{stage}")},
                 "accessory": {
                     "type": "button",
                     "action_id": ids.VOTE,
@@ -61,7 +64,51 @@ def build_voted(v: VoteOutcome) -> dict:
         return note(f"You've used all {plural(v.allowed, 'dot')}. To move one, click *Vote* again on a pain point "
                     f"you voted for:\n{mine}")
     done = "Your dot is on" if v.action == "added" else "Took your dot back from"
-    return note(f"{done} “{t.show(v.text, 150)}”. {plural(left, 'dot')} left of {v.allowed}.")
+    return note(f"{done} #{v.number} “{t.show(v.text, 150)}”. {plural(left, 'dot')} left of {v.allowed}.")
+
+
+# --- Merges --------------------------------------------------------------------------------------------------
+
+MAX_OFFERED = 8  # near-duplicate groups a vote offers to merge (the rest wait for the synthesis or a hand merge)
+
+
+def build_merge_offer(alike: list[Suggestion], votes: int) -> dict:
+    """Before the ballot: these read alike; merge them so votes for one problem don't split?"""
+    shown = alike[:MAX_OFFERED]
+    lines = "\n".join("• " + " = ".join(f"*#{n}* {t.show(text, 90)}" for n, text in zip(s_.numbers, s_.texts))
+                      for s_ in shown)
+    value = json.dumps({"votes": votes, "merge": [list(s_.numbers) for s_ in shown]})
+    return message("Some pain points read alike: merge them before the vote?", [
+        section(f"Before the vote: these pain points read alike, so their votes would split.\n{lines}"),
+        {"type": "actions", "elements": [
+            {"type": "button", "action_id": ids.VOTE_MERGE_FIRST, "style": "primary", "value": value,
+             "text": {"type": "plain_text", "text": "Merge them, then vote"}},
+            {"type": "button", "action_id": ids.VOTE_AS_IS, "value": value,
+             "text": {"type": "plain_text", "text": "Vote as they are"}}]},
+        context("Merging keeps every wording with its author; `/journey unmerge 7` splits one again, and "
+                "`/journey merge 3 7` merges by hand."),
+    ])
+
+
+def build_merged_before_vote(merged: list[Merged]) -> dict:
+    if not merged:
+        return note("The ballot is on its way.")
+    return note("Merged " + "; ".join(f"#{m.number} “{t.show(m.statement, 80)}” ("
+                                      + ", ".join(f"#{n}" for n in m.numbers) + ")" for m in merged)
+                + ". The ballot is on its way.")
+
+
+def build_merged(m: Merged, by: str) -> dict:
+    others = ", ".join(f"#{n}" for n in m.numbers if n != m.number)
+    return note(f"🔗 <@{by}> merged pain points {', '.join(f'#{n}' for n in m.numbers)} into *#{m.number}* "
+                f"“{t.show(m.statement, 200)}”. The map, the ballot and the exports show it once, with every "
+                f"wording and its author; votes, actions and validation of {others} count for #{m.number}. "
+                f"`/journey unmerge {m.number}` splits them again.")
+
+
+def build_unmerged(s_: Split, by: str) -> dict:
+    return note(f"✂️ <@{by}> split merged pain point #{s_.numbers[0]}: "
+                + ", ".join(f"#{n}" for n in s_.numbers) + " each have their own place on the map again.")
 
 
 # --- The map picture's summary ---------------------------------------------------------------------------
@@ -92,7 +139,7 @@ def build_map_summary(data: dict, fmt: str = "png") -> dict:
         avg = st["emotion_average"]
         emo = f"{emotion_face(avg)} {avg:.1f}/5" if avg is not None else "no emotion ratings"
         pains = [
-            (f"●{p['votes']} " if p.get("votes") else "") + t.show(p["text"], 120)
+            f"*#{p['number']}* " + (f"●{p['votes']} " if p.get("votes") else "") + t.show(p["text"], 120)
             for p in st["pain_points"][:MAX_SUMMARY_PAINS]
         ]
         more = len(st["pain_points"]) - MAX_SUMMARY_PAINS

@@ -32,12 +32,12 @@ def build_synthesis(v: SynthesisView) -> dict:
         blocks.append(context(f"ℹ️ {t.show(r.note, 400)}"))
 
     if r.clusters:
-        blocks.append(section(f"*Duplicate pain points merged ({len(r.clusters)})* · nothing was deleted; "
-                               "*Undo* keeps the lines apart"))
+        blocks.append(section(f"*Duplicate pain points merged ({len(r.clusters)})*: the map, the ballot and the "
+                               "exports show each once. Nothing was deleted; *Undo* gives each its own place again"))
         for i, c in enumerate(r.clusters[:MAX_CLUSTERS]):
             members = [v.pains.get(item) for item in c.item_ids]
             depts = sorted({m[1] for m in members if m and m[1]})
-            lines = "\n".join(f"  › {t.show(m[0], 120)}" for m in members[:4] if m)
+            lines = "\n".join(f"  › #{m[3]} {t.show(m[0], 120)}" for m in members[:4] if m)
             undone = i in v.undone
             head = f"~{t.show(c.statement, 200)}~ _(undone)_" if undone else f"*{t.show(c.statement, 200)}*"
             blocks.append({
@@ -68,9 +68,9 @@ def build_synthesis(v: SynthesisView) -> dict:
             _button(ids.SYNTH_ACCEPT, "Accept…", f"{v.id}:{kind}:{i}", "primary"),
             _button(ids.SYNTH_DISMISS, "Dismiss", f"{v.id}:{kind}:{i}")]})
     for g in r.guides[:MAX_GUIDES]:
-        pain = v.pains.get(g.pain_point_id, ("", None, ""))[0]
+        pain, _, _, number = v.pains.get(g.pain_point_id, ("", None, "", None))
         questions = "\n".join(f"{n}. {t.show(q, 200)}" for n, q in enumerate(g.questions, 1))
-        blocks.append(section(f"🔎 *Interview guide* for #{g.pain_point_id} {t.show(pain, 120)}\n{questions}"))
+        blocks.append(section(f"🔎 *Interview guide* for #{number or '?'} {t.show(pain, 120)}\n{questions}"))
     blocks.append(context(f"{plural(len(r.clusters), 'merge')} · {plural(len(r.opportunities), 'idea')} · "
                            "`/journey export json` has the whole synthesis; `/journey validate` turns the top pain "
                            "points into interviews."))

@@ -167,6 +167,10 @@ def build_status(s: StatusView) -> dict:
         stage_lines.append(line)
     if stage_lines:
         blocks.append(section("*Stages*\n" + "\n".join(stage_lines)))
+    if s.top_pains:
+        blocks.append(section("*Top pain points*\n" + "\n".join(
+            f"• *#{n}* {t.show(text, 120)}" + (f" · {plural(votes, 'vote')}" if votes else "")
+            + (f" · {t.show(v, 80)}" if v else "") for n, text, votes, v in s.top_pains)))
     blocks.append({"type": "divider"})
 
     if s.contributors:

@@ -52,6 +52,7 @@ class CommandRequest:
         self.entry, self.cmd = commands.resolve(self.text)
         self.members: list[str] = []  # the channel's people, for the commands that need them
         self.visible: frozenset[str] = frozenset()  # conversations whose workshops this person may see
+        self.names: dict[str, str | None] = {}  # Slack's names of people a map names, looked up before
         self.s: Session | None = None
         self.then: Then = []
 
@@ -86,7 +87,6 @@ def _prepare(svc: Services, req: Request) -> CommandRequest:
     r = CommandRequest(svc, req)
     if r.entry is not None and r.entry.prepare is not None:
         r.entry.prepare(r, r.cmd)
-    svc.warm(r.user_id)
     return r
 
 

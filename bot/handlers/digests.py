@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def prepare_digest(r: CommandRequest, cmd: a.Digest) -> None:
-    r.svc.warm(cmd.user)
+    r.svc.warm(r.user_id, cmd.user)
     if cmd.action == "now":  # only the workshops this person may see
         with r.svc.session() as s:
             channels = digests.covered_channels(session=s, team_id=r.team_id, user_id=r.user_id)

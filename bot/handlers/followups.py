@@ -46,7 +46,7 @@ def _due(raw: str, today: date) -> date:
 
 
 def prepare_action(r: CommandRequest, cmd: a.Action) -> None:
-    r.svc.warm(cmd.owner)
+    r.svc.warm(r.user_id, cmd.owner)  # "next friday" is read in the person's time zone; reminders in the owner's
 
 
 def action(r: CommandRequest, cmd: a.Action) -> None:
@@ -59,13 +59,14 @@ def action(r: CommandRequest, cmd: a.Action) -> None:
     due = _due(cmd.due, today) if cmd.due is not None else None
     item = followups.create_action(
         session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, owner=cmd.owner, text=cmd.text,
-        due=due, pain_point_id=cmd.pain_point, zone_of=r.zone_of(), now=r.svc.clock(),
+        due=due, pain_point=cmd.pain_point, zone_of=r.zone_of(), now=r.svc.clock(),
     )
     view = followups.action_view(session=r.s, action=item, today=today)
     r.later(announce_action, r.svc, team_id=r.team_id, channel_id=r.channel_id, view=view, today=today, tell=r.tell)
 
 
 def prepare_actions(r: CommandRequest, cmd: a.Actions) -> None:
+    r.svc.warm(r.user_id)  # what is overdue depends on the person's today
     if cmd.scope == "mine":  # items from across the workspace: only the workshops this person may see
         with r.svc.session() as s:
             channels = followups.owned_in_channels(session=s, team_id=r.team_id, user_id=r.user_id)
@@ -82,7 +83,7 @@ def actions(r: CommandRequest, cmd: a.Actions) -> None:
 def prepare_validate(r: CommandRequest, cmd: a.Validate) -> None:
     with r.svc.session() as s:  # who raised pain points may own a task: their time zones plan its reminder
         authors = followups.pain_point_authors(session=s, team_id=r.team_id, channel_id=r.channel_id)
-    r.svc.warm(*authors[:MAX_WARMED])
+    r.svc.warm(r.user_id, *authors[:MAX_WARMED])
 
 
 def validate(r: CommandRequest, cmd: a.Validate) -> None:
@@ -181,7 +182,7 @@ def _action_form(svc: Services, ack: Ack, f: Form) -> None:
         item = followups.create_action(
             session=s, team_id=f.team_id, channel_id=channel_id, user_id=f.user_id, owner=owner,
             text=f.value(ids.ACTION_TEXT_BLOCK, ids.ACTION_TEXT_INPUT) or "", due=due,
-            pain_point_id=int(pain_raw) if pain_raw else None, zone_of=zone_of, now=now,
+            pain_point=int(pain_raw) if pain_raw else None, zone_of=zone_of, now=now,
         )
         if suggestion:
             synthesis_store.decide(session=s, team_id=f.team_id, user_id=f.user_id, synthesis_id=suggestion[0],

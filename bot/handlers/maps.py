@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot import ids, voting
+from bot import ids, journeymap, merges, voting
 from bot.blocks import maps as b
 from bot.blocks.messages import build_slack_failed
 from bot.handlers.common import button, ephemeral, task
 from bot.handlers.outbox import post_ballots
 from bot.inbox import Request, Then
-from bot.render.export import EXPORTERS, build_channel_export, export_filename
+from bot.journeymap import build_channel_map
+from bot.render.export import EXPORTERS, export_filename
 from bot.services import Services
 from bot.slack import error_code, post_message, share_ts, upload_file
+from bot.storage import repo
+from bot.workshop import departments
+from bot.workshop.access import Refusal
 
 if TYPE_CHECKING:
     from bot import arguments as a
@@ -25,42 +30,88 @@ if TYPE_CHECKING:
 
 def register(app: App, svc: Services) -> None:
     button(app, svc, f"^{ids.VOTE}$", _vote)
+    button(app, svc, f"^({ids.VOTE_MERGE_FIRST}|{ids.VOTE_AS_IS})$", _vote_after_offer)
 
 
 # --- Commands ----------------------------------------------------------------------------------------------
 
 
 def vote(r: CommandRequest, cmd: a.Vote) -> None:
+    """Near-duplicates nobody has merged split the votes for one problem: the facilitator is offered to merge them
+    first (or to vote as is) before the ballot goes out."""
+    ws = voting.workshop_to_vote_on(session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id)
+    alike = merges.near_duplicates(session=r.s, team_id=r.team_id, workshop_id=ws.id)
+    if alike and not voting.has_round(session=r.s, team_id=r.team_id, workshop_id=ws.id):
+        r.reply(b.build_merge_offer(alike, cmd.votes))
+        return
     pages = voting.open_vote(session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
                              votes=cmd.votes, now=r.svc.clock())
     r.later(post_ballots, r.svc, team_id=r.team_id, channel_id=r.channel_id, pages=pages, tell=r.tell)
 
 
+def _vote_after_offer(svc: Services, s: Session, req: Request, action: dict) -> Then:
+    channel_id = (req.body.get("channel") or {}).get("id") or ""
+    offer = json.loads(action.get("value") or "{}")
+    merged = []
+    if action.get("action_id") == ids.VOTE_MERGE_FIRST:
+        for numbers in offer.get("merge", []):
+            try:
+                with s.begin_nested():
+                    merged.append(merges.merge(session=s, team_id=req.team_id, channel_id=channel_id,
+                                               user_id=req.user_id, numbers=tuple(numbers), statement="",
+                                               now=svc.clock(), source="vote"))
+            except Refusal:
+                continue  # one changed since the offer (deleted, merged already): the rest still merge
+    pages = voting.open_vote(session=s, team_id=req.team_id, channel_id=channel_id, user_id=req.user_id,
+                             votes=int(offer.get("votes", 3)), now=svc.clock())
+    tell = lambda message: ephemeral(req.respond, message)  # noqa: E731
+    return [task(ephemeral, req.respond, b.build_merged_before_vote(merged), replace=True),
+            task(post_ballots, svc, team_id=req.team_id, channel_id=channel_id, pages=pages, tell=tell)]
+
+
+def merge(r: CommandRequest, cmd: a.Merge) -> None:
+    done = merges.merge(session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
+                        numbers=cmd.numbers, statement=cmd.statement, now=r.svc.clock())
+    r.later(post_message, r.svc.client, channel=r.channel_id, on_error=r.sorry, **b.build_merged(done, r.user_id))
+    r.then += map_changed(r.svc, r.s, r.team_id, done.workshop_id)
+
+
+def unmerge(r: CommandRequest, cmd: a.Unmerge) -> None:
+    split = merges.unmerge(session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
+                           number=cmd.number)
+    r.later(post_message, r.svc.client, channel=r.channel_id, on_error=r.sorry, **b.build_unmerged(split, r.user_id))
+    r.then += map_changed(r.svc, r.s, r.team_id, split.workshop_id)
+
+
+def prepare_names(r: CommandRequest, cmd: object) -> None:
+    """Before a map or export: ask Slack for the names of the people it names that the bot doesn't know yet."""
+    with r.svc.session() as s:
+        ws = repo.latest_workshop(session=s, team_id=r.team_id, channel_id=r.channel_id)
+        missing = departments.unnamed(session=s, team_id=r.team_id, user_ids=journeymap.people(
+            session=s, team_id=r.team_id, workshop_id=ws.id)) if ws else []
+    r.names = {u: departments.slack_name(r.svc.directory.user(u)) for u in missing}
+
+
+def _named_map(r: CommandRequest) -> dict:
+    departments.remember_names(session=r.s, team_id=r.team_id, names=r.names, now=r.svc.clock())
+    return build_channel_map(session=r.s, team_id=r.team_id, channel_id=r.channel_id)
+
+
 def show_map(r: CommandRequest, cmd: a.Map) -> None:
-    data = build_channel_export(session=r.s, team_id=r.team_id, channel_id=r.channel_id)
-    r.later(_post_map, r.svc, channel_id=r.channel_id, data=data, fmt=cmd.format, tell=r.tell)
+    data = _named_map(r)
+    r.later(_post_map, r.svc, channel_id=r.channel_id, data=data, fmt=cmd.format, layout=cmd.layout, tell=r.tell)
 
 
 def export(r: CommandRequest, cmd: a.Export) -> None:
-    data = build_channel_export(session=r.s, team_id=r.team_id, channel_id=r.channel_id)
+    data = _named_map(r)
     r.later(_upload, r.svc, channel_id=r.channel_id, data=data, fmt=cmd.format, tell=r.tell)
 
 
-def with_names(svc: Services, data: dict) -> dict:
-    """Outbox: the participants' names from Slack (users.info, cached; it answers for people from a partner
-    organisation in a shared channel too). Someone Slack no longer knows (`user_not_found`) keeps their id."""
-    for p in data.get("participants", []):
-        user = svc.directory.user(p["user"]) or {}
-        profile = user.get("profile") or {}
-        p["name"] = profile.get("display_name") or profile.get("real_name") or user.get("real_name") or None
-    return data
-
-
-def _post_map(svc: Services, *, channel_id: str, data: dict, fmt: str, tell) -> None:
+def _post_map(svc: Services, *, channel_id: str, data: dict, fmt: str, layout: str, tell) -> None:
     """Outbox: the picture, with a summary in its thread (if Slack hasn't shared the file yet, beside it)."""
     from bot.render.picture import render_map  # matplotlib loads on the first map, not at start-up
 
-    picture = render_map(data, fmt)
+    picture = render_map(data, fmt, layout)
     summary = b.build_map_summary(data, fmt)
     try:
         file_id = upload_file(svc.client, channel=channel_id, content=picture, filename=export_filename(data, fmt),
@@ -72,7 +123,6 @@ def _post_map(svc: Services, *, channel_id: str, data: dict, fmt: str, tell) -> 
 
 
 def _upload(svc: Services, *, channel_id: str, data: dict, fmt: str, tell) -> None:
-    data = with_names(svc, data)
     try:
         upload_file(svc.client, channel=channel_id, content=EXPORTERS[fmt](data), filename=export_filename(data, fmt),
                     title=b.file_title(data), comment=b.build_export_comment(data["workshop"]["title"], fmt))
@@ -90,6 +140,12 @@ def _vote(svc: Services, s: Session, req: Request, action: dict) -> Then:
     for page_id in outcome.pages_to_refresh:
         then.append(task(svc.refreshes.submit, ("ballot", page_id), _refresh_ballot, svc, req.team_id, page_id))
     return then
+
+
+def map_changed(svc: Services, s: Session, team_id: str, workshop_id: int) -> Then:
+    """After pain points were merged or split: the posted ballots show the map as it is now."""
+    return [task(svc.refreshes.submit, ("ballot", m.id), _refresh_ballot, svc, team_id, m.id)
+            for m in voting.posted_ballots(session=s, team_id=team_id, workshop_id=workshop_id)]
 
 
 def _refresh_ballot(svc: Services, team_id: str, vote_message_id: int) -> None:

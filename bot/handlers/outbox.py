@@ -46,23 +46,38 @@ def post_or_tell(svc: Services, *, channel: str, message: dict, tell: Tell,
         return None
 
 
-def store(svc: Services, write: Callable[..., Any], **kwargs: Any) -> None:
-    """Hand a write back to the worker: `write(session=…, **kwargs)` in a transaction of its own."""
+def store(svc: Services, write: Callable[..., Any], *, then: Callable[[], None] | None = None, **kwargs: Any) -> None:
+    """Hand a write back to the worker: `write(session=…, **kwargs)` in a transaction of its own; `then`, a Slack
+    call that must wait for the write, goes on the outbox once it is committed."""
 
     def run() -> None:
         with svc.session() as s:
             write(session=s, **kwargs)
+        if then is not None:
+            svc.outbox.submit(then)
 
     run.__name__ = getattr(write, "__name__", "store")
     svc.worker.submit(run)
 
 
 def post_prompt(svc: Services, *, team_id: str, prompt: PromptView, tell: Tell, then: dict | None = None) -> None:
+    """Post a step's prompt, after the channel's earlier prompts: a channel's prompts go out one after another,
+    in order, however fast the facilitator moves on."""
+    svc.in_order.submit(("prompts", prompt.channel_id), _post_prompt, svc, team_id=team_id, prompt=prompt,
+                        tell=tell, then=then)
+
+
+def _post_prompt(svc: Services, *, team_id: str, prompt: PromptView, tell: Tell, then: dict | None) -> None:
     """Post a step's prompt and remember its ts (replies in its thread are answers), then tell the facilitator
-    `then`; if Slack won't take the prompt, tell them why and how to post it again instead."""
-    ts = post_or_tell(svc, channel=prompt.channel_id, message=build_prompt(prompt), tell=tell,
-                      failed=("post the prompt in this channel", "run `/journey next` to post it"))
-    if ts is None:
+    `then`. If Slack won't take the prompt, that is remembered (the next `/journey next` posts it again) before
+    the facilitator is told why and how."""
+    try:
+        ts = post_message(svc.client, channel=prompt.channel_id, **build_prompt(prompt))
+    except SlackApiError as e:
+        log.warning("chat.postMessage of a prompt failed: %s", error_code(e))
+        failed = build_slack_failed("post the prompt in this channel", error_code(e), retry="run `/journey next` to post it")
+        store(svc, flow.record_prompt_posted, team_id=team_id, step_id=prompt.step_id, ts=None,
+              then=lambda: tell(failed))
         return
     store(svc, flow.record_prompt_posted, team_id=team_id, step_id=prompt.step_id, ts=ts)
     if then is not None:

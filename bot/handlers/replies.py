@@ -19,7 +19,7 @@ from bot.slack import error_code
 from bot.storage import repo
 from bot.synthesis.llm import ModelFailed
 from bot.workshop import replies
-from bot.workspace import actor_team_of, installation_of
+from bot.workspace import actor_team_of
 
 log = logging.getLogger(__name__)
 
@@ -44,22 +44,12 @@ def _wanted(body: dict) -> bool:
 
 
 def register(app: App, svc: Services) -> None:
-    app.event("message")(durable(svc, "event"))  # Socket Mode; over HTTP events take the fast lane (accept_event)
+    app.event("message")(durable(svc, "event"))  # Socket Mode; over HTTP the front door stores it (intake.py)
     svc.inbox.route("event", key=event_key, matches=lambda body: (body.get("event") or {}).get("type") == "message",
                     wanted=_wanted, apply=lambda s, req, _ready: handle_message(svc, s, req),
                     batchable=_is_new_reply, apply_many=lambda s, reqs: _posted_many(svc, s, reqs))
     button(app, svc, ids.EMOTION_RATE_PATTERN, _rate)
     button(app, svc, ids.CLASSIFY_PATTERN, _classify)
-
-
-def accept_event(svc: Services, body: dict, raw: str | None = None) -> None:
-    """The Events API's hot path over HTTP: once the server has checked Slack's signature, an event_callback is
-    stored as it came, without Bolt's per-request context and listener matching (most of what a Slack app
-    receives is events; their processing needs nothing of that). Raises InboxUnavailable like a listener would.
-    The workspace is the installation's (bot/workspace.py), as in every other listener."""
-    where = installation_of(body)
-    svc.inbox.take("event", body, team_id=where.team_id, enterprise_id=where.enterprise_id,
-                   bot_user_id=where.bot_user_id, raw=raw)
 
 
 # --- Messages in threads -----------------------------------------------------------------------------------

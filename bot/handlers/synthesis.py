@@ -13,9 +13,10 @@ from bot import ids
 from bot.blocks import synthesis as b
 from bot.blocks.modals import build_action_modal
 from bot.handlers.common import button, sorry, task
+from bot.handlers.maps import map_changed
 from bot.handlers.outbox import Tell, post_or_tell, refresh_synthesis, show_synthesis
 from bot.inbox import Request, Then
-from bot.render.export import build_export
+from bot.journeymap import build_map, group_of, label
 from bot.services import Services
 from bot.synthesis import store as synthesis_store
 from bot.synthesis.run import synthesize as run_synthesis
@@ -39,7 +40,7 @@ def register(app: App, svc: Services) -> None:
 def synthesize(r: CommandRequest, cmd: a.Synthesize) -> None:
     ws = synthesis_store.workshop_for_synthesis(session=r.s, team_id=r.team_id, channel_id=r.channel_id,
                                                 user_id=r.user_id)
-    data = build_export(session=r.s, team_id=r.team_id, workshop_id=ws.id)
+    data = build_map(session=r.s, team_id=r.team_id, workshop_id=ws.id)
     r.later(_synthesize, r.svc, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, workshop_id=ws.id,
             ai_enabled=ws.ai_enabled, data=data, tell=r.tell, if_failed=r.sorry, on_error=r.sorry)
 
@@ -65,7 +66,10 @@ def _store(svc: Services, *, team_id: str, channel_id: str, user_id: str, worksh
                                    result=result, now=svc.clock())
         synthesis_store.record_posted(session=s, team_id=team_id, synthesis_id=row.id, channel_id=channel_id, ts=ts)
         synthesis_id = row.id
+        refreshes = map_changed(svc, s, team_id, workshop_id)  # its merges are part of the map now
     svc.outbox.submit(show_synthesis, svc, team_id=team_id, synthesis_id=synthesis_id, on_error=if_failed)
+    for refresh in refreshes:
+        refresh()
 
 
 def ai(r: CommandRequest, cmd: a.Ai) -> None:
@@ -84,8 +88,9 @@ def _decided(svc: Services, req: Request, synthesis_id: int) -> Then:
 def _undo(svc: Services, s: Session, req: Request, action: dict) -> Then:
     synthesis_id, _, index = action.get("value", "").partition(":")  # "<id>:<index>"
     synthesis_store.undo_merge(session=s, team_id=req.team_id, user_id=req.user_id, synthesis_id=int(synthesis_id),
-                               index=int(index))
-    return _decided(svc, req, int(synthesis_id))
+                               index=int(index), now=svc.clock())
+    workshop_id = synthesis_store.view(session=s, team_id=req.team_id, synthesis_id=int(synthesis_id)).workshop_id
+    return _decided(svc, req, int(synthesis_id)) + map_changed(svc, s, req.team_id, workshop_id)
 
 
 def _dismiss(svc: Services, s: Session, req: Request, action: dict) -> Then:
@@ -107,6 +112,8 @@ def _accept(svc: Services, s: Session, req: Request, action: dict) -> Then:
         draft = v.result.action_items[int(index)]
         text, pain = draft.text, draft.pain_point_id
     pains = pain_point_choices(session=s, team_id=req.team_id, channel_id=channel_id)
-    modal = build_action_modal(channel_id=channel_id, owner=None, pain_points=pains, text=text, pain_point=pain,
+    numbered = label(group_of(session=s, team_id=req.team_id, item_id=pain)) if pain else None
+    modal = build_action_modal(channel_id=channel_id, owner=None, pain_points=pains, text=text,
+                               pain_point=numbered[0] if numbered else None,
                                suggestion=(int(synthesis_id), f"{kind}:{index}"))
     return [task(svc.client.views_open, trigger_id=req.body["trigger_id"], view=modal, on_error=sorry(req.respond))]

@@ -151,7 +151,7 @@ def _new_workshop_form(svc: Services, ack: Ack, f: Form) -> None:
         except SlackApiError:  # not in that channel either: the app's DM always works
             svc.client.chat_postMessage(channel=f.user_id, **message)
 
-    svc.outbox.submit(post_prompt, svc, team_id=f.team_id, prompt=prompt, tell=tell, then=b.build_started(prompt))
+    post_prompt(svc, team_id=f.team_id, prompt=prompt, tell=tell, then=b.build_started(prompt))
 
 
 # --- "Set my department": for anyone, the slash command's users and a partner organisation's people alike ----

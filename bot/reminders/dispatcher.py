@@ -104,16 +104,11 @@ class Dispatcher:
                  senders: int = 16, warm: Callable[[str], object] = lambda _user: None,
                  prepare: Callable[[list[Claimed]], object] = lambda _group: None,
                  retry_delays: Sequence[timedelta] = RETRY_DELAYS):
-        self.engine = engine
-        self.client = client
-        self.clock = clock
-        self.render = render
-        self.after_sent = after_sent
-        self.undeliverable = undeliverable
+        self.engine, self.client, self.clock = engine, client, clock
+        # What each kind says and what follows once it is sent (bot/reminders/kinds.py).
+        self.render, self.after_sent, self.undeliverable = render, after_sent, undeliverable
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self.lease = lease
-        self.batch = batch
-        self.senders = senders
+        self.lease, self.batch, self.senders = lease, batch, senders
         self.warm = warm  # looks a person up in Slack before a transaction opens (their time zone, cached)
         self.prepare = prepare  # other Slack look-ups a group's render needs, made before its transaction opens
         self.retry_delays = retry_delays  # after a failed attempt, the row waits this long (the nth, then the last)

@@ -17,6 +17,7 @@ from bot.dates import is_working_day, next_working_day
 from bot.slack import Directory
 from bot.storage import repo
 from bot.storage.models import Reminder
+from bot.workshop.departments import slack_name
 
 MORNING = time(9, 0)
 NIGHT_STARTS, NIGHT_ENDS = time(20, 0), time(8, 0)
@@ -42,7 +43,9 @@ def user_zone(*, session: Session, team_id: str, user_id: str, directory: Direct
     if info is None:
         return zone(profile.tz if profile else None)
     tz = info.get("tz") or "UTC"
-    repo.save_profile(session=session, team_id=team_id, user_id=user_id, now=now, tz=tz, tz_checked_at=now)
+    name = slack_name(info)
+    repo.save_profile(session=session, team_id=team_id, user_id=user_id, now=now, tz=tz, tz_checked_at=now,
+                      **({"name": name} if name else {}))
     return zone(tz)
 
 

@@ -1,4 +1,5 @@
-"""The map as data: the `journey-map/1` export contract (schema in schemas/journey-map-1.schema.json)."""
+"""The map's files: JSON (the `journey-map/1` contract, schemas/journey-map-1.schema.json), CSV for spreadsheets,
+and a Markdown report with a Mermaid diagram. Each is made from the one map model (bot/journeymap.py)."""
 
 from __future__ import annotations
 
@@ -6,112 +7,9 @@ import csv
 import io
 import json
 import re
-from datetime import datetime
 
-from sqlmodel import Session
-
-from bot.followups import action_items_export, validations_by_pain_point
-from bot.storage import repo
-from bot.storage.models import Item, ItemKind
-from bot.synthesis.store import latest_for_export
+from bot.journeymap import ranked_pain_points, validation_text
 from bot.templates import load_templates
-from bot.voting import rank_pain_points, vote_counts
-from bot.workshop.access import Refusal, require_latest
-from bot.workshop.status import emotion_average, emotion_spread, tally
-
-SCHEMA = "journey-map/1"
-
-
-def _iso(dt: datetime | None) -> str | None:
-    return dt.isoformat().replace("+00:00", "Z") if dt else None
-
-
-def _item(i: Item, teams: dict[str, str]) -> dict:
-    return {"id": i.id, "text": i.text, "author": i.author, "author_team": teams.get(i.author),
-            "department": i.department, "created_at": _iso(i.created_at)}
-
-
-def build_export(*, session: Session, team_id: str, workshop_id: int) -> dict:
-    ws = repo.workshop(session=session, team_id=team_id, workshop_id=workshop_id)
-    if ws is None:
-        raise Refusal(f"There's no workshop {workshop_id} in this workspace.")
-    items = repo.items(session=session, team_id=team_id, workshop_id=ws.id)
-    emotions = repo.emotions(session=session, team_id=team_id, workshop_id=ws.id)
-    votes = vote_counts(session=session, team_id=team_id, workshop_id=ws.id)
-    validations = validations_by_pain_point(session=session, team_id=team_id, workshop_id=ws.id)
-    # Each person's own workspace: in a Slack Connect channel some answer from a partner organisation.
-    counted = tally(session=session, ws=ws)
-    teams = repo.author_teams(session=session, team_id=team_id, workshop_id=ws.id, users=list(counted.per_user))
-
-    def of(kind: str, stage_id: int | None = None) -> list[dict]:
-        return [_item(i, teams) for i in items if i.kind == kind and (stage_id is None or i.stage_id == stage_id)]
-
-    stages = []
-    for s in repo.stages(session=session, team_id=team_id, workshop_id=ws.id):
-        rated = [e for e in emotions if e.stage_id == s.id]
-        scores = [e.score for e in rated]
-        pains = rank_pain_points([i for i in items if i.stage_id == s.id], votes)
-        stages.append(
-            {
-                "name": s.name,
-                "position": s.position,
-                "touchpoints": of(ItemKind.TOUCHPOINT, s.id),
-                "pain_points": [{**_item(i, teams), "votes": votes.get(i.id, 0), "source_item_id": i.source_item_id,
-                                 **({"validation": validations[i.id]} if i.id in validations else {})}
-                                for i in pains],
-                "opportunities": of(ItemKind.OPPORTUNITY, s.id),
-                "frontstage": of(ItemKind.FRONTSTAGE, s.id),
-                "backstage": of(ItemKind.BACKSTAGE, s.id),
-                "unsorted": of(ItemKind.UNSORTED, s.id),
-                "emotions": [
-                    {"user": e.user_id, "department": e.department, "score": e.score, "note": e.note} for e in rated
-                ],
-                "emotion_average": emotion_average(scores),
-                "emotion_spread": emotion_spread(scores),
-            }
-        )
-
-    # From outside: another workspace than the installation's. (An org-wide install's data is kept under the
-    # organisation, whose own workspaces can't be told from a partner's here: none is marked.)
-    participants = [{"user": u, "name": None, "team": teams.get(u),
-                     "external": not ws.team_id.startswith("E") and teams.get(u, ws.team_id) != ws.team_id,
-                     "department": dept, "contributions": n}
-                    for u, dept, n in sorted(counted.contributors, key=lambda c: (-c[2], c[0]))]
-
-    return {
-        "schema": SCHEMA,
-        "workshop": {
-            "id": ws.id,
-            "title": ws.title,
-            "team_id": ws.team_id,
-            "channel_id": ws.channel_id,
-            "template": ws.template,
-            "status": ws.status,
-            "facilitators": repo.facilitators(session=session, team_id=team_id, workshop_id=ws.id),
-            "created_at": _iso(ws.created_at),
-            "closed_at": _iso(ws.closed_at),
-        },
-        "map_type": ws.map_type,
-        "template": ws.template,
-        "future_of": ws.future_of,
-        "objectives": of(ItemKind.OBJECTIVE),
-        "personas": [
-            {"id": i.id, "name": i.text, "description": i.detail or "", "author": i.author, "department": i.department}
-            for i in items
-            if i.kind == ItemKind.PERSONA
-        ],
-        "stage_suggestions": of(ItemKind.STAGE_SUGGESTION),
-        "stages": stages,
-        "action_items": action_items_export(session=session, team_id=team_id, workshop_id=ws.id),
-        "synthesis": latest_for_export(session=session, team_id=team_id, workshop_id=ws.id),
-        "participants": participants,
-    }
-
-
-def build_channel_export(*, session: Session, team_id: str, channel_id: str) -> dict:
-    """The export of a channel's open workshop, else of its latest one."""
-    ws = require_latest(session=session, team_id=team_id, channel_id=channel_id)
-    return build_export(session=session, team_id=team_id, workshop_id=ws.id)
 
 
 def export_json(data: dict) -> bytes:
@@ -125,7 +23,8 @@ def export_filename(data: dict, ext: str) -> str:
 
 # --- CSV: one row per item, for spreadsheets ----------------------------------------------------------------
 
-CSV_COLUMNS = ["id", "stage", "lane", "text", "author", "department", "votes", "score", "created_at", "author_team"]
+CSV_COLUMNS = ["id", "stage", "lane", "text", "author", "department", "votes", "score", "created_at", "number",
+               "author_name", "merged_into", "author_team"]  # columns are only ever added, at the end
 _LANES = [("touchpoints", "touchpoint"), ("pain_points", "pain point"), ("opportunities", "opportunity"),
           ("frontstage", "frontstage"), ("backstage", "backstage"), ("unsorted", "unsorted")]
 
@@ -155,9 +54,11 @@ def export_csv(data: dict) -> bytes:
         for key, lane in _LANES:
             for i in st.get(key, []):
                 row(i, st["name"], lane)
+                for v in i.get("variants", []):  # what each person said, beside the merged statement
+                    row({**v, "created_at": ""}, st["name"], "pain point variant", merged_into=i["number"])
         for e in st["emotions"]:
-            row({"text": e["note"] or "", "author": e["user"], "department": e["department"]}, st["name"], "emotion",
-                score=e["score"])
+            row({"text": e["note"] or "", "author": e["user"], "author_name": e.get("user_name"),
+                 "department": e["department"]}, st["name"], "emotion", score=e["score"])
     # utf-8-sig: Excel then opens accented and non-Latin text correctly.
     return out.getvalue().encode("utf-8-sig")
 
@@ -208,7 +109,16 @@ def _md(text: str | None, limit: int = 500) -> str:
     return "\\" + t if t[:1] in ("#", "+", "-", "=") else t
 
 
+def _who(name: str | None, department: str | None) -> str:
+    return _md(name or "someone", 80) + (f" ({_md(department, 40)})" if department else "")
+
+
+TOP_IN_REPORT = 10
+
+
 def export_markdown(data: dict) -> bytes:
+    """A report for stakeholders: names, not ids; the top pain points across stages with their votes,
+    departments, validation and actions; action items; emotion notes as quotes; personas as cards."""
     ws = data["workshop"]
     kind = {"current": "Current-state journey map", "future": "Future-state journey map",
             "blueprint": "Service blueprint"}.get(data["map_type"], "Journey map")
@@ -217,27 +127,46 @@ def export_markdown(data: dict) -> bytes:
     template_name = template.name if template else ws["template"]
     out = [f"# {_md(ws['title'], 150)}", "",
            f"*{kind} · {_md(template_name, 60)} · workshop #{ws['id']} · {ws['status']}{future}*", ""]
+    people = data["participants"]
+    departments = sorted({p["department"] for p in people if p["department"]}, key=str.casefold)
+    facilitated = ", ".join(_md(n, 80) for n in ws.get("facilitator_names") or ws["facilitators"])
+    out += [f"Facilitated by {facilitated or '—'}; {len(people)} participant{'s' if len(people) != 1 else ''}"
+            + (f" from {', '.join(_md(d, 40) for d in departments)}" if departments else "") + ".", ""]
     if data["objectives"]:
         out += ["## Objectives", ""] + [f"- {_md(o['text'])}" for o in data["objectives"]] + [""]
     if data["personas"]:
         out += ["## Personas", ""]
-        out += [f"- **{_md(p['name'], 100)}**" + (f": {_md(p['description'])}" if p["description"] else "")
-                for p in data["personas"]] + [""]
+        for p in data["personas"]:
+            out += [f"### {_md(p['name'], 100)}", ""]
+            if p["description"]:
+                out += [f"> {_md(p['description'], 600)}", ""]
+            out += [f"*Described by {_who(p.get('author_name'), p['department'])}*", ""]
     out += ["## The journey at a glance", "", "```mermaid", mermaid_journey(data), "```", ""]
+    out += _top_pain_points(data)
     out += ["## Stages", ""]
     for n, st in enumerate(data["stages"], 1):
         emo = (f"emotion {st['emotion_average']:.1f}/5, spread ±{st['emotion_spread']:.1f} "
-               f"({len(st['emotions'])} ratings)" if st["emotion_average"] is not None else "no emotion ratings")
+               f"({len(st['emotions'])} rating{'s' if len(st['emotions']) != 1 else ''})" if st["emotion_average"] is not None
+               else "no emotion ratings")
         out += [f"### {n}. {_md(st['name'], 100)}", "", f"*{emo}*", ""]
         rows = [(lane, i) for key, lane in _LANES for i in st.get(key, [])]
-        if not rows:
+        if rows:
+            out += ["| Lane | # | Item | Votes | Who |", "| --- | ---: | --- | ---: | --- |"]
+            for lane, i in rows:
+                votes = str(i["votes"]) if "votes" in i else ""
+                number = f"#{i['number']}" if i.get("number") else ""
+                who = ", ".join(_md(d, 40) for d in i["departments"]) if i.get("variants") else _who(
+                    i.get("author_name"), i["department"])
+                out.append(f"| {lane} | {number} | {_md(i['text'])} | {votes} | {who or '—'} |")
+            out.append("")
+        else:
             out += ["*Nothing was said about this stage.*", ""]
-            continue
-        out += ["| Lane | Item | Votes | Department |", "| --- | --- | ---: | --- |"]
-        for lane, i in rows:
-            votes = str(i["votes"]) if "votes" in i else ""
-            out.append(f"| {lane} | {_md(i['text'])} | {votes} | {_md(i['department'] or '—', 60)} |")
-        out.append("")
+        notes = [e for e in st["emotions"] if e.get("note")]
+        if notes:
+            out += [f"> “{_md(e['note'], 300)}” — {_who(e.get('user_name'), e['department'])}, {e['score']}/5"
+                    for e in notes]
+            out.append("")
+    out += _action_items(data)
     syn = data.get("synthesis")
     if syn:
         made = f"the model {_md(syn['model'], 60)}" if syn["source"] == "model" else "the basic synthesis (no model)"
@@ -245,8 +174,8 @@ def export_markdown(data: dict) -> bytes:
         merged = [c for c in syn["clusters"] if not c["undone"]]
         if merged:
             out += ["### Duplicate pain points merged", ""]
-            out += [f"- **{_md(c['statement'], 200)}** ({len(c['item_ids'])} lines: "
-                    + ", ".join(f"#{i}" for i in c["item_ids"]) + ")" for c in merged] + [""]
+            out += [f"- **{_md(c['statement'], 200)}** (" + ", ".join(f"#{n}" for n in c.get("numbers") or [] if n)
+                    + ")" for c in merged] + [""]
         if syn["stages"]:
             out += ["### Stage by stage", ""]
             for s_ in syn["stages"]:
@@ -257,15 +186,57 @@ def export_markdown(data: dict) -> bytes:
         if ideas:
             out += ["### How might we…", ""] + [f"- {_md(o['how_might_we'], 300)}" for o in ideas] + [""]
         for g in syn["validation_guides"]:
-            out += [f"### Interview guide for pain point #{g['pain_point_id']}", ""]
+            out += [f"### Interview guide for pain point #{g.get('number') or '?'}", ""]
             out += [f"{n}. {_md(q, 300)}" for n, q in enumerate(g["questions"], 1)] + [""]
-    if data["participants"]:
-        out += ["## Participants", "", "| Person | Workspace | Department | Contributions |", "| --- | --- | --- | ---: |"]
-        out += [f"| {_md(p.get('name') or p['user'], 80)}{' (' + p['user'] + ')' if p.get('name') else ''} | "
-                f"{_md(p.get('team') or '—', 40)}{' (partner)' if p.get('external') else ''} | "
-                f"{_md(p['department'] or '—', 60)} | {p['contributions']} |" for p in data["participants"]]
+    if people:
+        partners = any(p.get("external") for p in people)  # a Slack Connect workshop says who came from where
+        out += ["## Participants", ""] + (
+            ["| Person | Workspace | Department | Contributions |", "| --- | --- | --- | ---: |"] if partners else
+            ["| Person | Department | Contributions |", "| --- | --- | ---: |"])
+        out += [f"| {_md(p.get('name') or p['user'], 80)} | "
+                + (f"{_md(p.get('team') or '—', 40)}{' (partner)' if p.get('external') else ''} | " if partners else "")
+                + f"{_md(p['department'] or '—', 60)} | {p['contributions']} |" for p in people]
         out.append("")
     return "\n".join(out).encode("utf-8")
+
+
+def _top_pain_points(data: dict) -> list[str]:
+    ranked = ranked_pain_points(data)[:TOP_IN_REPORT]
+    if not ranked:
+        return []
+    out = ["## Top pain points", "", "| # | Pain point | Stage | Votes | Raised by | Customers | Actions |",
+           "| ---: | --- | --- | ---: | --- | --- | --- |"]
+    owners = {a["id"]: a for a in data["action_items"]}
+    for p, stage in ranked:
+        raised = ", ".join(_md(d, 40) for d in p["departments"]) or _md(p.get("author_name"), 80)
+        said = f" (said {len(p['variants'])} ways)" if p.get("variants") else ""
+        acts = "; ".join(f"{_md(owners[a]['owner_name'], 60)}: {_md(owners[a]['text'], 100)} ({owners[a]['status']})"
+                         for a in p["actions"] if a in owners)
+        out.append(f"| {p['number'] or ''} | {_md(p['text'], 300)}{said} | {_md(stage, 60)} | {p['votes']} | "
+                   f"{raised or '—'} | {_md(validation_text(p.get('validation')), 120) or '—'} | {acts or '—'} |")
+    out.append("")
+    for p, _ in ranked:
+        for v in p.get("variants", []):
+            out.append(f"- #{p['number']} as {_who(v['author_name'], v['department'])} put it (#{v['number']}): "
+                       f"“{_md(v['text'], 300)}”")
+        if p.get("validation", {}).get("note"):
+            out.append(f"- #{p['number']}, what customers said: “{_md(p['validation']['note'], 500)}”")
+    if out[-1] != "":
+        out.append("")
+    return out
+
+
+def _action_items(data: dict) -> list[str]:
+    items = data["action_items"]
+    if not items:
+        return []
+    out = ["## Action items", "", "| Owner | Action | Due | Status | Pain point |", "| --- | --- | --- | --- | ---: |"]
+    order = {"open": 0, "done": 1, "dropped": 2}
+    for a in sorted(items, key=lambda a: (order.get(a["status"], 3), a["due"] or "9999", a["id"])):
+        pain = f"#{a['pain_point_number']}" if a.get("pain_point_number") else "—"
+        out.append(f"| {_md(a.get('owner_name') or a['owner'], 80)} | {_md(a['text'], 300)} | {a['due'] or '—'} | "
+                   f"{a['status']} | {pain} |")
+    return out + [""]
 
 
 EXPORTERS = {"json": export_json, "csv": export_csv, "md": export_markdown}

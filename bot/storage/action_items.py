@@ -48,6 +48,18 @@ def history(*, session: Session, team_id: str, action_id: int) -> list[ActionEve
                              .order_by(ActionEvent.id)))
 
 
+def histories(*, session: Session, team_id: str, action_ids: Collection[int]) -> dict[int, list[ActionEvent]]:
+    """Each item's history, in one query."""
+    out: dict[int, list[ActionEvent]] = {}
+    if not action_ids:
+        return out
+    for e in session.exec(select(ActionEvent).where(ActionEvent.team_id == team_id,
+                                                    col(ActionEvent.action_item_id).in_(list(action_ids)))
+                          .order_by(ActionEvent.id)):
+        out.setdefault(e.action_item_id, []).append(e)
+    return out
+
+
 def changes_since(*, session: Session, team_id: str, action_ids: Collection[int], since: datetime) -> list[str]:
     """What happened to these items after `since` (created, done, dropped, snoozed, reopened), one entry each."""
     if not action_ids:

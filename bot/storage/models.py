@@ -87,6 +87,7 @@ class Workshop(SQLModel, table=True):
     review_after_days: int = 90  # remind the facilitators to check the map against reality after closing
     ai_enabled: bool = True  # `/journey ai off`: nothing of this workshop is ever sent to a model
     status: str = "open"  # open | closed
+    pain_numbers: int = 0  # pain point numbers handed out so far (#1, #2, …), never handed out twice
     created_by: str
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
     closed_at: datetime | None = Field(default=None, sa_column=_ts_column(nullable=True))
@@ -120,6 +121,7 @@ class Step(SQLModel, table=True):
     stage_id: int | None = Field(default=None, foreign_key="stage.id")
     position: int  # 0-based order of the step in the workshop
     prompt_ts: str | None = None  # set once Slack accepted the prompt message
+    prompt_failed: bool = False  # Slack refused the prompt: the next `/journey next` posts it again
     opened_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
     closed_at: datetime | None = Field(default=None, sa_column=_ts_column(nullable=True))
 
@@ -157,7 +159,10 @@ class DeletedMessage(SQLModel, table=True):
 
 
 class Item(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("reply_id", "line_no", name="uq_item_line"),)
+    __table_args__ = (
+        UniqueConstraint("reply_id", "line_no", name="uq_item_line"),
+        UniqueConstraint("workshop_id", "number", name="uq_item_number"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(index=True)
@@ -175,8 +180,27 @@ class Item(SQLModel, table=True):
     detail: str | None = None  # a persona's description
     author: str
     department: str | None = None  # the author's department when the item was given
+    # A pain point's number in its workshop (#1, #2, …): given once, kept whatever happens to its kind or text.
+    number: int | None = None
+    # The merge that makes this pain point one with others (bot/journeymap.py shows the group once).
+    merge_id: int | None = Field(default=None, foreign_key="painmerge.id", ondelete="SET NULL", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
+
+
+class PainMerge(SQLModel, table=True):
+    """Pain points that say the same thing, made one: by a facilitator (`/journey merge`), by a synthesis (its
+    clusters, each with an Undo) or before a vote. Its members are the items whose merge_id is this row's id."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    statement: str  # how the merged pain point reads
+    source: str  # hand | synthesis | vote
+    synthesis_id: int | None = Field(default=None, foreign_key="synthesis.id", ondelete="CASCADE")
+    cluster: int | None = None  # the synthesis cluster it applies
+    created_by: str
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
 
 
 class Emotion(SQLModel, table=True):
@@ -210,6 +234,7 @@ class UserProfile(SQLModel, table=True):
     tz: str | None = None
     tz_checked_at: datetime | None = Field(default=None, sa_column=_ts_column(nullable=True))
     dm_channel: str | None = None  # the bot's DM with this person (conversations.open)
+    name: str | None = None  # their display name in Slack (users.info), for reports people read
 
 
 class VoteRound(SQLModel, table=True):

@@ -83,7 +83,7 @@ def _questions() -> list[str]:
 
 
 def synthesize(data: dict, *, note: str | None = None) -> SynthesisResult:
-    """`data` is the export dict (build_export): the same content the exports and the map show."""
+    """`data` is the map model (bot.journeymap.build_map): the same content the exports and the map show."""
     pains = [(p, st["name"]) for st in data["stages"] for p in st["pain_points"]]
     groups = group_duplicates([p["text"] for p, _ in pains])
     clusters = [Cluster(statement=pains[g[0]][0]["text"], item_ids=[pains[i][0]["id"] for i in g]) for g in groups]

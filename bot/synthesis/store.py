@@ -8,7 +8,8 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.storage import repo, syntheses
+from bot.journeymap import group_of
+from bot.storage import pain_points, repo, syntheses
 from bot.storage.models import ItemKind, Synthesis
 from bot.synthesis.schemas import SynthesisResult
 from bot.workshop.access import Refusal, require_facilitator, require_latest
@@ -22,7 +23,7 @@ class SynthesisView:
     result: SynthesisResult
     undone: frozenset[int]
     decisions: dict[str, str]
-    pains: dict[int, tuple[str, str | None, str]]  # item id → (text, department, stage)
+    pains: dict[int, tuple[str, str | None, str, int | None]]  # item id → (text, department, stage, number)
 
 
 def workshop_for_synthesis(*, session: Session, team_id: str, channel_id: str, user_id: str):
@@ -45,7 +46,25 @@ def save(*, session: Session, team_id: str, workshop_id: int, user_id: str, resu
                     created_by=user_id, created_at=now)
     session.add(row)
     session.flush()
+    for index in range(len(result.clusters)):
+        _apply_cluster(session, row, result, index, now)
     return row
+
+
+def _apply_cluster(session: Session, row: Synthesis, result: SynthesisResult, index: int, now: datetime) -> None:
+    """A cluster's merge becomes part of the map: the pain points it names (with whatever was merged into them)
+    become one, reading as the cluster's statement."""
+    cluster = result.clusters[index]
+    groups = {}
+    for item_id in cluster.item_ids:
+        group = group_of(session=session, team_id=row.team_id, item_id=item_id)
+        if group is not None and group.lead.workshop_id == row.workshop_id:
+            groups[group.lead.id] = group
+    if len(groups) < 2:
+        return
+    pain_points.make_merge(session=session, team_id=row.team_id, workshop_id=row.workshop_id,
+                           items=[i for g in groups.values() for i in g.members], statement=cluster.statement,
+                           source="synthesis", by=row.created_by, now=now, synthesis_id=row.id, cluster=index)
 
 
 def record_posted(*, session: Session, team_id: str, synthesis_id: int, channel_id: str, ts: str) -> None:
@@ -71,17 +90,28 @@ def view(*, session: Session, team_id: str, synthesis_id: int) -> SynthesisView:
     row = _row(session, team_id, synthesis_id)
     ws = repo.workshop(session=session, team_id=team_id, workshop_id=row.workshop_id)
     stages = {s.id: s.name for s in repo.stages(session=session, team_id=team_id, workshop_id=row.workshop_id)}
-    pains = {i.id: (i.text, i.department, stages.get(i.stage_id, ""))
+    pains = {i.id: (i.text, i.department, stages.get(i.stage_id, ""), i.number)
              for i in repo.items(session=session, team_id=team_id, workshop_id=row.workshop_id)
              if i.kind == ItemKind.PAIN_POINT}
     return SynthesisView(row.id, row.workshop_id, ws.title if ws else "", SynthesisResult.model_validate_json(row.result),
                          frozenset(json.loads(row.undone)), json.loads(row.decisions), pains)
 
 
-def undo_merge(*, session: Session, team_id: str, user_id: str, synthesis_id: int, index: int) -> Synthesis:
+def undo_merge(*, session: Session, team_id: str, user_id: str, synthesis_id: int, index: int,
+               now: datetime) -> Synthesis:
+    """Undo a cluster's merge (each pain point gets its own place back on the map), or, a second time, merge
+    them again."""
     row = _row(session, team_id, synthesis_id)
     _may_change(session, row, user_id)
-    undone = set(json.loads(row.undone)) ^ {index}  # a second click merges them again
+    result = SynthesisResult.model_validate_json(row.result)
+    if not 0 <= index < len(result.clusters):
+        raise Refusal("That merge isn't part of this synthesis.")
+    undone = set(json.loads(row.undone)) ^ {index}
+    merge = pain_points.merge_of_cluster(session=session, team_id=team_id, synthesis_id=row.id, cluster=index)
+    if merge is not None:
+        pain_points.dissolve(session=session, team_id=team_id, merge_id=merge.id)
+    if index not in undone:
+        _apply_cluster(session, row, result, index, now)
     row.undone = json.dumps(sorted(undone))
     session.add(row)
     return row
@@ -100,27 +130,6 @@ def decide(*, session: Session, team_id: str, user_id: str, synthesis_id: int, k
 def _may_change(session: Session, row: Synthesis, user_id: str) -> None:
     require_facilitator(session=session, team_id=row.team_id, workshop_id=row.workshop_id, user_id=user_id,
                         to="change the synthesis", named=False)
-
-
-def latest_for_export(*, session: Session, team_id: str, workshop_id: int) -> dict | None:
-    """The latest synthesis as the export shows it: undone merges left out, decisions alongside."""
-    row = syntheses.latest(session=session, team_id=team_id, workshop_id=workshop_id)
-    if row is None:
-        return None
-    result = SynthesisResult.model_validate_json(row.result)
-    undone = set(json.loads(row.undone))
-    decisions = json.loads(row.decisions)
-    return {
-        "id": row.id, "source": row.source, "model": row.model, "prompts": json.loads(row.prompts), "note": row.note,
-        "created_at": row.created_at.isoformat().replace("+00:00", "Z"), "created_by": row.created_by,
-        "clusters": [{**c.model_dump(), "undone": i in undone} for i, c in enumerate(result.clusters)],
-        "stages": [s.model_dump() for s in result.stages],
-        "opportunities": [{**o.model_dump(), "decision": decisions.get(f"opportunity:{i}")}
-                          for i, o in enumerate(result.opportunities)],
-        "action_items": [{**a.model_dump(), "decision": decisions.get(f"action:{i}")}
-                         for i, a in enumerate(result.action_items)],
-        "validation_guides": [g.model_dump() for g in result.guides],
-    }
 
 
 def guide_for(*, session: Session, team_id: str, workshop_id: int, pain_point_id: int, pain: str,

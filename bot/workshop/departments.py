@@ -37,3 +37,32 @@ def set_department(*, session: Session, team_id: str, user_id: str, department: 
 def department_of(*, session: Session, team_id: str, user_id: str) -> str | None:
     p = repo.profile(session=session, team_id=team_id, user_id=user_id)
     return p.department if p else None
+
+
+# --- Names, for reports people read ------------------------------------------------------------------------
+
+MAX_NAME = 80
+MAX_LOOKUPS = 200  # people looked up for one map or export; the rest show as their ids until the next
+
+
+def slack_name(user: dict | None) -> str | None:
+    """How Slack shows a person: their display name, else their full name (users.info's user object)."""
+    if not user:
+        return None
+    profile = user.get("profile") or {}
+    for name in (profile.get("display_name"), profile.get("real_name"), user.get("real_name"), user.get("name")):
+        if isinstance(name, str) and name.strip():
+            return " ".join(name.split())[:MAX_NAME]
+    return None
+
+
+def unnamed(*, session: Session, team_id: str, user_ids: list[str]) -> list[str]:
+    """Of these people, those whose name the bot doesn't know yet (to look up in Slack before a transaction)."""
+    known = repo.profiles(session=session, team_id=team_id, user_ids=user_ids)
+    return [u for u in user_ids if not (u in known and known[u].name)][:MAX_LOOKUPS]
+
+
+def remember_names(*, session: Session, team_id: str, names: dict[str, str | None], now: datetime) -> None:
+    for user_id, name in names.items():
+        if name:
+            repo.save_profile(session=session, team_id=team_id, user_id=user_id, now=now, name=name)

@@ -11,13 +11,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot import text as t
-from bot.storage import repo
+from bot.storage import pain_points, repo
 from bot.storage.models import Facilitator, Item, ItemKind, MapType, Stage, Step, StepKind, Workshop
 from bot.templates import DEFAULT_TEMPLATE, load_templates, template_name
 from bot.workshop import nudges
 from bot.workshop.access import Refusal, require_facilitator, require_open
 from bot.workshop.departments import department_of
-from bot.workshop.status import tally
+from bot.workshop.tally import tally
 
 MAX_TITLE = 120
 MAX_STAGES = 12
@@ -44,7 +44,7 @@ class PromptView:
 @dataclass(frozen=True)
 class NextOutcome:
     prompt: PromptView
-    reposted: bool  # the current prompt never reached Slack, so it is posted again instead of moving on
+    reposted: bool  # Slack refused the current prompt, so it is posted again instead of moving on
 
 
 @dataclass(frozen=True)
@@ -188,6 +188,7 @@ def _seed_from(session: Session, ws: Workshop, source: Workshop, now: datetime) 
                     source_item_id=old.id, ts=old.ts, created_at=now, updated_at=now,
                 )
             )
+    pain_points.number_new(session=session, team_id=ws.team_id, workshop_id=ws.id)
 
 
 def _already_open(ws: Workshop | None) -> str:
@@ -199,11 +200,12 @@ def _already_open(ws: Workshop | None) -> str:
     )
 
 
-def record_prompt_posted(*, session: Session, team_id: str, step_id: int, ts: str) -> None:
-    """Slack's ts of a step's prompt: replies in its thread are answers to that step."""
+def record_prompt_posted(*, session: Session, team_id: str, step_id: int, ts: str | None) -> None:
+    """Slack's ts of a step's prompt: replies in its thread are answers to that step. None: Slack refused it (the
+    next `/journey next` posts it again)."""
     step = repo.step(session=session, team_id=team_id, step_id=step_id)
     if step is not None:
-        step.prompt_ts = ts
+        step.prompt_ts, step.prompt_failed = ts, ts is None
         session.add(step)
 
 
@@ -216,7 +218,9 @@ def open_next_step(*, session: Session, team_id: str, channel_id: str, user_id: 
                         to="move the workshop on")
     current = repo.current_step(session=session, team_id=team_id, workshop_id=ws.id)
     stages = repo.stages(session=session, team_id=team_id, workshop_id=ws.id)
-    if current is not None and current.prompt_ts is None:
+    if current is not None and current.prompt_failed:  # (one still on its way is not failed: move on)
+        current.prompt_failed = False
+        session.add(current)
         return NextOutcome(_prompt_view(session, ws, current), reposted=True)
 
     next_kind, next_stage = _following(current, stages)

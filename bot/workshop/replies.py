@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlmodel import Session
 
 from bot import text as t
-from bot.storage import repo
+from bot.storage import pain_points, repo
 from bot.storage.models import Emotion, Item, ItemKind, MapType, Reply, Step, StepKind, Workshop
 from bot.workshop.access import Refusal
 from bot.workshop.departments import department_of
@@ -58,8 +59,9 @@ class Classified:
     still_unsorted: list[tuple[int, str]]  # the reply's other lines still waiting for a kind
 
 
-@dataclass(frozen=True)
-class _Line:
+class _Line(NamedTuple):
+    """One line of a reply, as it is stored."""
+
     line_no: int
     kind: str
     text: str
@@ -181,10 +183,26 @@ def record_replies(*, session: Session, team_id: str, replies: list[NewReply], n
         out.ask_department = dept is None and (ws.id, r.user_id) not in answered
         answered.add((ws.id, r.user_id))
         outcomes[n] = out
+    _number_pain_points(session, items)
     for index, item_id in enumerate(repo.insert_items(session=session, rows=items)):
         if items[index]["kind"] == ItemKind.UNSORTED:
             unsorted_of[index].unsorted.append((item_id, items[index]["text"]))
     return outcomes  # type: ignore[return-value]
+
+
+def _number_pain_points(session: Session, rows: list[dict]) -> None:
+    """Number the new pain points among rows about to be inserted, workshop by workshop, in their order."""
+    by_workshop: dict[tuple[str, int], list[dict]] = {}
+    for row in rows:
+        if row["kind"] == ItemKind.PAIN_POINT:
+            by_workshop.setdefault((row["team_id"], row["workshop_id"]), []).append(row)
+    for (team_id, workshop_id), pains in by_workshop.items():
+        first = pain_points.reserve_numbers(session=session, team_id=team_id, workshop_id=workshop_id,
+                                            count=len(pains))
+        for n, row in enumerate(pains):
+            row["number"] = first + n
+    for row in rows:
+        row.setdefault("number", None)  # one INSERT for all rows: every row names the same columns
 
 
 def _item_values(ws: Workshop, step: Step, channel_id: str, ts: str | None, reply_id: int | None, author: str,
@@ -290,7 +308,7 @@ def _sync_items(
         out.stored += 1
     else:
         repo.delete_emotions_of_reply(session=session, team_id=reply.team_id, reply_id=reply.id)
-    session.flush()
+    pain_points.number_new(session=session, team_id=ws.team_id, workshop_id=ws.id)
     out.unsorted = [(i.id, i.text) for i in fresh if i.kind == ItemKind.UNSORTED]
     if out.stored == 0 and not problems:
         out.status = "ignored"
@@ -353,6 +371,7 @@ def file_line(*, session: Session, team_id: str, item_id: int, kind: str, score:
         return None
     item.kind, item.updated_at = kind, now
     session.add(item)
+    pain_points.number_new(session=session, team_id=team_id, workshop_id=item.workshop_id)
     return kind
 
 
@@ -367,6 +386,6 @@ def classify_item(*, session: Session, team_id: str, user_id: str, item_id: int,
     item.kind = kind
     item.updated_at = now
     session.add(item)
-    session.flush()
+    pain_points.number_new(session=session, team_id=team_id, workshop_id=item.workshop_id)
     rest = repo.items_of_reply(session=session, team_id=team_id, reply_id=item.reply_id) if item.reply_id else []
     return Classified(kind, item.text, [(i.id, i.text) for i in rest if i.kind == ItemKind.UNSORTED])

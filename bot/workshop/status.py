@@ -1,21 +1,23 @@
-"""Where a workshop stands: steps, stages, who has contributed from which department. The tallies here (answers
-per person and department, emotion average and spread) are shared by the status, the export and the digest."""
+"""Where a workshop stands: steps, stages (as the map model counts them), the top pain points, who has contributed
+from which department."""
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
+from bot.journeymap import build_map, ranked_pain_points, validation_text
 from bot.storage import repo
-from bot.storage.models import ItemKind, Stage, Step, StepKind, Workshop
+from bot.storage.models import Stage, Step, StepKind
 from bot.templates import template_name
 from bot.workshop.access import NO_WORKSHOP, Refusal
+from bot.workshop.tally import tally
 
 DOMINANT_SHARE = 0.5  # warn when one department gave more than half the answers...
 DOMINANT_MIN_ANSWERS = 5  # ...once there are enough answers for the share to mean something
+TOP_PAINS = 5
 
 
 @dataclass(frozen=True)
@@ -48,15 +50,7 @@ class StatusView:
     dominant: tuple[str, float] | None
     total_answers: int
     validation: dict[str, int] = field(default_factory=dict)  # task status → how many
-
-
-def emotion_average(scores: list[int]) -> float | None:
-    return round(statistics.fmean(scores), 2) if scores else None
-
-
-def emotion_spread(scores: list[int]) -> float | None:
-    """How far people's ratings of a stage are apart: the population standard deviation (0 when they agree)."""
-    return round(statistics.pstdev(scores), 2) if scores else None
+    top_pains: list[tuple[int | None, str, int, str]] = field(default_factory=list)  # (#, text, votes, validation)
 
 
 def step_label(step: Step, stage: Stage | None, n_stages: int) -> str:
@@ -65,32 +59,6 @@ def step_label(step: Step, stage: Stage | None, n_stages: int) -> str:
     return {StepKind.OBJECTIVES: "Objectives", StepKind.PERSONAS: "Personas", StepKind.STAGES: "Stages"}.get(
         StepKind(step.kind), step.kind
     )
-
-
-@dataclass(frozen=True)
-class Tally:
-    """Every answer of a workshop (items and ratings), counted."""
-
-    per_user: Counter  # answers per person, in the order they first answered
-    per_department: Counter  # answers per department at the time (None: no department)
-    contributors: list[tuple[str, str | None, int]]  # (user, department now, answers), most answers first
-
-
-def tally(*, session: Session, ws: Workshop) -> Tally:
-    """A person's department is their current one, else the latest they answered with."""
-    per_user: Counter = Counter()
-    dept_of: dict[str, str | None] = {}
-    per_dept: Counter = Counter()
-    rows = [(i.author, i.department) for i in repo.items(session=session, team_id=ws.team_id, workshop_id=ws.id)]
-    rows += [(e.user_id, e.department) for e in repo.emotions(session=session, team_id=ws.team_id, workshop_id=ws.id)]
-    for user, dept in rows:
-        per_user[user] += 1
-        dept_of[user] = dept or dept_of.get(user)
-        per_dept[dept] += 1
-    now = repo.profiles(session=session, team_id=ws.team_id, user_ids=list(per_user))
-    contributors = [(u, (now[u].department if u in now else None) or dept_of.get(u), n)
-                    for u, n in per_user.most_common()]
-    return Tally(per_user, per_dept, contributors)
 
 
 def status(*, session: Session, team_id: str, channel_id: str, members: list[str] | None) -> StatusView:
@@ -105,29 +73,21 @@ def status(*, session: Session, team_id: str, channel_id: str, members: list[str
     current = next((s for s in steps if s.closed_at is None), None) if ws.status == "open" else None
 
     per_step = Counter(i.step_id for i in items)
-    ratings_per_stage = Counter(e.stage_id for e in emotions)
     for e in emotions:
         step_of_stage = next((s.id for s in steps if s.stage_id == e.stage_id), None)
         per_step[step_of_stage] += 1
     step_rows = [
         (step_label(s, by_id.get(s.stage_id), len(stages)), per_step.get(s.id, 0), s is current) for s in steps
     ]
-    stage_rows = []
-    for s in stages:
-        kinds = Counter(i.kind for i in items if i.stage_id == s.id)
-        scores = [e.score for e in emotions if e.stage_id == s.id]
-        stage_rows.append(
-            StageCount(
-                name=s.name,
-                touchpoints=kinds.get(ItemKind.TOUCHPOINT, 0),
-                pain_points=kinds.get(ItemKind.PAIN_POINT, 0),
-                opportunities=kinds.get(ItemKind.OPPORTUNITY, 0),
-                unsorted=kinds.get(ItemKind.UNSORTED, 0),
-                ratings=ratings_per_stage.get(s.id, 0),
-                emotion_average=emotion_average(scores),
-                emotion_spread=emotion_spread(scores),
-            )
-        )
+    data = build_map(session=session, team_id=team_id, workshop_id=ws.id)
+    stage_rows = [
+        StageCount(name=st["name"], touchpoints=len(st["touchpoints"]), pain_points=len(st["pain_points"]),
+                   opportunities=len(st["opportunities"]), unsorted=len(st["unsorted"]), ratings=len(st["emotions"]),
+                   emotion_average=st["emotion_average"], emotion_spread=st["emotion_spread"])
+        for st in data["stages"]
+    ]
+    top = [(p["number"], p["text"], p["votes"], validation_text(p.get("validation")))
+           for p, _ in ranked_pain_points(data)[:TOP_PAINS]]
 
     counted = tally(session=session, ws=ws)
     facilitators = repo.facilitators(session=session, team_id=team_id, workshop_id=ws.id)
@@ -156,4 +116,5 @@ def status(*, session: Session, team_id: str, channel_id: str, members: list[str
         dominant=dominant,
         total_answers=total,
         validation=repo.validation_counts(session=session, team_id=team_id, workshop_id=ws.id),
+        top_pains=top,
     )

@@ -1,0 +1,289 @@
+"""The one map model: what a workshop's map holds, built by one function (`build_map`) that every surface uses —
+the ballot, the picture and its summary, status, the JSON/CSV/Markdown exports, the synthesis's input, digests —
+so two surfaces can never disagree. Its result is the `journey-map/1` export contract
+(schemas/journey-map-1.schema.json); fields are only ever added.
+
+A pain point is shown once however many people said it: pain points merged (by hand, by a synthesis, or before a
+vote) are one entry with one statement, its variants (each with its author and department), the votes of all of
+them (each person once) and the validation and action items of any of them. Its number is its first variant's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.storage import action_items, pain_points, repo, syntheses, validation_tasks
+from bot.storage.models import Item, ItemKind, PainMerge, Synthesis
+from bot.synthesis.schemas import SynthesisResult
+from bot.workshop.access import Refusal, require_latest
+from bot.workshop.tally import emotion_average, emotion_spread, tally
+
+SCHEMA = "journey-map/1"
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.isoformat().replace("+00:00", "Z") if dt else None
+
+
+@dataclass(frozen=True)
+class PainGroup:
+    """One pain point as the map shows it: a pain point alone, or the members of a merge."""
+
+    lead: Item  # the member with the lowest number: its number, stage and id stand for the group
+    members: tuple[Item, ...]
+    merge: PainMerge | None
+
+    @property
+    def text(self) -> str:
+        return self.merge.statement if self.merge is not None and self.merge.statement else self.lead.text
+
+    @property
+    def ids(self) -> frozenset[int]:
+        return frozenset(i.id for i in self.members)
+
+
+def pain_groups(items: list[Item], merges: dict[int, PainMerge]) -> list[PainGroup]:
+    """The workshop's pain points as the map shows them, in number order."""
+    by_merge: dict[int, list[Item]] = defaultdict(list)
+    alone: list[Item] = []
+    for i in items:
+        if i.kind != ItemKind.PAIN_POINT:
+            continue
+        (by_merge[i.merge_id] if i.merge_id in merges else alone).append(i)
+    groups = [PainGroup(i, (i,), None) for i in alone]
+    for merge_id, members in by_merge.items():
+        members.sort(key=_order)
+        groups.append(PainGroup(members[0], tuple(members), merges[merge_id] if len(members) > 1 else None))
+    return sorted(groups, key=lambda g: _order(g.lead))
+
+
+def _order(i: Item) -> tuple[int, int]:
+    return (i.number if i.number is not None else 1 << 30, i.id or 0)
+
+
+def group_of(*, session: Session, team_id: str, item_id: int) -> PainGroup | None:
+    """The pain point (merged or not) an item belongs to."""
+    item = repo.item(session=session, team_id=team_id, item_id=item_id)
+    if item is None or item.kind != ItemKind.PAIN_POINT:
+        return None
+    if item.merge_id is None:
+        return PainGroup(item, (item,), None)
+    members = tuple(pain_points.members(session=session, team_id=team_id, merge_id=item.merge_id))
+    merge = session.get(PainMerge, item.merge_id)
+    return PainGroup(members[0], members, merge if len(members) > 1 else None)
+
+
+def by_number(*, session: Session, team_id: str, workshop_id: int, number: int) -> PainGroup | None:
+    """The pain point a number names (a merged variant's number names its merged pain point)."""
+    item = next((i for i in repo.items(session=session, team_id=team_id, workshop_id=workshop_id)
+                 if i.kind == ItemKind.PAIN_POINT and i.number == number), None)
+    return group_of(session=session, team_id=team_id, item_id=item.id) if item else None
+
+
+def label(group: PainGroup | None) -> tuple[int, str] | None:
+    """(number, statement) of a pain point, for messages."""
+    return (group.lead.number or 0, group.text) if group else None
+
+
+def rank(groups: list[PainGroup], voters: dict[int, set[str]]) -> list[PainGroup]:
+    """Most votes first; ties in number order."""
+    return sorted(groups, key=lambda g: (-len(_voters(g, voters)), _order(g.lead)))
+
+
+def _voters(group: PainGroup, voters: dict[int, set[str]]) -> set[str]:
+    return set().union(*(voters.get(i, set()) for i in group.ids))
+
+
+def voters_by_item(*, session: Session, team_id: str, workshop_id: int) -> dict[int, set[str]]:
+    out: dict[int, set[str]] = defaultdict(set)
+    for v in repo.votes(session=session, team_id=team_id, workshop_id=workshop_id):
+        out[v.item_id].add(v.user_id)
+    return out
+
+
+def ranked_pain_points(data: dict) -> list[tuple[dict, str]]:
+    """A built map's pain points across all stages, most votes first (ties by number), with their stage."""
+    pains = [(p, st["name"]) for st in data["stages"] for p in st["pain_points"]]
+    return sorted(pains, key=lambda ps: (-ps[0]["votes"], ps[0].get("number") or 1 << 30))
+
+
+def build_map(*, session: Session, team_id: str, workshop_id: int) -> dict:
+    ws = repo.workshop(session=session, team_id=team_id, workshop_id=workshop_id)
+    if ws is None:
+        raise Refusal(f"There's no workshop {workshop_id} in this workspace.")
+    items = repo.items(session=session, team_id=team_id, workshop_id=ws.id)
+    emotions = repo.emotions(session=session, team_id=team_id, workshop_id=ws.id)
+    voters = voters_by_item(session=session, team_id=team_id, workshop_id=ws.id)
+    merges = pain_points.merges(session=session, team_id=team_id, workshop_id=ws.id)
+    groups = pain_groups(items, merges)
+    actions = action_items.of_workshop(session=session, team_id=team_id, workshop_id=ws.id)
+    tasks = validation_tasks.of_workshop(session=session, team_id=team_id, workshop_id=ws.id)
+    contributors = sorted(tally(session=session, ws=ws).contributors, key=lambda c: (-c[2], c[0]))
+    facilitators = repo.facilitators(session=session, team_id=team_id, workshop_id=ws.id)
+    people = _people(contributors, facilitators, actions, tasks)
+    names = {u: p.name for u, p in repo.profiles(session=session, team_id=team_id, user_ids=people).items()
+             if p.name}
+    # Each person's own workspace: in a Slack Connect channel some answer from a partner organisation.
+    teams = repo.author_teams(session=session, team_id=team_id, workshop_id=ws.id, users=people)
+
+    def external(user: str) -> bool:
+        """From another workspace than the installation's. (An org-wide install's data is kept under the
+        organisation, whose own workspaces can't be told from a partner's here: none is marked.)"""
+        return not ws.team_id.startswith("E") and teams.get(user, ws.team_id) != ws.team_id
+
+    def person(user: str) -> str:
+        return names.get(user) or user
+
+    def item(i: Item) -> dict:
+        return {"id": i.id, "text": i.text, "author": i.author, "department": i.department,
+                "created_at": _iso(i.created_at), "author_name": person(i.author), "author_team": teams.get(i.author)}
+
+    def of(kind: str, stage_id: int | None = None) -> list[dict]:
+        return [item(i) for i in items if i.kind == kind and (stage_id is None or i.stage_id == stage_id)]
+
+    group_of_item = {i: g for g in groups for i in g.ids}
+    validation = {}
+    for task in tasks:  # a merged pain point shows the latest task on any of its variants
+        if task.pain_point_id in group_of_item:
+            validation[group_of_item[task.pain_point_id].lead.id] = _validation(task, person)
+    actions_of: dict[int, list[int]] = defaultdict(list)
+    for a in actions:
+        if a.pain_point_id in group_of_item:
+            actions_of[group_of_item[a.pain_point_id].lead.id].append(a.id)
+
+    def pain(g: PainGroup) -> dict:
+        lead = g.lead
+        departments = sorted({i.department for i in g.members if i.department}, key=str.casefold)
+        out = {**item(lead), "text": g.text, "number": lead.number, "votes": len(_voters(g, voters)),
+               "source_item_id": lead.source_item_id, "departments": departments, "actions": actions_of[lead.id]}
+        if lead.id in validation:
+            out["validation"] = validation[lead.id]
+        if g.merge is not None:
+            out["merged"] = {"id": g.merge.id, "source": g.merge.source, "by": g.merge.created_by}
+            out["variants"] = [{"id": i.id, "number": i.number, "text": i.text, "author": i.author,
+                                "author_name": person(i.author), "department": i.department} for i in g.members]
+        return out
+
+    stages = []
+    for s in repo.stages(session=session, team_id=team_id, workshop_id=ws.id):
+        rated = [e for e in emotions if e.stage_id == s.id]
+        scores = [e.score for e in rated]
+        stages.append({
+            "name": s.name,
+            "position": s.position,
+            "touchpoints": of(ItemKind.TOUCHPOINT, s.id),
+            "pain_points": [pain(g) for g in rank([g for g in groups if g.lead.stage_id == s.id], voters)],
+            "opportunities": of(ItemKind.OPPORTUNITY, s.id),
+            "frontstage": of(ItemKind.FRONTSTAGE, s.id),
+            "backstage": of(ItemKind.BACKSTAGE, s.id),
+            "unsorted": of(ItemKind.UNSORTED, s.id),
+            "emotions": [{"user": e.user_id, "user_name": person(e.user_id), "department": e.department,
+                          "score": e.score, "note": e.note} for e in rated],
+            "emotion_average": emotion_average(scores),
+            "emotion_spread": emotion_spread(scores),
+        })
+
+    number_of = {i.id: g.lead.number for g in groups for i in g.members}
+    histories = action_items.histories(session=session, team_id=team_id, action_ids=[a.id for a in actions])
+    return {
+        "schema": SCHEMA,
+        "workshop": {
+            "id": ws.id, "title": ws.title, "team_id": ws.team_id, "channel_id": ws.channel_id,
+            "template": ws.template, "status": ws.status, "facilitators": facilitators,
+            "facilitator_names": [person(u) for u in facilitators],
+            "created_at": _iso(ws.created_at), "closed_at": _iso(ws.closed_at),
+        },
+        "map_type": ws.map_type,
+        "template": ws.template,
+        "future_of": ws.future_of,
+        "objectives": of(ItemKind.OBJECTIVE),
+        "personas": [{"id": i.id, "name": i.text, "description": i.detail or "", "author": i.author,
+                      "author_name": person(i.author), "department": i.department}
+                     for i in items if i.kind == ItemKind.PERSONA],
+        "stage_suggestions": of(ItemKind.STAGE_SUGGESTION),
+        "stages": stages,
+        "action_items": [{
+            "id": a.id, "text": a.text, "owner": a.owner, "owner_name": person(a.owner),
+            "due": a.due.isoformat() if a.due else None, "status": a.status,
+            "pain_point": group_of_item[a.pain_point_id].lead.id if a.pain_point_id in group_of_item else None,
+            "pain_point_number": number_of.get(a.pain_point_id), "created_by": a.created_by,
+            "history": [{"at": _iso(e.at), "by": e.by, "change": e.change, "detail": e.detail}
+                        for e in histories.get(a.id, [])],
+        } for a in actions],
+        "synthesis": _synthesis(syntheses.latest(session=session, team_id=team_id, workshop_id=ws.id),
+                               number_of=number_of),
+        "participants": [{"user": u, "name": person(u), "team": teams.get(u), "external": external(u),
+                          "department": dept, "contributions": n} for u, dept, n in contributors],
+    }
+
+
+def _people(contributors, facilitators, actions, tasks) -> list[str]:
+    return sorted({u for u, _, _ in contributors} | set(facilitators) | {a.owner for a in actions}
+                  | {t.owner for t in tasks})
+
+
+def people(*, session: Session, team_id: str, workshop_id: int) -> list[str]:
+    """Everyone a workshop's map names: who answered, facilitates, or owns an action item or validation task."""
+    ws = repo.workshop(session=session, team_id=team_id, workshop_id=workshop_id)
+    if ws is None:
+        return []
+    return _people(tally(session=session, ws=ws).contributors,
+                   repo.facilitators(session=session, team_id=team_id, workshop_id=ws.id),
+                   action_items.of_workshop(session=session, team_id=team_id, workshop_id=ws.id),
+                   validation_tasks.of_workshop(session=session, team_id=team_id, workshop_id=ws.id))
+
+
+def _validation(task, person) -> dict:
+    return {
+        "task": task.id, "status": task.status, "owner": task.owner, "owner_name": person(task.owner),
+        "due": task.due.isoformat(),
+        # how many customers: those talked to once answered, else how many the task asks for
+        "customers": task.evidence_customers if task.status != "pending" else task.customers,
+        "customers_planned": task.customers, "note": task.note, "by": task.answered_by, "at": _iso(task.answered_at),
+    }
+
+
+VALIDATION_WORDS = {"confirmed": "confirmed", "partly": "partly confirmed", "not_confirmed": "not confirmed"}
+
+
+def validation_text(v: dict | None) -> str:
+    """"confirmed by 4 customers", "being checked with 5 customers by Ana (due 2026-12-15)", or ""."""
+    if not v:
+        return ""
+    if v["status"] == "pending":
+        return f"being checked with {v['customers']} customers by {v.get('owner_name') or v['owner']} (due {v['due']})"
+    count = v.get("customers")
+    by = f" by {count} customer{'s' if count != 1 else ''}" if count else ""
+    return VALIDATION_WORDS.get(v["status"], v["status"]) + by
+
+
+def _synthesis(row: Synthesis | None, *, number_of: dict[int, int | None]) -> dict | None:
+    """A synthesis as the map shows it: undone merges marked, decisions alongside, pain point numbers beside ids."""
+    if row is None:
+        return None
+    result = SynthesisResult.model_validate_json(row.result)
+    undone = set(json.loads(row.undone))
+    decisions = json.loads(row.decisions)
+    return {
+        "id": row.id, "source": row.source, "model": row.model, "prompts": json.loads(row.prompts), "note": row.note,
+        "created_at": row.created_at.isoformat().replace("+00:00", "Z"), "created_by": row.created_by,
+        "clusters": [{**c.model_dump(), "numbers": [number_of.get(i) for i in c.item_ids], "undone": i in undone}
+                     for i, c in enumerate(result.clusters)],
+        "stages": [s.model_dump() for s in result.stages],
+        "opportunities": [{**o.model_dump(), "decision": decisions.get(f"opportunity:{i}")}
+                          for i, o in enumerate(result.opportunities)],
+        "action_items": [{**a.model_dump(), "decision": decisions.get(f"action:{i}")}
+                         for i, a in enumerate(result.action_items)],
+        "validation_guides": [{**g.model_dump(), "number": number_of.get(g.pain_point_id)} for g in result.guides],
+    }
+
+
+def build_channel_map(*, session: Session, team_id: str, channel_id: str) -> dict:
+    """The map of a channel's open workshop, else of its latest one."""
+    ws = require_latest(session=session, team_id=team_id, channel_id=channel_id)
+    return build_map(session=session, team_id=team_id, workshop_id=ws.id)
