@@ -24,7 +24,7 @@ def export_filename(data: dict, ext: str) -> str:
 # --- CSV: one row per item, for spreadsheets ----------------------------------------------------------------
 
 CSV_COLUMNS = ["id", "stage", "lane", "text", "author", "department", "votes", "score", "created_at", "number",
-               "author_name", "merged_into"]  # columns are only ever added, at the end
+               "author_name", "merged_into", "author_team"]  # columns are only ever added, at the end
 _LANES = [("touchpoints", "touchpoint"), ("pain_points", "pain point"), ("opportunities", "opportunity"),
           ("frontstage", "frontstage"), ("backstage", "backstage"), ("unsorted", "unsorted")]
 
@@ -189,9 +189,13 @@ def export_markdown(data: dict) -> bytes:
             out += [f"### Interview guide for pain point #{g.get('number') or '?'}", ""]
             out += [f"{n}. {_md(q, 300)}" for n, q in enumerate(g["questions"], 1)] + [""]
     if people:
-        out += ["## Participants", "", "| Person | Department | Contributions |", "| --- | --- | ---: |"]
-        out += [f"| {_md(p.get('name') or p['user'], 80)} | {_md(p['department'] or '—', 60)} | {p['contributions']} |"
-                for p in people]
+        partners = any(p.get("external") for p in people)  # a Slack Connect workshop says who came from where
+        out += ["## Participants", ""] + (
+            ["| Person | Workspace | Department | Contributions |", "| --- | --- | --- | ---: |"] if partners else
+            ["| Person | Department | Contributions |", "| --- | --- | ---: |"])
+        out += [f"| {_md(p.get('name') or p['user'], 80)} | "
+                + (f"{_md(p.get('team') or '—', 40)}{' (partner)' if p.get('external') else ''} | " if partners else "")
+                + f"{_md(p['department'] or '—', 60)} | {p['contributions']} |" for p in people]
         out.append("")
     return "\n".join(out).encode("utf-8")
 
