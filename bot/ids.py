@@ -18,6 +18,12 @@ NEW_OBJECTIVE_INPUT = "objective_input"
 NEW_TEMPLATE_BLOCK = "template"
 NEW_TEMPLATE_INPUT = "template_input"
 
+# "Set my department": a button on the department hint, and its form (for people who can't use the slash command,
+# such as a partner organisation's people in a Slack Connect channel, where our app isn't installed).
+DEPT_OPEN = "department_open"
+DEPT_VIEW = "department"
+DEPT_BLOCK, DEPT_INPUT = "department", "department_input"
+
 # A ballot's Vote button (the value is the pain point's item id).
 VOTE = "vote_pain_point"
 VOTE_MERGE_FIRST = "vote_merge_first"  # merge the near-duplicates a vote found, then open it

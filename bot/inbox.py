@@ -58,7 +58,7 @@ class Request:
 
     id: int
     kind: str
-    team_id: str  # the installation's workspace
+    team_id: str  # the installation's workspace (bot/workspace.py), never the actor's
     enterprise_id: str | None
     bot_user_id: str | None
     body: dict

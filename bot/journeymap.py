@@ -128,13 +128,20 @@ def build_map(*, session: Session, team_id: str, workshop_id: int) -> dict:
     people = _people(contributors, facilitators, actions, tasks)
     names = {u: p.name for u, p in repo.profiles(session=session, team_id=team_id, user_ids=people).items()
              if p.name}
+    # Each person's own workspace: in a Slack Connect channel some answer from a partner organisation.
+    teams = repo.author_teams(session=session, team_id=team_id, workshop_id=ws.id, users=people)
+
+    def external(user: str) -> bool:
+        """From another workspace than the installation's. (An org-wide install's data is kept under the
+        organisation, whose own workspaces can't be told from a partner's here: none is marked.)"""
+        return not ws.team_id.startswith("E") and teams.get(user, ws.team_id) != ws.team_id
 
     def person(user: str) -> str:
         return names.get(user) or user
 
     def item(i: Item) -> dict:
         return {"id": i.id, "text": i.text, "author": i.author, "department": i.department,
-                "created_at": _iso(i.created_at), "author_name": person(i.author)}
+                "created_at": _iso(i.created_at), "author_name": person(i.author), "author_team": teams.get(i.author)}
 
     def of(kind: str, stage_id: int | None = None) -> list[dict]:
         return [item(i) for i in items if i.kind == kind and (stage_id is None or i.stage_id == stage_id)]
@@ -210,8 +217,8 @@ def build_map(*, session: Session, team_id: str, workshop_id: int) -> dict:
         } for a in actions],
         "synthesis": _synthesis(syntheses.latest(session=session, team_id=team_id, workshop_id=ws.id),
                                number_of=number_of),
-        "participants": [{"user": u, "name": person(u), "department": dept, "contributions": n}
-                         for u, dept, n in contributors],
+        "participants": [{"user": u, "name": person(u), "team": teams.get(u), "external": external(u),
+                          "department": dept, "contributions": n} for u, dept, n in contributors],
     }
 
 

@@ -166,6 +166,9 @@ class Directory:
         self._conversations: dict[str, tuple[float, dict]] = {}
         self._members: dict[str, tuple[float, frozenset[str]]] = {}
         self._lock = threading.Lock()
+        self._home: str | None = None
+        self._home_enterprise: str | None = None
+        self._home_known = False
 
     def user(self, user_id: str) -> dict | None:
         now = self._clock()
@@ -220,12 +223,39 @@ class Directory:
                                    lambda: self._client.conversations_info(channel=channel_id)["channel"])
         if conversation is None:
             return False
-        if is_public(conversation):
+        if is_public(conversation) and self.is_member_of_workspace(user_id):
             return True
         members = self._fresh(self._members, channel_id, "conversations.members",
                               lambda: frozenset(m for page in self._client.conversations_members(
                                   channel=channel_id, limit=200) for m in page["members"]))
         return members is not None and user_id in members
+
+    def is_member_of_workspace(self, user_id: str) -> bool:
+        """Whether a person is a full member of the bot's workspace, who may see its public channels. Someone from
+        a partner organisation (a Slack Connect channel's other side) or a guest sees only the conversations they
+        are in: nothing of the workspace's other workshops reaches them. When Slack won't say: no (fail closed)."""
+        user = self.user(user_id)
+        if user is None or user.get("is_restricted") or user.get("is_ultra_restricted") or user.get("is_stranger"):
+            return False
+        if not self._asked_home():
+            return False
+        if self._home is not None and user.get("team_id") == self._home:
+            return True
+        org = (user.get("enterprise_user") or {}).get("enterprise_id")  # Grid: any workspace of our own org
+        return bool(org) and org == self._home_enterprise
+
+    def _asked_home(self) -> bool:
+        """The bot's own workspace and organisation (auth.test; an org-wide install names no workspace), asked
+        once; False while Slack won't say."""
+        if not self._home_known:
+            try:
+                answer = self._client.auth_test()
+            except (SlackApiError, OSError) as e:
+                log.warning("auth.test failed: %s", error_code(e) if isinstance(e, SlackApiError) else type(e).__name__)
+                return False
+            self._home, self._home_enterprise = answer.get("team_id"), answer.get("enterprise_id")
+            self._home_known = True
+        return True
 
     def visible(self, channel_ids: Iterable[str], user_id: str) -> frozenset[str]:
         """Of these conversations, those whose workshops the person may see (see `can_see`)."""

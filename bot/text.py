@@ -15,6 +15,62 @@ def from_slack(text: str) -> str:
     return clean(html.unescape(text or ""))
 
 
+def message_text(msg: dict) -> str:
+    """What a message says, as Slack clients show it: its `text`, or, when that is empty (some clients and
+    apps send only blocks), the text of its rich_text blocks: sections, lists, quotes, preformatted text, links,
+    mentions and emoji, in Slack's wire form (mentions as <@U…>, links as <url|label>)."""
+    text = from_slack(msg.get("text") or "")
+    if text.strip():
+        return text
+    lines: list[str] = []
+    for block in msg.get("blocks") or []:
+        if isinstance(block, dict) and block.get("type") == "rich_text":
+            for element in block.get("elements") or []:
+                lines.extend(_rich_element_lines(element))
+    return clean("\n".join(lines).strip("\n"))
+
+
+def _rich_element_lines(element: dict) -> list[str]:
+    kind = element.get("type")
+    inner = element.get("elements") or []
+    if kind == "rich_text_list":
+        ordered = element.get("style") == "ordered"
+        start = int(element.get("offset") or 0)
+        indent = "  " * int(element.get("indent") or 0)
+        return [f"{indent}{f'{start + n}.' if ordered else '-'} {' '.join(_rich_element_lines(section)).strip()}"
+                for n, section in enumerate(inner, 1) if isinstance(section, dict)]
+    text = "".join(_rich_inline(e) for e in inner if isinstance(e, dict))
+    return text.removesuffix("\n").split("\n")  # a section before a list ends with its line break
+
+
+def _rich_inline(e: dict) -> str:
+    kind = e.get("type")
+    if kind == "text":
+        return e.get("text") or ""
+    if kind == "link":
+        url, label = e.get("url") or "", e.get("text")
+        return f"<{url}|{label}>" if label and label != url else f"<{url}>"
+    if kind == "user":
+        return f"<@{e.get('user_id', '')}>"
+    if kind == "channel":
+        return f"<#{e.get('channel_id', '')}>"
+    if kind == "usergroup":
+        return f"<!subteam^{e.get('usergroup_id', '')}>"
+    if kind == "broadcast":
+        return f"<!{e.get('range', 'here')}>"
+    if kind == "emoji":
+        code = e.get("unicode")
+        try:
+            return "".join(chr(int(part, 16)) for part in code.split("-")) if code else f":{e.get('name', '')}:"
+        except ValueError:
+            return f":{e.get('name', '')}:"
+    if kind == "date":
+        return e.get("fallback") or ""
+    if kind == "color":
+        return e.get("value") or ""
+    return e.get("text") or ""
+
+
 # NUL can't be stored by PostgreSQL and a lone surrogate can't be encoded as UTF-8 by any driver: either one would
 # make the whole reply fail to store, so they are dropped and the rest of the text kept.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")

@@ -59,11 +59,17 @@ class Message:
     reactions: dict[str, set[str]] = field(default_factory=dict)
     files: list[dict] = field(default_factory=list)
     metadata: dict | None = None
+    team: str | None = None  # the author's workspace (Slack puts it on every person's message)
+    subtype: str | None = None  # thread_broadcast, me_message, file_share, …
 
     def as_event(self) -> dict:
         e = {"type": "message", "channel": self.channel, "ts": self.ts, "text": self.text}
+        if self.subtype:
+            e["subtype"] = self.subtype
         if self.user:
             e["user"] = self.user
+        if self.team:
+            e["team"] = self.team
         if self.bot_id:
             e["bot_id"] = self.bot_id
         if self.thread_ts:
@@ -112,6 +118,9 @@ class FakeSlack:
         self.files: dict[str, dict] = {}
         self.views: list[dict] = []
         self.trigger_users: dict[str, str] = {}  # trigger_id → who caused it (so a modal opens for them)
+        # Slack Connect: other organisations' workspaces, team id → {"name", "enterprise_id", "dm_error"}. A
+        # `dm_error` is what Slack answers when the bot opens a DM with one of their people (their org's settings).
+        self.partners: dict[str, dict] = {}
         self.ui = None  # the sandbox page, when this fake serves one (routes other than the Web API)
         self._lock = threading.RLock()
         self._ts = itertools.count(1)
@@ -125,18 +134,32 @@ class FakeSlack:
 
     # --- Setting up the workspace ---------------------------------------------------------------------
 
-    def add_user(self, user_id: str, name: str, *, is_bot: bool = False, tz: str = "Europe/London") -> None:
+    def add_user(self, user_id: str, name: str, *, is_bot: bool = False, tz: str = "Europe/London",
+                 team_id: str | None = None) -> None:
+        """A person; `team_id`: a partner organisation's workspace (add_partner) for someone from outside."""
+        team = team_id or self.team_id
         self.users[user_id] = {
-            "id": user_id, "team_id": self.team_id, "name": name, "real_name": name, "is_bot": is_bot,
-            "deleted": False, "tz": tz, "profile": {"display_name": name, "real_name": name},
+            "id": user_id, "team_id": team, "name": name, "real_name": name, "is_bot": is_bot,
+            "deleted": False, "tz": tz, "profile": {"display_name": name, "real_name": name, "team": team},
         }
 
+    def add_partner(self, team_id: str, name: str, *, enterprise_id: str | None = None,
+                    dm_error: str | None = None) -> None:
+        """Another organisation's workspace, which channels can be shared with (Slack Connect)."""
+        self.partners[team_id] = {"name": name, "enterprise_id": enterprise_id, "dm_error": dm_error}
+
+    def team_of(self, user_id: str) -> str:
+        return (self.users.get(user_id) or {}).get("team_id") or self.team_id
+
+    def is_external(self, user_id: str) -> bool:
+        return self.team_of(user_id) != self.team_id
+
     def add_channel(self, channel_id: str, name: str, *, members: list[str] = (), private: bool = False,
-                    bot_member: bool = True, mpim: bool = False) -> None:
-        """A channel; `mpim`: a group DM (always private)."""
+                    bot_member: bool = True, mpim: bool = False, shared_with: list[str] = ()) -> None:
+        """A channel; `mpim`: a group DM (always private); `shared_with`: partner workspaces (Slack Connect)."""
         m = set(members) | ({BOT_USER_ID} if bot_member else set())
         self.channels[channel_id] = {"id": channel_id, "name": name, "is_private": private or mpim, "is_mpim": mpim,
-                                     "members": m}
+                                     "members": m, "shared_with": list(shared_with)}
         self.messages.setdefault(channel_id, [])
 
     def fail(self, method: str, error: str, *, status: int = 200, times: int = 1, retry_after: int | None = None) -> None:
@@ -182,7 +205,8 @@ class FakeSlack:
 
     def post_user_message(self, channel: str, user: str, text: str, *, thread_ts: str | None = None) -> Message:
         """A person posts (the test or the sandbox then delivers the event to the bot)."""
-        msg = Message(channel=channel, ts=self.next_ts(), text=text, user=user, thread_ts=thread_ts)
+        msg = Message(channel=channel, ts=self.next_ts(), text=text, user=user, thread_ts=thread_ts,
+                      team=self.team_of(user))
         with self._lock:
             self.messages.setdefault(channel, []).append(msg)
         return msg
@@ -397,6 +421,14 @@ class FakeSlack:
             raise SlackError("user_not_found")
         if user.get("deleted"):
             raise SlackError("user_disabled")
+        if user.get("is_bot"):
+            raise SlackError("cannot_dm_bot")
+        if self.is_external(user_id):
+            partner = self.partners.get(user["team_id"]) or {}
+            if partner.get("dm_error"):
+                raise SlackError(partner["dm_error"])
+            if not any(user_id in ch["members"] and ch.get("shared_with") for ch in self.channels.values()):
+                raise SlackError("invalid_user_combination")  # external people must share a channel with us
         with self._lock:
             ch = self.channels.setdefault("D" + user_id, {"id": "D" + user_id, "name": user_id, "is_private": True,
                                                           "is_im": True, "user": user_id,
@@ -508,10 +540,14 @@ class FakeSlack:
                                             "is_org_shared": False, "user": ch["user"], "is_user_deleted": False,
                                             "priority": 0}}
         mpim = ch.get("is_mpim", False)
+        shared = bool(ch.get("shared_with"))
         return {"ok": True, "channel": {"id": ch["id"], "name": ch["name"], "created": 1700000000,
                                         "is_channel": not mpim, "is_group": mpim, "is_im": False, "is_mpim": mpim,
                                         "is_private": ch["is_private"], "is_archived": False,
-                                        "is_member": BOT_USER_ID in ch["members"]}}
+                                        "is_member": BOT_USER_ID in ch["members"], "is_shared": shared,
+                                        "is_ext_shared": shared, "is_org_shared": False,
+                                        "context_team_id": self.team_id, "conversation_host_id": self.team_id,
+                                        "shared_team_ids": [self.team_id, *ch.get("shared_with", [])]}}
 
     def m_conversations_members(self, args: dict) -> dict:
         ch = self._channel(args.get("channel"))

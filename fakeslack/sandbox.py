@@ -26,7 +26,11 @@ PEOPLE = [  # (user id, name, department): one person can play a whole cross-dep
     ("USCAT", "Cat", "Support"),
     ("USDEV", "Dev", "Product"),
 ]
-CHANNELS = [("CSWORK", "journey-workshop"), ("CSTEAM", "customer-team"), ("CSRAND", "random")]
+# Slack Connect: a partner organisation's workspace, its people, and a channel shared with it.
+PARTNER_TEAM, PARTNER_NAME = "TSPARTNER", "Partner Co"
+PARTNER_PEOPLE = [("USPIA", "Pia (Partner Co)", "Logistics"), ("USPAT", "Pat (Partner Co)", "Finance")]
+SHARED = ("CSSHARED", "ext-partner-journey")
+CHANNELS = [("CSWORK", "journey-workshop"), ("CSTEAM", "customer-team"), ("CSRAND", "random"), SHARED]
 ACK_DEADLINE = 3.0
 EMOJI = {"white_check_mark": "✅", "eyes": "👀", "+1": "👍", "tada": "🎉"}
 
@@ -43,7 +47,14 @@ class Sandbox:
     def seed(self) -> None:
         for uid, name, _ in PEOPLE:
             self.fake.add_user(uid, name, tz="Europe/London")
+        self.fake.add_partner(PARTNER_TEAM, PARTNER_NAME, enterprise_id="ESPARTNER")
+        for uid, name, _ in PARTNER_PEOPLE:
+            self.fake.add_user(uid, name, tz="Europe/Berlin", team_id=PARTNER_TEAM)
         for cid, name in CHANNELS:
+            if (cid, name) == SHARED:  # everyone, from both organisations
+                self.fake.add_channel(cid, name, members=[u for u, _, _ in PEOPLE + PARTNER_PEOPLE],
+                                      shared_with=[PARTNER_TEAM])
+                continue
             self.fake.add_channel(cid, name, members=[u for u, _, _ in PEOPLE], bot_member=cid == "CSWORK")
 
     def introduce_people(self, settle=lambda: None) -> None:
@@ -62,7 +73,8 @@ class Sandbox:
             page = resources.files("fakeslack").joinpath("page.html").read_text(encoding="utf-8")
             return 200, {"Content-Type": "text/html; charset=utf-8"}, page.encode()
         if path == "/ui/people":
-            people = [{"id": u, "name": n, "department": d} for u, n, d in PEOPLE]
+            people = [{"id": u, "name": n, "department": d} for u, n, d in PEOPLE] + [
+                {"id": u, "name": n, "department": d, "partner": PARTNER_NAME} for u, n, d in PARTNER_PEOPLE]
             return self._json({"people": people, "channels": [{"id": c, "name": n} for c, n in CHANNELS]})
         if path == "/ui/view":
             return self._json(self.view(query.get("user", PEOPLE[0][0]), query.get("conv", "CSWORK"),
@@ -204,7 +216,7 @@ class Sandbox:
     # --- What a person sees ---------------------------------------------------------------------------
 
     def _names(self) -> dict[str, str]:
-        names = {u: n for u, n, _ in PEOPLE}
+        names = {u: n for u, n, _ in PEOPLE + PARTNER_PEOPLE}
         names[BOT_USER_ID] = "Journey Workshop"
         return {**{u: d["name"] for u, d in self.fake.users.items()}, **names}
 
@@ -212,7 +224,7 @@ class Sandbox:
         names = self._names()
         channel_names = {c: n for c, n in CHANNELS}
         kw = {"name_of": lambda u: names.get(u, u), "channel_of": lambda c: channel_names.get(c, c)}
-        people = {u: n for u, n, _ in PEOPLE}
+        people = {u: n for u, n, _ in PEOPLE + PARTNER_PEOPLE}
         all_msgs = self.fake.channel_messages(conv)
         replies: dict[str, list[Message]] = {}
         for m in all_msgs:

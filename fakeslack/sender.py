@@ -149,13 +149,23 @@ def command_fields(*, team_id: str, channel: str, user: str, text: str, response
     }
 
 
-def event_payload(*, team_id: str, event: dict, event_id: str) -> dict:
-    return {
-        "token": "deprecated-verification-token", "team_id": team_id, "api_app_id": API_APP_ID, "event": event,
-        "type": "event_callback", "event_id": event_id, "event_time": int(time.time()),
-        "authorizations": [{"team_id": team_id, "user_id": BOT_USER_ID, "is_bot": True, "is_enterprise_install": False}],
-        "is_ext_shared_channel": False,
+def event_payload(*, team_id: str, event: dict, event_id: str, actor_team: str | None = None,
+                  actor_enterprise: str | None = None, shared: bool = False) -> dict:
+    """An Events API envelope. In a Slack Connect channel (`shared`) an event a partner's person caused comes with
+    their workspace as the envelope's `team_id` (and `enterprise_id`), the installation's as `context_team_id`
+    and in `authorizations[0]`: the shape bolt-python's tests replay (tests/slack_bolt/request/test_internals.py)."""
+    payload = {
+        "token": "deprecated-verification-token", "team_id": actor_team or team_id, "api_app_id": API_APP_ID,
+        "event": event, "type": "event_callback", "event_id": event_id, "event_time": int(time.time()),
+        "authorizations": [{"enterprise_id": None, "team_id": team_id, "user_id": BOT_USER_ID, "is_bot": True,
+                            "is_enterprise_install": False}],
+        "is_ext_shared_channel": shared,
     }
+    if shared:
+        payload.update(context_team_id=team_id, context_enterprise_id=None)
+        if actor_enterprise:
+            payload["enterprise_id"] = actor_enterprise
+    return payload
 
 
 class Workspace:
@@ -186,8 +196,16 @@ class Workspace:
     def event(self, event: dict, *, event_id: str | None = None, retry: int = 0, **kw: Any) -> Sent:
         event_id = event_id or f"Ev{next(self._events):08d}"
         headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
-        return self.sender.json(event_payload(team_id=self.team_id, event=event, event_id=event_id), headers=headers,
-                                **kw)
+        channel = self.fake.channels.get(event.get("channel") or "") or {}
+        actor = event.get("user") or (event.get("message") or {}).get("user") or (
+            event.get("previous_message") or {}).get("user")
+        actor_team = self.fake.team_of(actor) if actor else None
+        shared = bool(channel.get("shared_with"))
+        partner = self.fake.partners.get(actor_team or "") or {}
+        return self.sender.json(event_payload(
+            team_id=self.team_id, event=event, event_id=event_id, shared=shared,
+            actor_team=actor_team if shared else None,
+            actor_enterprise=partner.get("enterprise_id")), headers=headers, **kw)
 
     def reply(self, user: str, channel: str, thread_ts: str, text: str) -> tuple[Message, Sent]:
         msg = self.fake.post_user_message(channel, user, text, thread_ts=thread_ts)
@@ -221,7 +239,9 @@ class Workspace:
         else:
             act["value"] = value
         payload = {
-            "type": "block_actions", "user": {"id": user, "username": user.lower(), "team_id": self.team_id},
+            # A click's `team` is the installation's workspace, `user.team_id` the clicker's own (a partner's in a
+            # Slack Connect channel: slackapi/java-slack-sdk#1041 shows the payload).
+            "type": "block_actions", "user": {"id": user, "username": user.lower(), "team_id": self.fake.team_of(user)},
             "api_app_id": API_APP_ID, "token": "deprecated-verification-token", "container": container,
             "trigger_id": self._trigger(user), "team": {"id": self.team_id, "domain": "fake"},
             "channel": {"id": channel, "name": channel.lower()}, "response_url": response_url,
@@ -233,11 +253,19 @@ class Workspace:
 
     def submit_view(self, user: str, view: dict, values: dict[str, dict[str, dict]]) -> Sent:
         """Submit an opened modal with `values` in Slack's view.state.values shape."""
+        # A form's `team` (and view.team_id) is the submitter's own workspace; the installation's is in
+        # view.app_installed_team_id (bolt-python's tests/scenario_tests/test_view_submission.py, connect_channel).
+        team = self.fake.team_of(user)
+        partner = self.fake.partners.get(team) or {}
         payload = {
-            "type": "view_submission", "team": {"id": self.team_id, "domain": "fake"},
-            "user": {"id": user, "username": user.lower(), "team_id": self.team_id}, "api_app_id": API_APP_ID,
+            "type": "view_submission", "team": {"id": team, "domain": "fake"},
+            "user": {"id": user, "username": user.lower(), "team_id": team}, "api_app_id": API_APP_ID,
             "token": "deprecated-verification-token", "trigger_id": self._trigger(user),
-            "view": {k: v for k, v in {**view, "state": {"values": values}}.items() if not k.startswith("_")},
-            "response_urls": [],
+            "view": {k: v for k, v in {**view, "state": {"values": values}, "team_id": team,
+                                       "app_installed_team_id": self.team_id}.items() if not k.startswith("_")},
+            "response_urls": [], "is_enterprise_install": False,
         }
+        if partner.get("enterprise_id"):
+            payload["team"]["enterprise_id"] = partner["enterprise_id"]
+            payload["enterprise"] = {"id": partner["enterprise_id"], "name": partner["name"]}
         return self.sender.form({"payload": json.dumps(payload)})

@@ -12,6 +12,7 @@ import pytest
 
 from bot import ids
 from tests.conftest import ANA, BEN, CAT, CHANNEL, FACILITATOR
+from tests.test_e2e_followups import workshop_with_pains
 from tests.test_formats import SCHEMA
 
 pytestmark = pytest.mark.slow
@@ -22,16 +23,9 @@ THREE_WORDINGS = [(ANA, "pain: 3-D Secure popup fails on mobile Safari\npain: pr
 
 
 def workshop(bot, replies=THREE_WORDINGS):
-    bot.ws.command(ANA, CHANNEL, "dept Marketing")
-    bot.ws.command(BEN, CHANNEL, "dept Sales")
-    bot.ws.command(CAT, CHANNEL, "dept Support")
-    bot.ws.command(FACILITATOR, CHANNEL, "new Checkout")
-    for _ in range(3):
-        bot.ws.command(FACILITATOR, CHANNEL, "next")
-    prompt = bot.last_prompt()
-    for user, text in replies:
-        bot.ws.reply(user, CHANNEL, prompt.ts, text)
-    return prompt
+    for user, department in ((ANA, "Marketing"), (BEN, "Sales"), (CAT, "Support")):
+        bot.ws.command(user, CHANNEL, f"dept {department}")
+    return workshop_with_pains(bot, *replies)
 
 
 def export(bot, fmt="json"):
@@ -141,7 +135,7 @@ def test_a_synthesis_merge_applies_at_once_and_its_undo_splits_it(bot):
 
 
 def test_the_report_names_people_and_holds_what_the_team_decided(bot):
-    prompt = workshop(bot, [(ANA, "pain: pricing unclear\nemotion: 2 the prices confuse everyone"),
+    workshop(bot, [(ANA, "pain: pricing unclear\nemotion: 2 the prices confuse everyone"),
                             (BEN, "pain: no PayPal")])
     bot.ws.command(FACILITATOR, CHANNEL, "vote")
     bot.ws.command(FACILITATOR, CHANNEL, f"action <@{BEN}> Publish a price table due 2026-12-15 for pain 1")
@@ -153,7 +147,6 @@ def test_the_report_names_people_and_holds_what_the_team_decided(bot):
               ids.EVIDENCE_NOTE_BLOCK: {ids.EVIDENCE_NOTE_INPUT: {"type": "plain_text_input",
                                                                   "value": "All four hit it"}}}
     assert bot.ws.submit_view(ANA, bot.fake.views[-1], values).status == 200
-    assert prompt is not None
     md = export(bot, "md")
     assert "Facilitated by fran; " in md and "| ana | Marketing |" in md and "UANA" not in md
     assert "## Top pain points" in md and "| 1 | pricing unclear | Awareness | 0 | Marketing | confirmed by 4 customers |" in md

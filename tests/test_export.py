@@ -49,10 +49,10 @@ def test_export_validates_and_holds_everything(session, clock):
     assert aw["emotions"] == [{"user": "UBEN", "user_name": "UBEN", "department": None, "score": 2, "note": "meh"}]
     assert [(p["number"], p["votes"], p["departments"]) for p in aw["pain_points"]] == [(1, 0, [])]
     assert aw["emotion_average"] == 2.0
-    assert data["participants"] == [  # no name known yet: the id stands in
-        {"user": "UBEN", "name": "UBEN", "department": None, "contributions": 5},
-        {"user": "UANA", "name": "UANA", "department": "Marketing", "contributions": 2},
-        {"user": "UFAC", "name": "UFAC", "department": None, "contributions": 1},
+    assert data["participants"] == [  # no name known yet: the id stands in; nobody from another workspace
+        {"user": "UBEN", "name": "UBEN", "team": None, "external": False, "department": None, "contributions": 5},
+        {"user": "UANA", "name": "UANA", "team": None, "external": False, "department": "Marketing", "contributions": 2},
+        {"user": "UFAC", "name": "UFAC", "team": None, "external": False, "department": None, "contributions": 1},
     ]
     # Bytes are UTF-8 JSON that round-trips.
     assert json.loads(export_json(data)) == data

@@ -247,10 +247,14 @@ def test_undeliverable_reminders_are_marked_and_a_facilitator_is_told(rig):
     rig.action("UGONE", date(2026, 11, 30))
     rig.fake.users["UGONE"]["deleted"] = True
     rig.clock.now = datetime(2026, 11, 27, 12, tzinfo=UTC)
-    assert rig.dispatcher().tick() == 0
+    d = rig.dispatcher()
+    assert d.tick() == 0
     assert "undeliverable" in rig.statuses().values()
+    assert d.tick() == 1  # relayed to the facilitator, as a reminder of its own (sent once, like any)
     (note,) = rig.fake.dm_messages("UFACIL")
-    assert "couldn't deliver a reminder to <@UGONE>" in note.text and "user_disabled" in note.text
+    text = str(note.blocks)
+    assert "couldn't deliver this reminder to <@UGONE>" in text and "user_disabled" in text and "Fix" in text
+    assert d.tick() == 0 and len(rig.fake.dm_messages("UFACIL")) == 1
 
 
 def test_overdue_reminders_repeat_every_two_working_days_until_done(rig):
@@ -273,7 +277,7 @@ def test_overdue_reminders_repeat_every_two_working_days_until_done(rig):
 
 
 def test_every_kind_of_reminder_is_declared_once_with_a_builder_that_slack_accepts():
-    from bot.blocks.reminders import build_reminders
+    from bot.blocks.reminders import RelayView, build_reminders
     from bot.digests import Digest
     from bot.followups import ActionView, ValidationView
     from bot.reminders.kinds import KINDS
@@ -292,9 +296,11 @@ def test_every_kind_of_reminder_is_declared_once_with_a_builder_that_slack_accep
         ReminderKind.MAP_REVIEW: ReviewView(7, "W", "C1", 90),
         ReminderKind.DIGEST: Digest(),
     }
+    about[ReminderKind.RELAYED] = RelayView("UPIA", "invalid_user_combination", KINDS[ReminderKind.ACTION_OVERDUE].build(
+        about[ReminderKind.ACTION_OVERDUE], today, False))
     for name, kind in KINDS.items():
         assert kind.name == name and callable(kind.planned_by)
         message = build_reminders([(kind.build, about[name], True)], today)
         assert block_problems(message["blocks"]) == [], name
     everything = build_reminders([(KINDS[k].build, about[k], False) for k in about], today)
-    assert block_problems(everything["blocks"]) == [] and "6 reminders for you" in str(everything["blocks"])
+    assert block_problems(everything["blocks"]) == [] and "7 reminders for you" in str(everything["blocks"])

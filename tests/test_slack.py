@@ -59,3 +59,39 @@ def test_a_429_is_waited_out_and_repeated_unless_the_callers_check_says_no(fake,
         client.chat_postMessage(channel=CHANNEL, text="never")
     assert len(fake.calls_to("chat.postMessage")) == 3
     assert [m.text for m in fake.channel_messages(CHANNEL)] == ["after the wait"]
+
+
+class _Stub:
+    """users.info and auth.test as Slack answers them (a workspace, or an org-wide install naming no workspace)."""
+
+    def __init__(self, users: dict, home: dict | None):
+        self.users, self.home = users, home
+
+    def users_info(self, user: str):
+        return {"user": self.users[user]}
+
+    def auth_test(self):
+        if self.home is None:
+            raise OSError("Slack is unreachable")
+        return self.home
+
+
+USERS = {
+    "UOURS": {"id": "UOURS", "team_id": "T0TEAM"},
+    "UGUEST": {"id": "UGUEST", "team_id": "T0TEAM", "is_restricted": True},
+    "UPARTNER": {"id": "UPARTNER", "team_id": "TPARTNER"},
+    "WGRID2": {"id": "WGRID2", "team_id": "T0GRID2", "enterprise_user": {"enterprise_id": "E0ORG"}},
+    "WOTHERORG": {"id": "WOTHERORG", "team_id": "TOTHER", "enterprise_user": {"enterprise_id": "EOTHER"}},
+}
+
+
+@pytest.mark.parametrize(("home", "members"), [
+    ({"team_id": "T0TEAM", "enterprise_id": "E0ORG"}, {"UOURS", "WGRID2"}),
+    ({"team_id": None, "enterprise_id": "E0ORG", "is_enterprise_install": True}, {"WGRID2"}),
+    (None, set()),  # Slack won't say who we are: nobody counts as a member (fail closed)
+])
+def test_who_counts_as_a_member_of_the_workspace(home, members):
+    from bot.slack import Directory
+
+    directory = Directory(_Stub(USERS, home))
+    assert {u for u in USERS if directory.is_member_of_workspace(u)} == members

@@ -8,6 +8,7 @@ from bot import ids
 from bot import text as t
 from bot.blocks import limits
 from bot.templates import DEFAULT_TEMPLATE, Template
+from bot.workshop.departments import MAX_DEPARTMENT
 from bot.workshop.flow import MAX_TITLE
 
 
@@ -114,4 +115,21 @@ def build_evidence_modal(*, task_id: int, outcome: str, outcome_label: str, pain
              "element": {"type": "plain_text_input", "action_id": ids.EVIDENCE_NOTE_INPUT, "multiline": True,
                          "max_length": 2000}},
         ],
+    }
+
+
+def build_department_modal(*, current: str | None) -> dict:
+    element = {"type": "plain_text_input", "action_id": ids.DEPT_INPUT, "max_length": MAX_DEPARTMENT,
+               "placeholder": {"type": "plain_text", "text": "e.g. Customer Support"}}
+    if current:
+        element["initial_value"] = current
+    return {
+        "type": "modal",
+        "callback_id": ids.DEPT_VIEW,
+        "title": {"type": "plain_text", "text": "Your department"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [{"type": "input", "block_id": ids.DEPT_BLOCK, "element": element,
+                    "label": {"type": "plain_text", "text": "Department"},
+                    "hint": {"type": "plain_text", "text": "The team you answer for: the map groups answers by it."}}],
     }

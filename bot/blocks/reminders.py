@@ -5,13 +5,14 @@ its buttons where there is something to do."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from bot import text as t
 from bot.blocks import limits
 from bot.blocks.digests import digest_blocks
 from bot.blocks.followups import action_buttons, action_line, validation_buttons, validation_line
-from bot.blocks.kit import context, header, message, note, plural, section
+from bot.blocks.kit import context, header, message, plural, section
 from bot.digests import Digest
 from bot.followups import ActionView, ValidationView
 from bot.workshop.nudges import NudgeView, ReviewView
@@ -72,6 +73,14 @@ def build_reminders(entries: list[tuple[Entry, object, bool]], today: date) -> d
     return message(fallback, blocks)
 
 
-def build_undeliverable(owner: str, what: str, error: str) -> dict:
-    return note(f"⚠️ I couldn't deliver a reminder to <@{owner}> about *{t.show(what, 150)}* (`{t.show(error, 40)}`). "
-                "Could you pass it on, or reassign the item?")
+@dataclass(frozen=True)
+class RelayView:
+    owner: str  # who Slack wouldn't let the bot DM
+    error: str
+    blocks: list[dict]  # what the reminder says
+
+
+def relayed(view: RelayView, today: date, late: bool) -> list[dict]:
+    return [context(f"⚠️ I couldn't deliver this reminder to <@{view.owner}>: Slack answered `{t.show(view.error, 40)}` "
+                    "(it may not let the bot message someone from a partner organisation, or the account is gone). "
+                    "Could you pass it on, or reassign the item?"), *view.blocks]

@@ -95,10 +95,11 @@ def build_thread_hint(label: str) -> dict:
 
 
 def build_department_hint() -> dict:
-    return note(
-        "Thanks for joining in! Which department are you in? Tell me with `/journey dept <department>` "
-        "(e.g. `/journey dept Support`) so the map shows which teams see what."
-    )
+    text = ("Thanks for joining in! Which department are you in? Tell me with the button, or with "
+            "`/journey dept <department>` (e.g. `/journey dept Support`), so the map shows which teams see what.")
+    return message(text, [section(text), {"type": "actions", "elements": [
+        {"type": "button", "action_id": ids.DEPT_OPEN, "text": {"type": "plain_text", "text": "Set my department"},
+         "value": "open"}]}])
 
 
 def build_rated(r: Rated) -> dict:
@@ -106,3 +107,8 @@ def build_rated(r: Rated) -> dict:
     return note(f"You rated *{t.show(r.stage_name, 60)}* {r.score} {EMOTION_FACES[r.score]}{change}.")
 
 
+
+
+def build_unreadable() -> dict:
+    return note("I couldn't find any text in this reply, so nothing was recorded. Please write your answer as text "
+                "in the thread (a file or image on its own can't go on the map); editing this message works too.")

@@ -18,8 +18,10 @@ from bot.blocks.kit import note, plain_error
 from bot.blocks.messages import build_sorry
 from bot.inbox import Request, Then, first_time
 from bot.services import Services
+from bot.storage import repo
 from bot.text import clean
 from bot.workshop.access import Refusal
+from bot.workspace import actor_team_of, installation_of
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -30,8 +32,9 @@ def durable(svc: Services, kind: str) -> Callable[..., None]:
     acknowledges it: an ack is a promise; if the database can't take it, the error makes Slack send it again."""
 
     def listener(ack: Ack, body: dict, context: BoltContext) -> None:
-        svc.inbox.take(kind, body, team_id=context.team_id or "", enterprise_id=context.enterprise_id,
-                       bot_user_id=context.bot_user_id)
+        where = installation_of(body)
+        svc.inbox.take(kind, body, team_id=where.team_id, enterprise_id=where.enterprise_id,
+                       bot_user_id=where.bot_user_id or context.bot_user_id)
         ack()
 
     return listener
@@ -95,7 +98,7 @@ def clicked(body: dict) -> dict:
 def action_key(body: dict) -> str:
     """A click's identity: the same click redelivered or replayed carries the same trigger_id and action_ts."""
     action = clicked(body)
-    team = (body.get("team") or {}).get("id")
+    team = installation_of(body).team_id
     return (f"action:{team}:{body.get('trigger_id')}:{action.get('action_id')}:{action.get('action_ts')}"
             if action.get("action_ts") or body.get("trigger_id") else f"action:{team}:{body_digest(body)}")
 
@@ -110,6 +113,7 @@ def button(app: App, svc: Services, pattern: str, click: Click,
     def apply(s: Session, req: Request, prepared: Any) -> Then:
         try:
             with s.begin_nested():
+                note_partner(s, svc, req)
                 if prepare is not None:  # what was looked up goes to the rule
                     return click(svc, s, req, clicked(req.body), prepared)  # type: ignore[call-arg]
                 return click(svc, s, req, clicked(req.body))
@@ -118,6 +122,14 @@ def button(app: App, svc: Services, pattern: str, click: Click,
 
     svc.inbox.route("action", key=action_key, matches=lambda body: bool(regex.match(clicked(body).get("action_id", ""))),
                     apply=apply, prepare=(lambda req: prepare(svc, req)) if prepare else None)
+
+
+def note_partner(s: Session, svc: Services, req: Request) -> None:
+    """Someone from another workspace (a partner organisation's, in a Slack Connect channel) who clicks: their
+    workspace goes on their profile, so the export names it even if they only rate or vote."""
+    team = actor_team_of(req.body)
+    if team and req.user_id and team != req.team_id and req.team_id != req.enterprise_id:
+        repo.save_user_teams(session=s, team_id=req.team_id, teams={req.user_id: team}, now=svc.clock())
 
 
 # --- Forms -------------------------------------------------------------------------------------------------
@@ -143,6 +155,7 @@ class Form:
     user_id: str
     view: dict
     meta: dict  # its private_metadata
+    user_team: str | None = None  # the submitter's own workspace (a partner's, in a Slack Connect channel)
 
     def value(self, block: str, action: str) -> str | None:
         field = self.view["state"]["values"].get(block, {}).get(action, {})
@@ -183,7 +196,9 @@ def form(app: App, svc: Services, callback_id: str,
     """A modal's submission listener: who submitted what, from which workspace, with its private_metadata."""
 
     @app.view(callback_id)
-    def listener(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
-        handle(svc, ack, Form(team_id=context.team_id, user_id=body["user"]["id"], view=view,
-                              meta=json.loads(view.get("private_metadata") or "{}")))
+    def listener(ack: Ack, body: dict, view: dict) -> None:
+        # The installation's workspace (view.app_installed_team_id), not the submitter's (team.id): in a Slack
+        # Connect channel a partner's form is about our workshop.
+        handle(svc, ack, Form(team_id=installation_of(body).team_id, user_id=body["user"]["id"], view=view,
+                              meta=json.loads(view.get("private_metadata") or "{}"), user_team=actor_team_of(body)))
 

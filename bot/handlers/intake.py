@@ -4,16 +4,15 @@ Bolt's per-request context and listener matching. That is most of what a Slack a
 processing needs is the payload. Bolt still handles the rest (forms, whose errors travel in the ack; Slack's URL
 and SSL checks) and everything in Socket Mode, through listeners that store the same way (common.durable).
 
-The workspace is resolved as Bolt resolves it (`context.team_id`): the installation's, from `authorizations`
-or `view.app_installed_team_id`, never the actor's own in a shared channel."""
+The workspace is the installation's, resolved in bot/workspace.py like every other listener's (as Bolt's
+`context.team_id`: `authorizations[0]`, never the actor's own in a shared channel; an org-wide install's org)."""
 
 from __future__ import annotations
 
 import json
 
-from slack_bolt.request.internals import extract_enterprise_id, extract_team_id
-
 from bot.services import Services
+from bot.workspace import installation_of
 
 
 def intake(svc: Services, parsed: dict, raw: str) -> bool:
@@ -24,10 +23,9 @@ def intake(svc: Services, parsed: dict, raw: str) -> bool:
         return False
     if kind != "event" and not svc.inbox.handles(kind, body):
         return False  # a click no route knows: Bolt answers it (unhandled)
-    authorization = (body.get("authorizations") or [{}])[0]
-    svc.inbox.take(kind, body, team_id=extract_team_id(body) or "", enterprise_id=extract_enterprise_id(body),
-                   bot_user_id=authorization.get("user_id") if authorization.get("is_bot") else None,
-                   raw=raw if kind == "event" else None)  # an event nobody handles is acknowledged, not stored
+    where = installation_of(body)
+    svc.inbox.take(kind, body, team_id=where.team_id, enterprise_id=where.enterprise_id,
+                   bot_user_id=where.bot_user_id, raw=raw if kind == "event" else None)  # an event nobody handles is acknowledged, not stored
     return True
 
 

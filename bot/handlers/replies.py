@@ -19,12 +19,13 @@ from bot.slack import error_code
 from bot.storage import repo
 from bot.synthesis.llm import ModelFailed
 from bot.workshop import replies
+from bot.workspace import actor_team_of
 
 log = logging.getLogger(__name__)
 
 CONFIRM_REACTION = "white_check_mark"
-# Subtypes that are a person's message with text (a reply also sent to the channel, a reply with a file).
-_PERSON_SUBTYPES = {None, "thread_broadcast", "file_share"}
+# Subtypes that are a person's message with text (a reply also sent to the channel, a reply with a file, /me).
+_PERSON_SUBTYPES = {None, "thread_broadcast", "file_share", "me_message"}
 # Subtypes worth storing: people's messages, their edits and their deletions. Everything else is only acked.
 _STORED_SUBTYPES = _PERSON_SUBTYPES | {"message_changed", "message_deleted"}
 
@@ -100,7 +101,7 @@ def _posted_many(svc: Services, s: Session, reqs: list[Request]) -> list[Then]:
     events = [r.body["event"] for r in reqs]
     outcomes = replies.record_replies(session=s, team_id=reqs[0].team_id, now=svc.clock(), replies=[
         replies.NewReply(channel_id=e["channel"], user_id=e["user"], ts=e["ts"], thread_ts=e["thread_ts"],
-                         text=t.from_slack(e.get("text", "")), event_id=r.body.get("event_id"))
+                         text=t.message_text(e), event_id=r.body.get("event_id"), user_team=actor_team_of(r.body))
         for r, e in zip(reqs, events, strict=True)])
     return [[task(_follow_up, svc, r.team_id, e["channel"], e, outcome, confirm=True, lane="confirmations")]
             for r, e, outcome in zip(reqs, events, outcomes, strict=True)]
@@ -112,7 +113,7 @@ def _changed(svc: Services, s: Session, team_id: str, channel: str, event: dict,
         return []
     outcome = replies.edit_reply(session=s, team_id=team_id, now=svc.clock(), reply=replies.NewReply(
         channel_id=channel, user_id=msg["user"], ts=msg["ts"], thread_ts=msg["thread_ts"],
-        text=t.from_slack(msg.get("text", "")), event_id=body.get("event_id"),
+        text=t.message_text(msg), event_id=body.get("event_id"), user_team=actor_team_of(body),
         edited_ts=(msg.get("edited") or {}).get("ts")))
     return [task(_follow_up, svc, team_id, channel, msg, outcome, confirm=False, lane="confirmations")]
 
@@ -134,6 +135,10 @@ def _follow_up(svc: Services, team_id: str, channel: str, msg: dict, outcome: re
     if outcome.status == "closed":
         whisper(svc.client, channel=channel, user=msg["user"], thread_ts=msg["thread_ts"],
                 message=b.build_closed_step(outcome))
+        return
+    if outcome.status == "unreadable":  # only a file, an image or blocks with no text: nothing was stored
+        whisper(svc.client, channel=channel, user=msg["user"], thread_ts=msg["thread_ts"],
+                message=b.build_unreadable())
         return
     if outcome.status != "stored":
         return

@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App
 from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
 
 from bot import ids
 from bot.blocks import workshop as b
-from bot.blocks.modals import build_new_workshop_modal
-from bot.handlers.common import Form, form, submitted, whisper
+from bot.blocks.modals import build_department_modal, build_new_workshop_modal
+from bot.handlers.common import Form, button, form, sorry, submitted, task, whisper
 from bot.handlers.outbox import edit_prompts, post_or_tell, post_prompt
+from bot.inbox import Request, Then
 from bot.services import Services
 from bot.storage import repo
 from bot.templates import load_templates
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
 
 def register(app: App, svc: Services) -> None:
     form(app, svc, ids.NEW_WORKSHOP_VIEW, _new_workshop_form)
+    button(app, svc, f"^{ids.DEPT_OPEN}$", _open_department)
+    form(app, svc, ids.DEPT_VIEW, _department_form)
 
 
 # --- Commands ----------------------------------------------------------------------------------------------
@@ -161,3 +165,19 @@ def _new_workshop_form(svc: Services, ack: Ack, f: Form) -> None:
             svc.client.chat_postMessage(channel=f.user_id, **message)
 
     post_prompt(svc, team_id=f.team_id, prompt=prompt, tell=tell, then=b.build_started(prompt))
+
+
+# --- "Set my department": for anyone, the slash command's users and a partner organisation's people alike ----
+
+
+def _open_department(svc: Services, s: Session, req: Request, _action: dict) -> Then:
+    current = departments.department_of(session=s, team_id=req.team_id, user_id=req.user_id)
+    return [task(svc.client.views_open, trigger_id=req.body["trigger_id"], view=build_department_modal(current=current),
+                 on_error=sorry(req.respond))]
+
+
+def _department_form(svc: Services, ack: Ack, f: Form) -> None:
+    raw = f.value(ids.DEPT_BLOCK, ids.DEPT_INPUT) or ""
+    submitted(svc, ack, f, lambda s: departments.set_department(
+        session=s, team_id=f.team_id, user_id=f.user_id, department=raw, now=svc.clock(), user_team=f.user_team),
+        refusals_under=ids.DEPT_BLOCK)

@@ -49,8 +49,12 @@ LATE_AFTER = timedelta(minutes=10)
 MAX_ATTEMPTS = 12
 METADATA_EVENT = "journey_reminder"
 # Errors after which retrying can't help: the reminder is marked undeliverable and a facilitator is told.
+# With people from a partner organisation (Slack Connect), Slack refuses a DM where their org or ours doesn't
+# allow one: conversations.open answers `invalid_user_combination` ("all external people must already be in at least
+# one channel together") or `user_not_visible`, chat.postMessage `restricted_action` or `messages_tab_disabled`.
 UNDELIVERABLE = {"user_not_found", "account_inactive", "channel_not_found", "is_archived", "cannot_dm_bot",
-                 "user_disabled", "not_in_channel"}
+                 "user_disabled", "not_in_channel", "user_not_visible", "invalid_user_combination",
+                 "restricted_action", "messages_tab_disabled"}
 # Errors after which Slack may have stored the message anyway ("it's possible some aspect of the operation
 # succeeded", Slack's docs say): like a 5xx, the next attempt looks in the DM first.
 UNSURE = {"internal_error", "fatal_error", "service_unavailable"}
@@ -83,7 +87,9 @@ class OutcomeUnknown(Exception):
 
 Render = Callable[[Session, list[Claimed], datetime], "dict | None"]
 AfterSent = Callable[[Session, Claimed, datetime], None]
-Undeliverable = Callable[[Claimed, str], None]
+# In the transaction that marks the row undeliverable: what takes its place (a relay to someone who can pass it
+# on), so that it is never lost between the two.
+Undeliverable = Callable[[Session, Claimed, str, datetime], None]
 
 
 class Dispatcher:
@@ -229,8 +235,7 @@ class Dispatcher:
             code = error_code(e)
             if code in UNDELIVERABLE:
                 log.warning("reminders %s to %s undeliverable: %s", [c.id for c in group], recipient, code)
-                for c in self._finish(group, "undeliverable", error=code):
-                    self.undeliverable(c, code)
+                self._finish(group, "undeliverable", error=code, then=lambda s, c: self.undeliverable(s, c, code, now))
             else:
                 self._release(group, now, code)
         return delivered
@@ -301,12 +306,15 @@ class Dispatcher:
                 self.after_sent(s, c, now)
         return len(held)
 
-    def _finish(self, group: list[Claimed], status: str, *, error: str | None = None) -> list[Claimed]:
+    def _finish(self, group: list[Claimed], status: str, *, error: str | None = None,
+                then: Callable[[Session, Claimed], None] | None = None) -> list[Claimed]:
         with session_scope(self.engine) as s:
             held = self._held(s, group)
-            for _, r in held:
+            for c, r in held:
                 r.status, r.last_error = status, error
                 s.add(r)
+                if then is not None:
+                    then(s, c)
         return [c for c, _ in held]
 
     def _release(self, group: list[Claimed], now: datetime, error: str, *, maybe_sent: bool = False) -> None:

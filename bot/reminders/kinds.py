@@ -18,7 +18,8 @@ from sqlmodel import Session
 
 from bot import digests, followups
 from bot.blocks import reminders as blocks
-from bot.blocks.reminders import Entry, build_reminders, build_undeliverable
+from bot.blocks.reminders import Entry, RelayView, build_reminders
+from bot.reminders import schedule
 from bot.reminders.dispatcher import LATE_AFTER, Claimed, Dispatcher
 from bot.services import Services
 from bot.storage import repo
@@ -50,17 +51,11 @@ class Kind:
     if_nothing: Callable[[Due], None] | None = None  # when `subject` is None (a digest plans the next one anyway)
     says_late: bool = True  # a reminder sent well after it fell due says so (the bot was offline)
     look_up: Callable[[Services, Claimed], object] | None = None  # Slack look-ups, before the transaction opens
-    about: Callable[[Session, Claimed], str | None] | None = None  # for the facilitators, when undeliverable
 
 
 def _action(d: Due):
     return followups.due_action(session=d.session, team_id=d.reminder.team_id, action_id=d.reminder.subject_id,
                                 today=d.today)
-
-
-def _action_text(session: Session, c: Claimed) -> str | None:
-    action = followups.find_action(session=session, team_id=c.team_id, action_id=c.subject_id)
-    return action.text if action else None
 
 
 def _digest_channels(svc: Services, c: Claimed) -> frozenset[str]:
@@ -70,11 +65,41 @@ def _digest_channels(svc: Services, c: Claimed) -> frozenset[str]:
     return svc.directory.visible(channels, c.recipient)
 
 
+def _relayed(d: Due) -> RelayView | None:
+    """A reminder Slack wouldn't deliver, as it would read now, for the facilitator to pass on. Nothing when
+    there is nothing left to say (the item was done meanwhile), or for a digest (what it shows depends on what
+    its reader may see)."""
+    original = schedule.reminder(session=d.session, team_id=d.reminder.team_id, reminder_id=d.reminder.subject_id)
+    kind = KINDS.get(original.kind) if original is not None else None
+    if kind is None or kind.look_up is not None or kind.name == ReminderKind.RELAYED:
+        return None
+    c = Claimed(original.id, original.team_id, original.workshop_id, original.kind, original.subject_id,
+                original.recipient, original.due_at, token="", look_first=False)
+    subject = kind.subject(Due(d.session, c, d.now, d.today, d.tz))
+    if subject is None:
+        return None
+    return RelayView(original.recipient, original.last_error or "", kind.build(subject, d.today, False))
+
+
+def relay_undeliverable(session: Session, c: Claimed, error: str, now: datetime) -> None:
+    """In the transaction that marks `c` undeliverable: a reminder to each of its workshop's facilitators (other
+    than its recipient) with what it says, so that it reaches someone, once, like any reminder. A digest has no
+    workshop; a relay that can't be delivered is not relayed again (the log says so)."""
+    if c.workshop_id is None or c.kind == ReminderKind.RELAYED:
+        log.error("reminder %s (%s) to %s can't be delivered (%s) and has no one to relay it", c.id, c.kind,
+                  c.recipient, error)
+        return
+    for user in repo.facilitators(session=session, team_id=c.team_id, workshop_id=c.workshop_id):
+        if user != c.recipient:
+            schedule.add(session=session, team_id=c.team_id, workshop_id=c.workshop_id, kind=ReminderKind.RELAYED,
+                         subject_id=c.id, recipient=user, due_at=now, now=now)
+
+
 KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind(ReminderKind.ACTION_DUE_SOON, planned_by=followups.plan_reminders, subject=_action,
-         build=blocks.action_due_soon, about=_action_text),
+         build=blocks.action_due_soon),
     Kind(ReminderKind.ACTION_OVERDUE, planned_by=followups.plan_reminders, subject=_action,
-         build=blocks.action_overdue, about=_action_text,
+         build=blocks.action_overdue,
          after_sent=lambda d: followups.overdue_reminder_sent(session=d.session, team_id=d.reminder.team_id,
                                                               action_id=d.reminder.subject_id, tz=d.tz,
                                                               sent_at=d.now)),
@@ -97,6 +122,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
                                                   user_id=d.reminder.recipient, tz=d.tz, now=d.now),
          after_sent=lambda d: digests.after_digest(session=d.session, team_id=d.reminder.team_id,
                                                    user_id=d.reminder.recipient, tz=d.tz, now=d.now)),
+    Kind(ReminderKind.RELAYED, planned_by=relay_undeliverable, build=blocks.relayed, says_late=False,
+         subject=_relayed),
 )}
 # Nudges also come from `nudges.plan_step_nudges` (a delay per step), validation tasks from nothing else, and a
 # digest's next one from `digests.digest_sent`: `planned_by` names the rule a person's command starts from.
@@ -135,18 +162,5 @@ def make_dispatcher(svc: Services, *, name: str | None = None, lease: timedelta 
             tz = zone(session, c)
             kind.after_sent(Due(session, c, now, now.astimezone(tz).date(), tz))
 
-    def undeliverable(c: Claimed, error: str) -> None:
-        """The workshop's facilitators hear of a reminder that can't reach its recipient (a digest has none)."""
-        if c.workshop_id is None:
-            return
-        kind = KINDS[c.kind]
-        with svc.session() as s:
-            facilitators = repo.facilitators(session=s, team_id=c.team_id, workshop_id=c.workshop_id)
-            what = (kind.about(s, c) if kind.about else None) or c.kind.replace("_", " ")
-        for user in facilitators:
-            if user != c.recipient:
-                svc.outbox.submit(svc.client.chat_postMessage, channel=user,
-                                  **build_undeliverable(c.recipient, what, error))
-
     return Dispatcher(engine=svc.engine, client=svc.client, clock=svc.clock, render=render, after_sent=after_sent,
-                      undeliverable=undeliverable, name=name, lease=lease, warm=svc.directory.user, prepare=prepare)
+                      undeliverable=relay_undeliverable, name=name, lease=lease, warm=svc.directory.user, prepare=prepare)

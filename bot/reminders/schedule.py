@@ -118,3 +118,8 @@ def recipients(*, session: Session, team_id: str, kind: str, subject_id: int, st
     return set(session.exec(select(Reminder.recipient).where(
         Reminder.team_id == team_id, Reminder.kind == kind, Reminder.subject_id == subject_id,
         col(Reminder.status).in_(list(statuses)))))
+
+
+def reminder(*, session: Session, team_id: str, reminder_id: int) -> Reminder | None:
+    row = session.get(Reminder, reminder_id)
+    return row if row is not None and row.team_id == team_id else None

@@ -24,7 +24,7 @@ def export_filename(data: dict, ext: str) -> str:
 # --- CSV: one row per item, for spreadsheets ----------------------------------------------------------------
 
 CSV_COLUMNS = ["id", "stage", "lane", "text", "author", "department", "votes", "score", "created_at", "number",
-               "author_name", "merged_into"]  # columns are only ever added, at the end
+               "author_name", "merged_into", "author_team"]  # columns are only ever added, at the end
 _LANES = [("touchpoints", "touchpoint"), ("pain_points", "pain point"), ("opportunities", "opportunity"),
           ("frontstage", "frontstage"), ("backstage", "backstage"), ("unsorted", "unsorted")]
 
@@ -146,7 +146,8 @@ def export_markdown(data: dict) -> bytes:
     out += ["## Stages", ""]
     for n, st in enumerate(data["stages"], 1):
         emo = (f"emotion {st['emotion_average']:.1f}/5, spread ±{st['emotion_spread']:.1f} "
-               f"({len(st['emotions'])} ratings)" if st["emotion_average"] is not None else "no emotion ratings")
+               f"({len(st['emotions'])} rating{'s' if len(st['emotions']) != 1 else ''})" if st["emotion_average"] is not None
+               else "no emotion ratings")
         out += [f"### {n}. {_md(st['name'], 100)}", "", f"*{emo}*", ""]
         rows = [(lane, i) for key, lane in _LANES for i in st.get(key, [])]
         if rows:
@@ -188,9 +189,13 @@ def export_markdown(data: dict) -> bytes:
             out += [f"### Interview guide for pain point #{g.get('number') or '?'}", ""]
             out += [f"{n}. {_md(q, 300)}" for n, q in enumerate(g["questions"], 1)] + [""]
     if people:
-        out += ["## Participants", "", "| Person | Department | Contributions |", "| --- | --- | ---: |"]
-        out += [f"| {_md(p.get('name') or p['user'], 80)} | {_md(p['department'] or '—', 60)} | {p['contributions']} |"
-                for p in people]
+        partners = any(p.get("external") for p in people)  # a Slack Connect workshop says who came from where
+        out += ["## Participants", ""] + (
+            ["| Person | Workspace | Department | Contributions |", "| --- | --- | --- | ---: |"] if partners else
+            ["| Person | Department | Contributions |", "| --- | --- | ---: |"])
+        out += [f"| {_md(p.get('name') or p['user'], 80)} | "
+                + (f"{_md(p.get('team') or '—', 40)}{' (partner)' if p.get('external') else ''} | " if partners else "")
+                + f"{_md(p['department'] or '—', 60)} | {p['contributions']} |" for p in people]
         out.append("")
     return "\n".join(out).encode("utf-8")
 

@@ -137,6 +137,8 @@ class Reply(SQLModel, table=True):
     ts: str
     thread_ts: str
     user_id: str
+    # The author's own workspace, when Slack says (a partner organisation's, in a Slack Connect channel).
+    user_team: str | None = None
     workshop_id: int = Field(foreign_key="workshop.id", index=True)
     step_id: int = Field(foreign_key="step.id")
     text: str
@@ -230,11 +232,13 @@ class Emotion(SQLModel, table=True):
 
 
 class UserProfile(SQLModel, table=True):
-    """Per user per workspace: the department people set with `/journey dept`."""
+    """Per user per installation: the department people set with `/journey dept`. An org-wide install keeps its
+    data under the organisation (bot/workspace.py), so a person moving between the org's workspaces keeps theirs."""
 
     team_id: str = Field(primary_key=True)
     user_id: str = Field(primary_key=True)
     department: str | None = None
+    user_team: str | None = None  # the person's own workspace, last seen (a partner's, for someone from outside)
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
     # From Slack's users.info, cached: reminders go out in the person's own morning.
     tz: str | None = None
@@ -340,6 +344,7 @@ class ReminderKind(StrEnum):
     NUDGE = "nudge"
     MAP_REVIEW = "map_review"
     DIGEST = "digest"
+    RELAYED = "relayed"  # one Slack wouldn't let the bot DM (a partner's, say), sent to a facilitator instead
 
 
 class Reminder(SQLModel, table=True):
@@ -416,7 +421,7 @@ class InboxEntry(SQLModel, table=True):
     # Slack's own identity of the request (event_id, trigger_id, action_ts): a redelivery or a replay is one row.
     key: str = Field(unique=True)
     kind: str  # event | command | action
-    team_id: str  # the installation's workspace (Bolt's context.team_id), not the actor's
+    team_id: str  # the installation's workspace, not the actor's (bot/workspace.py; an org-wide install: its org)
     enterprise_id: str | None = None
     bot_user_id: str | None = None
     body: str  # the payload as JSON

@@ -162,6 +162,19 @@ def repliers(*, session: Session, team_id: str, workshop_ids: set[int], users: s
     ).all())
 
 
+def author_teams(*, session: Session, team_id: str, workshop_id: int, users: Sequence[str] = ()) -> dict[str, str]:
+    """Person → their own workspace: as their latest reply in the workshop says, else as their profile does (for
+    those of `users` who only rated or voted, say)."""
+    rows = session.exec(select(Reply.user_id, Reply.user_team).where(
+        Reply.team_id == team_id, Reply.workshop_id == workshop_id, col(Reply.user_team).is_not(None)
+    ).order_by(Reply.id)).all()
+    teams = {user: team for user, team in rows}
+    for user, profile in profiles(session=session, team_id=team_id, user_ids=[u for u in users if u not in teams]).items():
+        if profile.user_team:
+            teams[user] = profile.user_team
+    return teams
+
+
 def insert_replies(*, session: Session, rows: list[dict]) -> dict[tuple[str, str], int]:
     """Insert replies in one statement; (channel, ts) → id for each inserted (one stored meanwhile is skipped)."""
     if not rows:
@@ -269,6 +282,17 @@ def save_profile(*, session: Session, team_id: str, user_id: str, now, **fields)
     )
     session.exec(stmt)
     session.expire_all()  # the ORM's copies of this row are stale now
+
+
+def save_user_teams(*, session: Session, team_id: str, teams: dict[str, str], now) -> None:
+    """Note each person's own workspace on their profile, in one statement whatever the number of people."""
+    if not teams:
+        return
+    stmt = _insert(session, UserProfile).values(
+        [{"team_id": team_id, "user_id": user, "user_team": team, "updated_at": now} for user, team in teams.items()])
+    session.exec(stmt.on_conflict_do_update(index_elements=["team_id", "user_id"],
+                                            set_={"user_team": stmt.excluded.user_team, "updated_at": now}))
+    session.expire_all()
 
 
 def departments(*, session: Session, team_id: str) -> list[str]:

@@ -12,7 +12,9 @@ from bot.workshop.access import Refusal
 MAX_DEPARTMENT = 40
 
 
-def set_department(*, session: Session, team_id: str, user_id: str, department: str, now: datetime) -> str:
+def set_department(*, session: Session, team_id: str, user_id: str, department: str, now: datetime,
+                   user_team: str | None = None) -> str:
+    """`user_team`: the person's own workspace, when the request says (a partner's, from a Slack Connect channel)."""
     name = " ".join(department.split())
     if not name:
         raise Refusal("Say which department you're in, e.g. `/journey dept Customer Support`.")
@@ -27,7 +29,8 @@ def set_department(*, session: Session, team_id: str, user_id: str, department: 
         if known.lower() == name.lower():
             name = known
             break
-    repo.save_profile(session=session, team_id=team_id, user_id=user_id, now=now, department=name)
+    extra = {"user_team": user_team} if user_team else {}
+    repo.save_profile(session=session, team_id=team_id, user_id=user_id, now=now, department=name, **extra)
     return name
 
 

@@ -31,11 +31,12 @@ class NewReply:
     text: str
     event_id: str | None = None
     edited_ts: str | None = None
+    user_team: str | None = None  # the author's own workspace (a partner's, in a Slack Connect channel)
 
 
 @dataclass
 class ReplyOutcome:
-    status: str  # stored | duplicate | closed | ignored | removed | unchanged
+    status: str  # stored | duplicate | closed | ignored | removed | unchanged | unreadable
     stored: int = 0
     unsorted: list[tuple[int, str]] = field(default_factory=list)  # (item id, text) waiting for a kind
     problems: list[tuple[str, str]] = field(default_factory=list)  # (line, what is wrong with it)
@@ -151,6 +152,8 @@ def record_replies(*, session: Session, team_id: str, replies: list[NewReply], n
             outcomes[n] = ReplyOutcome(status="ignored")  # a late copy of a message its author deleted
         elif step.closed_at is not None or ws.status != "open":
             outcomes[n] = _closed_outcome(session, ws, step)
+        elif not r.text.strip():  # nothing readable (a file alone, an empty block): no empty row, a private note
+            outcomes[n] = ReplyOutcome(status="unreadable")
         else:
             stored.add((r.channel_id, r.ts))
             taken.append((n, r, step, ws))
@@ -158,11 +161,16 @@ def record_replies(*, session: Session, team_id: str, replies: list[NewReply], n
         return outcomes  # type: ignore[return-value]
 
     users = {r.user_id for _, r, _, _ in taken}
-    depts = {u: p.department for u, p in repo.profiles(session=session, team_id=team_id, user_ids=list(users)).items()}
+    profiles = repo.profiles(session=session, team_id=team_id, user_ids=list(users))
+    depts = {u: p.department for u, p in profiles.items()}
+    # Each person's own workspace, noted on their profile the first time it is seen (or when it changes).
+    teams = {r.user_id: r.user_team for _, r, _, _ in taken if r.user_team}
+    repo.save_user_teams(session=session, team_id=team_id, now=now, teams={
+        user: team for user, team in teams.items() if user not in profiles or profiles[user].user_team != team})
     answered = repo.repliers(session=session, team_id=team_id, workshop_ids={ws.id for *_, ws in taken}, users=users)
     ids = repo.insert_replies(session=session, rows=[dict(
         team_id=team_id, channel_id=r.channel_id, ts=r.ts, thread_ts=r.thread_ts, user_id=r.user_id,
-        workshop_id=ws.id, step_id=step.id, text=r.text, event_id=r.event_id, edited_ts=r.edited_ts, created_at=now,
+        user_team=r.user_team, workshop_id=ws.id, step_id=step.id, text=r.text, event_id=r.event_id, edited_ts=r.edited_ts, created_at=now,
     ) for _, r, step, ws in taken])
     items: list[dict] = []
     unsorted_of: dict[int, ReplyOutcome] = {}
@@ -243,6 +251,8 @@ def edit_reply(*, session: Session, team_id: str, reply: NewReply, now: datetime
     ws = repo.workshop(session=session, team_id=team_id, workshop_id=stored.workshop_id)
     if reply.text == stored.text:
         return ReplyOutcome(status="unchanged")
+    if not reply.text.strip():  # edited down to nothing readable: the last readable version stays
+        return ReplyOutcome(status="unreadable")
     if step.closed_at is not None or ws.status != "open":
         return _closed_outcome(session, ws, step)
     stored.text = reply.text

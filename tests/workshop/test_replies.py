@@ -113,3 +113,24 @@ def test_blueprint_workshop_stores_lanes(session, clock):
     assert out.stored == 3 and out.unsorted == []
     kinds = sorted(i.kind for i in repo.items(session=session, team_id=T, workshop_id=run.prompt.workshop_id))
     assert kinds == ["backstage", "frontstage", "pain_point"]
+
+
+def test_a_partners_workspace_is_kept_and_an_unreadable_reply_stores_nothing(session, clock):
+    p = start(session, clock)
+    posted(session, p, "100.1")
+    outcomes = replies.record_replies(session=session, team_id=T, now=clock(), replies=[
+        replies.NewReply(channel_id=C, user_id="UPIA", ts="300.1", thread_ts="100.1", text="Ship on time",
+                         user_team="TPARTNER"),
+        replies.NewReply(channel_id=C, user_id="UANA", ts="300.2", thread_ts="100.1", text="Cut costs",
+                         user_team=T),
+        replies.NewReply(channel_id=C, user_id="UPAT", ts="300.3", thread_ts="100.1", text=" \n", user_team="TPARTNER"),
+    ])
+    assert [o.status for o in outcomes] == ["stored", "stored", "unreadable"]
+    assert {r.user_id: r.user_team for r in session.exec(select(Reply))} == {"UPIA": "TPARTNER", "UANA": T}
+    assert repo.profile(session=session, team_id=T, user_id="UPIA").user_team == "TPARTNER"
+    assert repo.profile(session=session, team_id=T, user_id="UPAT") is None
+    assert repo.author_teams(session=session, team_id=T, workshop_id=p.workshop_id) == {"UPIA": "TPARTNER", "UANA": T}
+    # Edited down to nothing readable: the last readable version stays.
+    assert replies.edit_reply(session=session, team_id=T, now=clock(), reply=replies.NewReply(
+        channel_id=C, user_id="UPIA", ts="300.1", thread_ts="100.1", text="", edited_ts="301.1")).status == "unreadable"
+    assert session.exec(select(Reply).where(Reply.ts == "300.1")).one().text == "Ship on time"
