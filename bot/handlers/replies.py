@@ -18,7 +18,7 @@ from bot.services import Services
 from bot.slack import error_code
 from bot.storage import repo
 from bot.synthesis.llm import ModelFailed
-from bot.workshop import replies
+from bot.workshop import hints, replies
 from bot.workspace import actor_team_of
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ def _top_level(svc: Services, s: Session, team_id: str, event: dict) -> Then:
     """A message at the channel's top level during a workshop: a private hint to answer in the prompt's thread."""
     if not event.get("user") or not event.get("channel") or event.get("thread_ts"):
         return []
-    label = replies.thread_hint(session=s, team_id=team_id, channel_id=event["channel"], user_id=event["user"],
+    label = hints.thread_hint(session=s, team_id=team_id, channel_id=event["channel"], user_id=event["user"],
                                 now=svc.clock())
     if label is None:
         return []
