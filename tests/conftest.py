@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,6 +27,17 @@ SECRET = "test-signing-secret"
 FACILITATOR, ANA, BEN, CAT, DAN = "UFACIL", "UANA", "UBEN", "UCAT", "UDAN"
 PEOPLE = {FACILITATOR: "fran", ANA: "ana", BEN: "ben", CAT: "cat", DAN: "dan"}
 CHANNEL, PRIVATE, OTHER = "CWORK", "GPRIV", "COTHER"
+
+
+def poll(condition: Callable[[], object], timeout: float) -> bool:
+    """Whether `condition` came true within `timeout` seconds (for work on other threads or processes: no test
+    sleeps a fixed time to wait for one)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 class Clock:

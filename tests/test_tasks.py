@@ -4,13 +4,13 @@ with real threads."""
 from __future__ import annotations
 
 import threading
-import time
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 from sqlalchemy.exc import OperationalError
 
 from bot.tasks import Coalescing, InOrder, TaskQueue
+from tests.conftest import poll
 
 
 def test_tasks_run_in_order_on_one_thread_and_join_waits():
@@ -119,18 +119,10 @@ def test_in_order_runs_one_keys_tasks_in_turn_while_other_keys_go_on_and_a_failu
     assert c1_held.wait(5)
     for n in range(10):
         in_order.submit(("prompts", "C2"), post, "C2", n)
-    assert _eventually(lambda: len(posted["C2"]) == 10)  # C2 is not held up by C1
+    assert poll(lambda: len(posted["C2"]) == 10, timeout=5)  # C2 is not held up by C1
     assert posted["C1"] == []
     release.set()
     assert q.join(5)
     assert posted["C1"] == [0, 1, 2, 4, 5, 6, 7, 8, 9] and posted["C2"] == list(range(10))
     q.shutdown()
 
-
-def _eventually(check, seconds: float = 5) -> bool:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True

@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from bot.storage.db import init_db, make_engine, session_scope
 from bot.storage.models import Reminder
-from tests.conftest import POSTGRES_URL, emptied_postgres
+from tests.conftest import POSTGRES_URL, emptied_postgres, poll
 from tests.dispatcher_process import delivered, finish, seed, spawn
 
 pytestmark = pytest.mark.slow
@@ -46,15 +46,6 @@ def people(fake, n: int) -> list[str]:
     for p in ids:
         fake.add_user(p, p.lower(), tz="UTC")
     return ids
-
-
-def poll(condition: Callable[[], object], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 def wait_until(condition: Callable[[], object], what: str, timeout: float = 30) -> None:
