@@ -127,3 +127,14 @@ def test_follow_up_messages_stay_in_limits_with_hundreds_of_items():
                                 [(LONG, "UANA", today, 10_000)] * 300, [(10_000, LONG, 999, LONG)] * 3)
                  for n in range(30)]
     assert_ok(build_digest(Digest(workshops, more=22), today))
+
+
+def test_a_vote_offering_to_merge_many_near_duplicates_stays_in_limits():
+    from bot.blocks.maps import build_merge_offer
+    from bot.merges import Suggestion
+
+    alike = [Suggestion(tuple(range(1_000_000 * g, 1_000_000 * g + 40)), tuple([LONG] * 40)) for g in range(1, 12)]
+    offer = build_merge_offer(alike, 3)
+    assert_ok(offer)
+    value = json.loads(next(e for b in offer["blocks"] if b["type"] == "actions" for e in b["elements"])["value"])
+    assert 1 <= len(value["merge"]) <= 8 and all(len(numbers) <= 20 for numbers in value["merge"])

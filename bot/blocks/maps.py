@@ -6,6 +6,7 @@ import json
 
 from bot import ids
 from bot import text as t
+from bot.blocks import limits
 from bot.blocks.kit import EMOTION_FACES, context, header, message, note, plural, section
 from bot.merges import Merged, Split, Suggestion
 from bot.voting import BallotPage, VoteOutcome
@@ -87,12 +88,21 @@ def build_voted(v: VoteOutcome) -> dict:
 MAX_OFFERED = 8  # near-duplicate groups a vote offers to merge (the rest wait for the synthesis or a hand merge)
 
 
+MAX_IN_GROUP = 20
+
+
+def _offer_value(votes: int, shown: list[Suggestion]) -> str:
+    return json.dumps({"votes": votes, "merge": [list(s_.numbers) for s_ in shown]}, separators=(",", ":"))
+
+
 def build_merge_offer(alike: list[Suggestion], votes: int) -> dict:
     """Before the ballot: these read alike; merge them so votes for one problem don't split?"""
-    shown = alike[:MAX_OFFERED]
+    shown = [Suggestion(s_.numbers[:MAX_IN_GROUP], s_.texts[:MAX_IN_GROUP]) for s_ in alike[:MAX_OFFERED]]
+    while len(_offer_value(votes, shown)) > limits.BUTTON_VALUE:  # what the buttons carry must fit in one
+        shown.pop()
     lines = "\n".join("• " + " = ".join(f"*#{n}* {t.show(text, 90)}" for n, text in zip(s_.numbers, s_.texts))
                       for s_ in shown)
-    value = json.dumps({"votes": votes, "merge": [list(s_.numbers) for s_ in shown]})
+    value = _offer_value(votes, shown)
     return message("Some pain points read alike: merge them before the vote?", [
         section(f"Before the vote: these pain points read alike, so their votes would split.\n{lines}"),
         {"type": "actions", "elements": [
