@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.render_map
 	$(BIN)/python -m bench.reminders
 	$(BIN)/python -m bench.synthesis
+	$(BIN)/python -m bench.big_workshop
 
 clean:
 	rm -rf $(VENV) .pytest_cache

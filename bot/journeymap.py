@@ -116,14 +116,15 @@ def build_map(*, session: Session, team_id: str, workshop_id: int) -> dict:
     ws = repo.workshop(session=session, team_id=team_id, workshop_id=workshop_id)
     if ws is None:
         raise Refusal(f"There's no workshop {workshop_id} in this workspace.")
-    items = repo.items(session=session, team_id=team_id, workshop_id=ws.id)
-    emotions = repo.emotions(session=session, team_id=team_id, workshop_id=ws.id)
+    items = repo.item_rows(session=session, team_id=team_id, workshop_id=ws.id)  # rows: read, never changed
+    emotions = repo.emotion_rows(session=session, team_id=team_id, workshop_id=ws.id)
     voters = voters_by_item(session=session, team_id=team_id, workshop_id=ws.id)
     merges = pain_points.merges(session=session, team_id=team_id, workshop_id=ws.id)
     groups = pain_groups(items, merges)
     actions = action_items.of_workshop(session=session, team_id=team_id, workshop_id=ws.id)
     tasks = validation_tasks.of_workshop(session=session, team_id=team_id, workshop_id=ws.id)
-    contributors = sorted(tally(session=session, ws=ws).contributors, key=lambda c: (-c[2], c[0]))
+    answers = [(i.author, i.department) for i in items] + [(e.user_id, e.department) for e in emotions]
+    contributors = sorted(tally(session=session, ws=ws, answers=answers).contributors, key=lambda c: (-c[2], c[0]))
     facilitators = repo.facilitators(session=session, team_id=team_id, workshop_id=ws.id)
     people = _people(contributors, facilitators, actions, tasks)
     names = {u: p.name for u, p in repo.profiles(session=session, team_id=team_id, user_ids=people).items()
@@ -143,8 +144,15 @@ def build_map(*, session: Session, team_id: str, workshop_id: int) -> dict:
         return {"id": i.id, "text": i.text, "author": i.author, "department": i.department,
                 "created_at": _iso(i.created_at), "author_name": person(i.author), "author_team": teams.get(i.author)}
 
+    # One pass over the items: each lane of each stage (and each kind across stages), in id order.
+    lanes: dict[tuple[str, int | None], list[Item]] = defaultdict(list)
+    for i in items:
+        lanes[(i.kind, i.stage_id)].append(i)
+        if i.stage_id is not None:  # (kind, None): that kind whatever the stage
+            lanes[(i.kind, None)].append(i)
+
     def of(kind: str, stage_id: int | None = None) -> list[dict]:
-        return [item(i) for i in items if i.kind == kind and (stage_id is None or i.stage_id == stage_id)]
+        return [item(i) for i in lanes.get((kind, stage_id), ())]
 
     group_of_item = {i: g for g in groups for i in g.ids}
     validation = {}
@@ -169,15 +177,21 @@ def build_map(*, session: Session, team_id: str, workshop_id: int) -> dict:
                                 "author_name": person(i.author), "department": i.department} for i in g.members]
         return out
 
+    rated_in: dict[int, list] = defaultdict(list)
+    for e in emotions:
+        rated_in[e.stage_id].append(e)
+    groups_in: dict[int | None, list[PainGroup]] = defaultdict(list)
+    for g in groups:
+        groups_in[g.lead.stage_id].append(g)
     stages = []
     for s in repo.stages(session=session, team_id=team_id, workshop_id=ws.id):
-        rated = [e for e in emotions if e.stage_id == s.id]
+        rated = rated_in[s.id]
         scores = [e.score for e in rated]
         stages.append({
             "name": s.name,
             "position": s.position,
             "touchpoints": of(ItemKind.TOUCHPOINT, s.id),
-            "pain_points": [pain(g) for g in rank([g for g in groups if g.lead.stage_id == s.id], voters)],
+            "pain_points": [pain(g) for g in rank(groups_in[s.id], voters)],
             "opportunities": of(ItemKind.OPPORTUNITY, s.id),
             "frontstage": of(ItemKind.FRONTSTAGE, s.id),
             "backstage": of(ItemKind.BACKSTAGE, s.id),

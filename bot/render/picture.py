@@ -728,21 +728,38 @@ def _gap_before(prev: Piece | None, piece: Piece, space: float) -> float:
 
 
 def _entries(plan: Plan, stage: dict, key: str, numbers: dict[int, int], text_w: float, fonts: _Fonts) -> list[Entry]:
-    """The items of one cell, wrapped to its width."""
+    """The items of one cell, wrapped to its width. Only as many as the tallest cell the picture can have could
+    show are wrapped: the rest (a big workshop's thousands) count towards "+N more" as one-line placeholders."""
     lay = plan.layout
     m = fonts(lay.item_px)
     space = m(" ")
     out: list[Entry] = []
+    cap = lay.canvas[1] if lay.canvas else max(plan.width * 0.6, 1800)  # no lane is taller than the picture
+    gap = round(lay.item_px * 0.35)
+
+    lines_so_far = [0, 0]  # (entries, lines) counted so far
+
+    def full() -> bool:
+        for e in out[lines_so_far[0]:]:
+            lines_so_far[0] += 1
+            lines_so_far[1] += len(e.lines)
+        return bool(out) and lines_so_far[1] * m.pitch + (len(out) - 1) * gap > cap
+
+    items = stage.get(key, [])
     if key != "pain_points":
         bullet = m("• ")
-        for item in stage.get(key, []):
+        for n, item in enumerate(items):
+            if full():
+                return out + [Entry(["…"], False) for _ in items[n:]]
             text = clean(item.get("text")) or "—"
             lines = clip_lines(wrap(text, text_w - bullet, m) or ["—"], lay.item_lines, text_w - bullet, m)
             out.append(Entry(["• " + lines[0], *lines[1:]], is_rtl(text), indent=bullet))
         return out
     bold = fonts(lay.item_px, True)
     step = lay.item_px * 0.62 * 1.3  # a department's square and the space after it
-    for p in stage.get(key, []):
+    for n, p in enumerate(items):
+        if full():
+            return out + [Entry(["…"], False) for _ in items[n:]]
         number, votes = f"#{numbers[id(p)]}", p.get("votes")
         lead = [Piece("text", number, VOTES_COLOUR, bold(number))]
         if isinstance(votes, int) and votes > 0:

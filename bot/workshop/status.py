@@ -3,7 +3,6 @@ from which department."""
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlmodel import Session
@@ -68,14 +67,9 @@ def status(*, session: Session, team_id: str, channel_id: str, members: list[str
     stages = repo.stages(session=session, team_id=team_id, workshop_id=ws.id)
     by_id = {s.id: s for s in stages}
     steps = repo.steps(session=session, team_id=team_id, workshop_id=ws.id)
-    items = repo.items(session=session, team_id=team_id, workshop_id=ws.id)
-    emotions = repo.emotions(session=session, team_id=team_id, workshop_id=ws.id)
     current = next((s for s in reversed(steps) if s.closed_at is None), None) if ws.status == "open" else None
 
-    per_step = Counter(i.step_id for i in items)
-    for e in emotions:
-        step_of_stage = next((s.id for s in steps if s.stage_id == e.stage_id), None)
-        per_step[step_of_stage] += 1
+    per_step = repo.answers_per_step(session=session, team_id=team_id, workshop_id=ws.id)
     step_rows = [
         (step_label(s, by_id.get(s.stage_id), len(stages)), per_step.get(s.id, 0), s is current) for s in steps
     ]

@@ -31,13 +31,14 @@ class Tally:
     contributors: list[tuple[str, str | None, int]]  # (user, department now, answers), most answers first
 
 
-def tally(*, session: Session, ws: Workshop) -> Tally:
-    """A person's department is their current one, else the latest they answered with."""
+def tally(*, session: Session, ws: Workshop, answers: list[tuple[str, str | None]] | None = None) -> Tally:
+    """A person's department is their current one, else the latest they answered with. `answers`: the (person,
+    department) of every item then every rating, when the caller has them loaded already (else two column
+    queries read them)."""
     per_user: Counter = Counter()
     dept_of: dict[str, str | None] = {}
     per_dept: Counter = Counter()
-    rows = [(i.author, i.department) for i in repo.items(session=session, team_id=ws.team_id, workshop_id=ws.id)]
-    rows += [(e.user_id, e.department) for e in repo.emotions(session=session, team_id=ws.team_id, workshop_id=ws.id)]
+    rows = answers if answers is not None else repo.answers(session=session, team_id=ws.team_id, workshop_id=ws.id)
     for user, dept in rows:
         per_user[user] += 1
         dept_of[user] = dept or dept_of.get(user)
