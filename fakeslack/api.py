@@ -117,6 +117,7 @@ class FakeSlack:
         self.ephemerals: list[Ephemeral] = []
         self.files: dict[str, dict] = {}
         self.views: list[dict] = []
+        self.homes: dict[str, dict] = {}  # user id → the Home tab the app published for them (views.publish)
         self.trigger_users: dict[str, str] = {}  # trigger_id → who caused it (so a modal opens for them)
         # Slack Connect: other organisations' workspaces, team id → {"name", "enterprise_id", "dm_error"}. A
         # `dm_error` is what Slack answers when the bot opens a DM with one of their people (their org's settings).
@@ -580,6 +581,27 @@ class FakeSlack:
                 "_user": self.trigger_users.get(args["trigger_id"]), "_closed": False, "_errors": {}}
         with self._lock:
             self.views.append(view)
+        return {"ok": True, "view": view}
+
+    def m_views_publish(self, args: dict) -> dict:
+        """A user's Home tab: a `home` view, checked like a modal (100 blocks at most)."""
+        user = args.get("user_id")
+        if not user:
+            raise SlackError("invalid_arguments")
+        if user not in self.users:
+            raise SlackError("user_not_found")
+        view = args.get("view")
+        view = json.loads(view) if isinstance(view, str) else view
+        problems = ["view: type must be home"] if not isinstance(view, dict) or view.get("type") != "home" else []
+        problems = problems or view_problems(view)
+        if problems:
+            with self._lock:
+                self.invalid.append(("views.publish", problems))
+            raise SlackError("invalid_arguments", response_metadata={"messages": problems})
+        with self._lock:
+            old = self.homes.get(user)
+            view = {**view, "id": old["id"] if old else f"V{next(self._ids):06d}", "team_id": self.team_id}
+            self.homes[user] = view
         return {"ok": True, "view": view}
 
     def m_files_getUploadURLExternal(self, args: dict) -> dict:
