@@ -80,6 +80,9 @@ class Export:
     format: str | None  # None: ask which, privately
 
 
+class Canvas(NoArguments): ...
+
+
 @dataclass(frozen=True)
 class Action:
     owner: str | None  # None (and no text): open the form
@@ -129,7 +132,7 @@ class Invalid:
     suggestion: str | None = None  # for an unknown subcommand, the one it looks like ("did you mean …?")
 
 
-Command = (Help | New | Status | Next | Dept | Stages | Reopen | Export | Close | Templates | Vote | Map | Merge | Unmerge
+Command = (Help | New | Status | Next | Dept | Stages | Reopen | Export | Canvas | Close | Templates | Vote | Map | Merge | Unmerge
            | Action | Actions | Validate | Nudge | Digest | Synthesize | Ai | Invalid)
 
 EXPORT_FORMATS = ("json", "csv", "md")

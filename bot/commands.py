@@ -117,6 +117,11 @@ TABLE: tuple[Subcommand, ...] = (
     Subcommand("export", a.parse_export, maps.export, prepare=maps.prepare_names, group=MAP, usage="export [json|csv|md]",
                brief="The map as a file (report, CSV, JSON)",
                summary="Post the whole map as a file: data, a spreadsheet, or a report with a Mermaid diagram."),
+    Subcommand("canvas", a.no_args(a.Canvas(), "canvas"), maps.canvas, prepare=maps.prepare_names, group=MAP,
+               usage="canvas", brief="The map in this channel's canvas, kept current",
+               summary="Put the map in this channel's canvas; it follows answers, votes, merges, actions and checks.",
+               detail="Where the channel already has a canvas, or the workspace's plan can't make channel canvases, "
+                      "a canvas of its own is shared with the channel instead, and you are told which."),
     Subcommand("action", a.parse_action, followups.action, prepare=followups.prepare_action, group=FOLLOW_UPS,
                usage="action @owner <what> [due <date>] [for pain <#>]", detail=ACTION_DETAIL,
                brief="An action item with an owner and a date",

@@ -117,6 +117,9 @@ class FakeSlack:
         self.ephemerals: list[Ephemeral] = []
         self.files: dict[str, dict] = {}
         self.views: list[dict] = []
+        self.homes: dict[str, dict] = {}
+        # canvas id → {"id", "title", "markdown", "channel" (a channel canvas's), "shared" (channel ids), "edits"}
+        self.canvases: dict[str, dict] = {}  # user id → the Home tab the app published for them (views.publish)
         self.trigger_users: dict[str, str] = {}  # trigger_id → who caused it (so a modal opens for them)
         # Slack Connect: other organisations' workspaces, team id → {"name", "enterprise_id", "dm_error"}. A
         # `dm_error` is what Slack answers when the bot opens a DM with one of their people (their org's settings).
@@ -581,6 +584,101 @@ class FakeSlack:
         with self._lock:
             self.views.append(view)
         return {"ok": True, "view": view}
+
+    def m_views_publish(self, args: dict) -> dict:
+        """A user's Home tab: a `home` view, checked like a modal (100 blocks at most)."""
+        user = args.get("user_id")
+        if not user:
+            raise SlackError("invalid_arguments")
+        if user not in self.users:
+            raise SlackError("user_not_found")
+        view = args.get("view")
+        view = json.loads(view) if isinstance(view, str) else view
+        problems = ["view: type must be home"] if not isinstance(view, dict) or view.get("type") != "home" else []
+        problems = problems or view_problems(view)
+        if problems:
+            with self._lock:
+                self.invalid.append(("views.publish", problems))
+            raise SlackError("invalid_arguments", response_metadata={"messages": problems})
+        with self._lock:
+            old = self.homes.get(user)
+            view = {**view, "id": old["id"] if old else f"V{next(self._ids):06d}", "team_id": self.team_id}
+            self.homes[user] = view
+        return {"ok": True, "view": view}
+
+    # --- Canvases (docs.slack.dev/reference/methods/conversations.canvases.create, canvases.create,
+    # canvases.edit, canvases.access.set). Errors such as team_tier_cannot_create_channel_canvases come from
+    # `fail`; a channel that has its canvas answers channel_canvas_already_exists by itself.
+
+    @staticmethod
+    def _document(args: dict, required: bool) -> str:
+        doc = args.get("document_content")
+        doc = json.loads(doc) if isinstance(doc, str) else doc
+        if doc is None and not required:
+            return ""
+        if not isinstance(doc, dict) or doc.get("type") != "markdown" or not isinstance(doc.get("markdown"), str):
+            raise SlackError("invalid_arguments")
+        return doc["markdown"]
+
+    def _new_canvas(self, title: str, markdown: str, channel: str | None) -> str:
+        canvas_id = f"F{next(self._ids):06d}"
+        self.canvases[canvas_id] = {"id": canvas_id, "title": title, "markdown": markdown, "channel": channel,
+                                    "shared": [channel] if channel else [], "edits": 0}
+        return canvas_id
+
+    def m_conversations_canvases_create(self, args: dict) -> dict:
+        markdown = self._document(args, required=False)
+        with self._lock:
+            ch = self._channel(args.get("channel_id"))
+            self._require_bot_in(ch)
+            if ch.get("canvas"):
+                raise SlackError("channel_canvas_already_exists")
+            ch["canvas"] = self._new_canvas(ch["name"], markdown, ch["id"])
+            return {"ok": True, "canvas_id": ch["canvas"]}
+
+    def m_canvases_create(self, args: dict) -> dict:
+        markdown = self._document(args, required=False)
+        with self._lock:
+            return {"ok": True, "canvas_id": self._new_canvas(args.get("title") or "Untitled", markdown, None)}
+
+    def m_canvases_access_set(self, args: dict) -> dict:
+        channels = args.get("channel_ids")
+        channels = json.loads(channels) if isinstance(channels, str) and channels.startswith("[") else (
+            channels.split(",") if isinstance(channels, str) else channels or [])
+        with self._lock:
+            canvas = self.canvases.get(args.get("canvas_id", ""))
+            if canvas is None:
+                raise SlackError("canvas_not_found")
+            if args.get("access_level") not in ("read", "write", "owner"):
+                raise SlackError("invalid_arguments")
+            for c in channels:
+                self._channel(c)
+                if c not in canvas["shared"]:
+                    canvas["shared"].append(c)
+        return {"ok": True}
+
+    def m_canvases_edit(self, args: dict) -> dict:
+        changes = args.get("changes")
+        changes = json.loads(changes) if isinstance(changes, str) else changes
+        if not isinstance(changes, list) or not changes:
+            raise SlackError("invalid_arguments")
+        with self._lock:
+            canvas = self.canvases.get(args.get("canvas_id", ""))
+            if canvas is None:
+                raise SlackError("canvas_not_found")
+            for change in changes:
+                markdown = self._document(change, required=True)
+                op = change.get("operation")
+                if op == "replace" and not change.get("section_id"):
+                    canvas["markdown"] = markdown
+                elif op == "insert_at_end":
+                    canvas["markdown"] += markdown
+                elif op == "insert_at_start":
+                    canvas["markdown"] = markdown + canvas["markdown"]
+                else:  # sections (canvases.sections.lookup) are not kept by this fake
+                    raise SlackError("invalid_arguments")
+            canvas["edits"] += 1
+        return {"ok": True}
 
     def m_files_getUploadURLExternal(self, args: dict) -> dict:
         if not args.get("filename") or not args.get("length"):

@@ -226,6 +226,30 @@ class Workspace:
                            "deleted_ts": msg.ts, "previous_message": msg.as_event(), "ts": self.fake.next_ts(),
                            "event_ts": self.fake.next_ts()})
 
+    def open_home(self, user: str) -> Sent:
+        """The person opens the app's Home tab: Slack sends `app_home_opened` (tab "home")."""
+        view = self.fake.homes.get(user)
+        event = {"type": "app_home_opened", "user": user, "channel": f"D{user}", "tab": "home",
+                 "event_ts": self.fake.next_ts()}
+        if view is not None:
+            event["view"] = {k: v for k, v in view.items() if not k.startswith("_")}
+        return self.event(event)
+
+    def click_home(self, user: str, *, action_id: str, value: str, block_id: str = "b") -> Sent:
+        """A button on the person's Home tab: a block_actions payload from a view, with no channel and no
+        response_url (Slack gives a Home tab click none)."""
+        view = self.fake.homes.get(user) or {}
+        act = {"action_id": action_id, "block_id": block_id, "type": "button", "value": value,
+               "action_ts": str(time.time())}
+        payload = {
+            "type": "block_actions", "user": {"id": user, "username": user.lower(), "team_id": self.fake.team_of(user)},
+            "api_app_id": API_APP_ID, "token": "deprecated-verification-token",
+            "container": {"type": "view", "view_id": view.get("id")}, "trigger_id": self._trigger(user),
+            "team": {"id": self.team_id, "domain": "fake"},
+            "view": {k: v for k, v in view.items() if not k.startswith("_")}, "actions": [act],
+        }
+        return self.sender.form({"payload": json.dumps(payload)})
+
     def click(self, user: str, channel: str, *, action_id: str, value: str, block_id: str = "b",
               message: Message | None = None, ephemeral_ts: str | None = None, selected: str | None = None) -> Sent:
         """A button press (or a menu choice, `selected`): on a channel message (`message`), or on an ephemeral

@@ -40,6 +40,25 @@ def file_title(data: dict) -> str:
     return f"Journey map: {t.show_plain(data['workshop']['title'], 200)}"
 
 
+def canvas_title(data: dict) -> str:
+    """A standalone canvas's title."""
+    return file_title(data)
+
+
+def build_canvas_made(kind: str, reason: str | None) -> dict:
+    """Whoever ran `/journey canvas` hears which canvas holds the map (and why, when it isn't the channel's)."""
+    if kind == "channel":
+        return note("🗺️ The map is in this channel's canvas now (its *Canvas* tab). It follows answers, votes, "
+                    "merges, action items and validation as they change.")
+    return note(f"🗺️ {reason or 'Slack would not make a channel canvas'}, so the map is in a canvas of its own, "
+                "shared with this channel (find it under the channel's files and canvases). It follows answers, "
+                "votes, merges, action items and validation as they change.")
+
+
+def build_canvas_updated() -> dict:
+    return note("🗺️ This channel's canvas shows this workshop's map; it is being brought up to date.")
+
+
 # --- Dot voting ------------------------------------------------------------------------------------------
 
 

@@ -72,6 +72,14 @@ def ephemeral(respond: Respond, message: dict, *, replace: bool = False) -> None
     respond(response_type="ephemeral", replace_original=replace, **message)
 
 
+def answer(svc: Services, req: Request, message: dict) -> Callable[[], None]:
+    """A task answering whoever clicked: privately where the click came from, or, for a click on the Home tab
+    (which has no response_url), in their DM with the app."""
+    if req.body.get("response_url"):
+        return task(ephemeral, req.respond, message)
+    return task(svc.client.chat_postMessage, channel=req.user_id, **message)
+
+
 def sorry(respond: Respond) -> Callable[[BaseException], None]:
     """An `on_error` that tells the person something went wrong (the failure itself is logged)."""
     return lambda _e: ephemeral(respond, build_sorry())
@@ -118,7 +126,7 @@ def button(app: App, svc: Services, pattern: str, click: Click,
                     return click(svc, s, req, clicked(req.body), prepared)  # type: ignore[call-arg]
                 return click(svc, s, req, clicked(req.body))
         except Refusal as r:
-            return [task(ephemeral, req.respond, note(str(r)))]
+            return [answer(svc, req, note(str(r)))]
 
     svc.inbox.route("action", key=action_key, matches=lambda body: bool(regex.match(clicked(body).get("action_id", ""))),
                     apply=apply, prepare=(lambda req: prepare(svc, req)) if prepare else None)

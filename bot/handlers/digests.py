@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from bot import digests
 from bot.blocks import digests as b
+from bot.handlers.home import home_changed
 
 if TYPE_CHECKING:
     from bot import arguments as a
@@ -34,6 +35,8 @@ def digest(r: CommandRequest, cmd: a.Digest) -> None:
     elif cmd.action == "follow":
         channels = digests.follow(session=r.s, team_id=r.team_id, user_id=r.user_id, channel_id=cmd.channel)
         r.reply(b.build_following(channels))
+    if cmd.action in ("subscribe", "unsubscribe", "follow"):  # the Home tab shows the subscription
+        r.then += home_changed(r.svc, r.team_id, who if cmd.action != "follow" else r.user_id)
     else:
         today = r.today()
         found = digests.build_digest(session=r.s, team_id=r.team_id, user_id=r.user_id, today=today, since=None,

@@ -13,10 +13,12 @@ from bot import followups, ids
 from bot.blocks import followups as b
 from bot.blocks.modals import build_action_modal, build_evidence_modal
 from bot.dates import BadDate, parse_due
-from bot.handlers.common import Form, FormError, button, clicked, ephemeral, form, sorry, submitted, task
-from bot.handlers.outbox import announce_action, post_or_tell, refresh_synthesis
+from bot.handlers.common import Form, FormError, answer, button, clicked, form, sorry, submitted, task
+from bot.handlers.home import home_changed, refresh_home
+from bot.handlers.outbox import announce_action, canvas_changed, post_or_tell, refresh_canvas, refresh_synthesis
 from bot.inbox import Request, Then
 from bot.services import Services
+from bot.storage import repo
 from bot.synthesis import store as synthesis_store
 from bot.voting import pain_point_choices
 from bot.workshop import departments
@@ -65,6 +67,7 @@ def action(r: CommandRequest, cmd: a.Action) -> None:
     _remember_owner(r.svc, r.s, r.team_id, cmd.owner)
     view = followups.action_view(session=r.s, action=item, today=today)
     r.later(announce_action, r.svc, team_id=r.team_id, channel_id=r.channel_id, view=view, today=today, tell=r.tell)
+    r.then += home_changed(r.svc, r.team_id, cmd.owner) + canvas_changed(r.svc, r.team_id, r.channel_id)
 
 
 def _remember_owner(svc: Services, s: Session, team_id: str, owner: str) -> None:
@@ -97,9 +100,12 @@ def prepare_validate(r: CommandRequest, cmd: a.Validate) -> None:
 def validate(r: CommandRequest, cmd: a.Validate) -> None:
     if cmd.reassign is not None:
         task_id, owner = cmd.reassign
+        before = followups.get_validation(session=r.s, team_id=r.team_id, task_id=task_id)
+        previous = [before.owner] if before else []
         followups.reassign_validation(session=r.s, team_id=r.team_id, user_id=r.user_id, task_id=task_id,
                                       owner=owner)
         r.reply(b.build_validation_reassigned(task_id, owner))
+        r.then += home_changed(r.svc, r.team_id, owner, *previous)
         return
     today = r.today()
     tasks = followups.create_validation_tasks(
@@ -107,6 +113,7 @@ def validate(r: CommandRequest, cmd: a.Validate) -> None:
         due=_due(cmd.by, today), customers=cmd.customers, zone_of=r.zone_of(), now=r.svc.clock(),
     )
     r.later(post_or_tell, r.svc, channel=r.channel_id, message=b.build_validation_plan(tasks, today), tell=r.tell)
+    r.then += home_changed(r.svc, r.team_id, *(v.owner for v in tasks)) + canvas_changed(r.svc, r.team_id, r.channel_id)
 
 
 # --- Buttons -----------------------------------------------------------------------------------------------
@@ -126,7 +133,9 @@ def _change_action(svc: Services, s: Session, req: Request, action: dict, _prepa
                                    now=svc.clock())
     today = svc.clock().astimezone(zone_of(item.owner)).date()
     view = followups.action_view(session=s, action=item, today=today)
-    then = [task(ephemeral, req.respond, b.build_action_changed(view, today))]
+    ws = repo.workshop(session=s, team_id=req.team_id, workshop_id=item.workshop_id)
+    then = [answer(svc, req, b.build_action_changed(view, today)), *home_changed(svc, req.team_id, item.owner, req.user_id),
+            *canvas_changed(svc, req.team_id, ws.channel_id if ws else None)]
     if item.channel_id and item.message_ts:  # the channel's announcement shows the new status
         then.append(task(svc.refreshes.submit, ("action", view.id), _refresh_announcement, svc, req.team_id,
                          view.id, today))
@@ -221,6 +230,9 @@ def _action_form(svc: Services, ack: Ack, f: Form) -> None:
 
     svc.outbox.submit(announce_action, svc, team_id=f.team_id, channel_id=channel_id, view=view, today=today,
                       tell=tell)
+    refresh_home(svc, f.team_id, view.owner)
+    if channel_id:
+        refresh_canvas(svc, f.team_id, channel_id)
 
 
 def _evidence_form(svc: Services, ack: Ack, f: Form) -> None:
@@ -237,12 +249,17 @@ def _evidence_form(svc: Services, ack: Ack, f: Form) -> None:
         )
         facilitators = [] if not answer.all_answered else followups.workshop_facilitators(
             session=s, team_id=f.team_id, task_id=answer.view.id)
-        return answer, facilitators
+        task_row = followups.get_validation(session=s, team_id=f.team_id, task_id=answer.view.id)
+        ws = repo.workshop(session=s, team_id=f.team_id, workshop_id=task_row.workshop_id) if task_row else None
+        return answer, facilitators, ws.channel_id if ws else None
 
     stored = submitted(svc, ack, f, store, refusals_under=ids.EVIDENCE_CUSTOMERS_BLOCK)
     if stored is None:
         return
-    answer, facilitators = stored
+    answer, facilitators, workshop_channel = stored
+    refresh_home(svc, f.team_id, answer.view.owner)
+    if workshop_channel:
+        refresh_canvas(svc, f.team_id, workshop_channel)
     plan = f.meta.get("plan")
     if plan and plan.get("channel") and plan.get("ts"):  # the plan message shows the outcome
         svc.refreshes.submit(("validation_plan", plan["ts"]), _refresh_validation_plan, svc, f.team_id, plan,

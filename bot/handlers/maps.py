@@ -9,11 +9,11 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot import ids, journeymap, merges, voting
+from bot import canvases, ids, journeymap, merges, voting
 from bot.blocks import maps as b
 from bot.blocks.messages import build_slack_failed
 from bot.handlers.common import button, ephemeral, task
-from bot.handlers.outbox import post_ballots
+from bot.handlers.outbox import canvas_changed, create_canvas, post_ballots
 from bot.inbox import Request, Then
 from bot.journeymap import build_channel_map
 from bot.render.export import EXPORTERS, export_filename
@@ -103,6 +103,18 @@ def show_map(r: CommandRequest, cmd: a.Map) -> None:
     r.later(_post_map, r.svc, channel_id=r.channel_id, data=data, fmt=cmd.format, layout=cmd.layout, tell=r.tell)
 
 
+def canvas(r: CommandRequest, cmd: a.Canvas) -> None:
+    """The channel's canvas shows its latest workshop's map: made now, or (made before) brought up to date."""
+    data = _named_map(r)
+    plan = canvases.plan_canvas(session=r.s, team_id=r.team_id, channel_id=r.channel_id)
+    if plan.canvas_id is not None:
+        r.reply(b.build_canvas_updated())
+        r.then += canvas_changed(r.svc, r.team_id, r.channel_id)
+        return
+    r.later(create_canvas, r.svc, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, data=data,
+            tell=r.tell)
+
+
 def export(r: CommandRequest, cmd: a.Export) -> None:
     if cmd.format is None:  # ask which, privately: nothing lands in the channel by surprise
         repo_ws = repo.latest_workshop(session=r.s, team_id=r.team_id, channel_id=r.channel_id)
@@ -165,13 +177,15 @@ def _vote(svc: Services, s: Session, req: Request, action: dict) -> Then:
     then = [task(ephemeral, req.respond, b.build_voted(outcome))]
     for page_id in outcome.pages_to_refresh:
         then.append(task(svc.refreshes.submit, ("ballot", page_id), _refresh_ballot, svc, req.team_id, page_id))
-    return then
+    return then + canvas_changed(svc, req.team_id, (req.body.get("channel") or {}).get("id"))
 
 
 def map_changed(svc: Services, s: Session, team_id: str, workshop_id: int) -> Then:
-    """After pain points were merged or split: the posted ballots show the map as it is now."""
+    """After pain points were merged or split: the posted ballots and the canvas show the map as it is now."""
+    ws = repo.workshop(session=s, team_id=team_id, workshop_id=workshop_id)
     return [task(svc.refreshes.submit, ("ballot", m.id), _refresh_ballot, svc, team_id, m.id)
-            for m in voting.posted_ballots(session=s, team_id=team_id, workshop_id=workshop_id)]
+            for m in voting.posted_ballots(session=s, team_id=team_id, workshop_id=workshop_id)] + canvas_changed(
+        svc, team_id, ws.channel_id if ws else None)
 
 
 def _refresh_ballot(svc: Services, team_id: str, vote_message_id: int) -> None:

@@ -14,9 +14,9 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot import followups, voting
+from bot import canvases, followups, voting
 from bot.blocks.followups import build_action
-from bot.blocks.maps import build_ballot
+from bot.blocks.maps import build_ballot, build_canvas_made, canvas_title
 from bot.blocks.messages import build_slack_failed
 from bot.blocks.synthesis import build_synthesis
 from bot.blocks.workshop import build_prompt
@@ -135,3 +135,62 @@ def refresh_synthesis(svc: Services, team_id: str, synthesis_id: int) -> None:
 
 def _show_synthesis(svc: Services, team_id: str, synthesis_id: int) -> None:
     show_synthesis(svc, team_id=team_id, synthesis_id=synthesis_id)
+
+
+# --- The map's canvas --------------------------------------------------------------------------------------
+
+
+def _document(data: dict) -> dict:
+    from bot.render.canvas import canvas_markdown
+
+    return {"type": "markdown", "markdown": canvas_markdown(data)}
+
+
+def create_canvas(svc: Services, *, team_id: str, channel_id: str, user_id: str, data: dict, tell: Tell) -> None:
+    """Give the channel a canvas holding the map: its channel canvas, or where Slack won't make one (the channel
+    has one already, or the plan doesn't allow them) a standalone canvas shared to the channel. The canvas is
+    remembered (then kept current by `refresh_canvas`), and whoever asked hears which it is."""
+    document, kind, reason = _document(data), canvases.CHANNEL, None
+    try:
+        canvas_id = svc.client.conversations_canvases_create(channel_id=channel_id, document_content=document)[
+            "canvas_id"]
+    except SlackApiError as e:
+        reason = canvases.FALLBACK_ERRORS.get(error_code(e))
+        if reason is None:
+            tell(build_slack_failed("create the canvas", error_code(e), retry="run `/journey canvas` again"))
+            return
+        kind = canvases.STANDALONE
+        try:
+            canvas_id = svc.client.canvases_create(title=canvas_title(data), document_content=document)["canvas_id"]
+            svc.client.canvases_access_set(canvas_id=canvas_id, access_level="read", channel_ids=[channel_id])
+        except SlackApiError as e2:
+            tell(build_slack_failed("create the canvas", error_code(e2), retry="run `/journey canvas` again"))
+            return
+    store(svc, canvases.record_canvas, team_id=team_id, channel_id=channel_id, canvas_id=canvas_id, kind=kind,
+          workshop_id=data["workshop"]["id"], user_id=user_id, now=svc.clock(),
+          then=lambda: tell(build_canvas_made(kind, reason)))
+
+
+def canvas_changed(svc: Services, team_id: str, channel_id: str | None) -> list[Callable[[], None]]:
+    """For a rule's Then: after the commit, the channel's canvas (if it has one) shows the map as it is now."""
+    from bot.handlers.common import task
+
+    return [task(refresh_canvas, svc, team_id, channel_id)] if channel_id else []
+
+
+def refresh_canvas(svc: Services, team_id: str, channel_id: str) -> None:
+    """Coalesced per channel: a burst of answers or votes makes at most one queued canvases.edit, which reads the
+    map when it runs and replaces the whole document with it."""
+    svc.refreshes.submit(("canvas", team_id, channel_id), _edit_canvas, svc, team_id, channel_id)
+
+
+def _edit_canvas(svc: Services, team_id: str, channel_id: str) -> None:
+    from bot.journeymap import build_map
+
+    with svc.session() as s:
+        found = canvases.canvas_of_channel(session=s, team_id=team_id, channel_id=channel_id)
+        if found is None:
+            return
+        canvas_id, workshop_id = found
+        data = build_map(session=s, team_id=team_id, workshop_id=workshop_id)
+    svc.client.canvases_edit(canvas_id=canvas_id, changes=[{"operation": "replace", "document_content": _document(data)}])

@@ -13,6 +13,7 @@ from bot import ids
 from bot import text as t
 from bot.blocks import replies as b
 from bot.handlers.common import button, durable, ephemeral, task, whisper
+from bot.handlers.outbox import canvas_changed
 from bot.inbox import Request, Then
 from bot.services import Services
 from bot.slack import error_code
@@ -66,6 +67,7 @@ def handle_message(svc: Services, s: Session, req: Request) -> Then:
     channel = event.get("channel")
     if subtype == "message_deleted":
         _deleted(svc, s, req.team_id, channel, event)
+        return canvas_changed(svc, req.team_id, channel)
     elif subtype == "message_changed":
         return _changed(svc, s, req.team_id, channel, event, req.body)
     elif subtype in _PERSON_SUBTYPES and not event.get("bot_id"):
@@ -103,7 +105,8 @@ def _posted_many(svc: Services, s: Session, reqs: list[Request]) -> list[Then]:
         replies.NewReply(channel_id=e["channel"], user_id=e["user"], ts=e["ts"], thread_ts=e["thread_ts"],
                          text=t.message_text(e), event_id=r.body.get("event_id"), user_team=actor_team_of(r.body))
         for r, e in zip(reqs, events, strict=True)])
-    return [[task(_follow_up, svc, r.team_id, e["channel"], e, outcome, confirm=True, lane="confirmations")]
+    return [[task(_follow_up, svc, r.team_id, e["channel"], e, outcome, confirm=True, lane="confirmations"),
+             *(canvas_changed(svc, r.team_id, e["channel"]) if outcome.stored else [])]
             for r, e, outcome in zip(reqs, events, outcomes, strict=True)]
 
 
@@ -115,7 +118,8 @@ def _changed(svc: Services, s: Session, team_id: str, channel: str, event: dict,
         channel_id=channel, user_id=msg["user"], ts=msg["ts"], thread_ts=msg["thread_ts"],
         text=t.message_text(msg), event_id=body.get("event_id"), user_team=actor_team_of(body),
         edited_ts=(msg.get("edited") or {}).get("ts")))
-    return [task(_follow_up, svc, team_id, channel, msg, outcome, confirm=False, lane="confirmations")]
+    return [task(_follow_up, svc, team_id, channel, msg, outcome, confirm=False, lane="confirmations"),
+            *canvas_changed(svc, team_id, channel)]
 
 
 def _deleted(svc: Services, s: Session, team_id: str, channel: str, event: dict) -> None:
@@ -213,7 +217,8 @@ def _rate(svc: Services, s: Session, req: Request, action: dict) -> Then:
     stage_id, _, score = action.get("value", "").partition(":")
     rated = replies.rate_emotion(session=s, team_id=req.team_id, user_id=req.user_id, stage_id=int(stage_id),
                                  score=int(score), now=svc.clock())
-    return [task(ephemeral, req.respond, b.build_rated(rated))]
+    return [task(ephemeral, req.respond, b.build_rated(rated)),
+            *canvas_changed(svc, req.team_id, (req.body.get("channel") or {}).get("id"))]
 
 
 def _classify(svc: Services, s: Session, req: Request, action: dict) -> Then:
@@ -221,4 +226,5 @@ def _classify(svc: Services, s: Session, req: Request, action: dict) -> Then:
     done = replies.classify_item(session=s, team_id=req.team_id, user_id=req.user_id,
                                  item_id=int(action.get("value", 0)), kind=kind, now=svc.clock())
     # Replace the question: what was filed, and the buttons for the lines still waiting.
-    return [task(ephemeral, req.respond, b.build_classified(done.kind, done.text, done.still_unsorted), replace=True)]
+    return [task(ephemeral, req.respond, b.build_classified(done.kind, done.text, done.still_unsorted), replace=True),
+            *canvas_changed(svc, req.team_id, (req.body.get("channel") or {}).get("id"))]

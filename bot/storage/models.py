@@ -168,6 +168,19 @@ class ThreadHint(SQLModel, table=True):
     hinted_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
 
 
+class Canvas(SQLModel, table=True):
+    """The canvas that shows a channel's workshop map: the channel's own canvas, or (where Slack wouldn't create
+    one) a standalone canvas shared to the channel. The workshop it shows is the channel's latest."""
+
+    team_id: str = Field(primary_key=True)
+    channel_id: str = Field(primary_key=True)
+    canvas_id: str
+    kind: str  # channel | standalone
+    workshop_id: int = Field(foreign_key="workshop.id")
+    created_by: str
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
+
+
 class Item(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("reply_id", "line_no", name="uq_item_line"),

@@ -1,0 +1,70 @@
+"""The map as a Slack canvas, in canvas markdown, built from the one map model (bot/journeymap.py build_map).
+
+People's text reads as typed (the report's escaping: no links, images, emphasis, headings; `@` and `#` can't start
+a canvas mention because `![](...)` needs `!` and `[`, which are escaped). Only owners are mentions, written by
+the bot from their user ids as `![](@U…)`."""
+
+from __future__ import annotations
+
+import re
+
+from bot.journeymap import validation_text
+from bot.render.export import _md
+
+MAX_PER_LANE = 30  # a canvas is a page people read: a busy lane shows its first items and a count
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+def _mention(user: str, name: str | None) -> str:
+    return f"![](@{user})" if _USER_ID.match(user or "") else _md(name or user, 80)
+
+
+def _lane(title: str, items: list[dict], line) -> list[str]:
+    if not items:
+        return []
+    out = [f"**{title}**", ""] + [line(i) for i in items[:MAX_PER_LANE]]
+    if len(items) > MAX_PER_LANE:
+        out.append(f"- …and {len(items) - MAX_PER_LANE} more (`/journey export md` has them all)")
+    return out + [""]
+
+
+def _pain(p: dict) -> str:
+    checked = validation_text(p.get("validation"))
+    return (f"- **#{p['number']}** {_md(p['text'], 300)} · {p['votes']} vote{'s' if p['votes'] != 1 else ''}"
+            + (f" · {_md(checked, 120)}" if checked else "")
+            + (f" · said {len(p['variants'])} ways" if p.get("variants") else ""))
+
+
+def canvas_markdown(data: dict) -> str:
+    ws = data["workshop"]
+    kind = {"current": "Current-state journey map", "future": "Future-state journey map",
+            "blueprint": "Service blueprint"}.get(data["map_type"], "Journey map")
+    out = [f"# {_md(ws['title'], 150)}", "", f"*{kind} · workshop #{ws['id']} · {ws['status']}* "
+           "· kept up to date by the Journey Workshop bot", ""]
+    if data["objectives"]:
+        out += ["## Objectives", ""] + [f"- {_md(o['text'])}" for o in data["objectives"]] + [""]
+    if data["personas"]:
+        out += ["## Personas", ""] + [f"- **{_md(p['name'], 100)}**" + (f": {_md(p['description'], 400)}"
+                                                                        if p["description"] else "")
+                                      for p in data["personas"]] + [""]
+    out += ["## Stages", ""]
+    for n, st in enumerate(data["stages"], 1):
+        emo = (f"emotion {st['emotion_average']:.1f}/5, spread ±{st['emotion_spread']:.1f} "
+               f"({len(st['emotions'])} rating{'s' if len(st['emotions']) != 1 else ''})"
+               if st["emotion_average"] is not None else "no emotion ratings yet")
+        out += [f"### {n}. {_md(st['name'], 100)}", "", f"*{emo}*", ""]
+        body = (_lane("Touchpoints", st["touchpoints"], lambda i: f"- {_md(i['text'], 300)}")
+                + _lane("Pain points", st["pain_points"], _pain)
+                + _lane("Opportunities", st["opportunities"], lambda i: f"- {_md(i['text'], 300)}"))
+        out += body or ["*Nothing said about this stage yet.*", ""]
+    items = data["action_items"]
+    out += ["## Action items", ""]
+    if not items:
+        out += ["*None yet: `/journey action @owner <what> due <date>` adds one.*", ""]
+    order = {"open": 0, "done": 1, "dropped": 2}
+    icon = {"open": "🟡", "done": "✅", "dropped": "⚪"}
+    for a in sorted(items, key=lambda a: (order.get(a["status"], 3), a["due"] or "9999", a["id"])):
+        pain = f" · for pain point #{a['pain_point_number']}" if a.get("pain_point_number") else ""
+        out.append(f"- {icon.get(a['status'], '•')} {_md(a['text'], 300)} · {_mention(a['owner'], a.get('owner_name'))}"
+                   f" · {('due ' + a['due']) if a['due'] else 'no due date'} · {a['status']}{pain}")
+    return "\n".join(out).rstrip() + "\n"
