@@ -500,6 +500,24 @@ class FakeSlack:
             msg.blocks = blocks or msg.blocks
         return {"ok": True, "channel": ch["id"], "ts": msg.ts}
 
+    def permalink(self, channel: str, ts: str, thread_ts: str | None = None) -> str:
+        """A message's permalink as Slack shapes it (…/archives/<channel>/p<ts without the dot>), on this fake."""
+        link = f"{self.url}/archives/{channel}/p{ts.replace('.', '')}"
+        return link + (f"?thread_ts={thread_ts}&cid={channel}" if thread_ts and thread_ts != ts else "")
+
+    def m_chat_getPermalink(self, args: dict) -> dict:
+        # Slack: channel and message_ts required; channel_not_found, message_not_found; the caller must be able to
+        # see the conversation (a bot outside a private channel gets channel_not_found).
+        if not args.get("channel") or not args.get("message_ts"):
+            raise SlackError("invalid_arguments")
+        ch = self._channel(args.get("channel"))
+        if ch["is_private"] and not ch.get("is_im") and BOT_USER_ID not in ch["members"]:
+            raise SlackError("channel_not_found")
+        msg = self.message(ch["id"], args["message_ts"])
+        if msg is None:
+            raise SlackError("message_not_found")
+        return {"ok": True, "channel": ch["id"], "permalink": self.permalink(ch["id"], msg.ts, msg.thread_ts)}
+
     def m_chat_postEphemeral(self, args: dict) -> dict:
         ch = self._channel(args.get("channel"))
         self._require_bot_in(ch)

@@ -111,6 +111,21 @@ def test_web_api_over_http(fake):
     assert client.users_info(user="UANA")["user"]["name"] == "ana"
 
 
+def test_get_permalink(fake):
+    client = WebClient(token=BOT_TOKEN, base_url=fake.api_url)
+    ts = client.chat_postMessage(channel="CWORK", text="hi")["ts"]
+    reply = client.chat_postMessage(channel="CWORK", text="in thread", thread_ts=ts)["ts"]
+    link = client.chat_getPermalink(channel="CWORK", message_ts=ts)["permalink"]
+    assert link == f"{fake.url}/archives/CWORK/p{ts.replace('.', '')}"
+    threaded = client.chat_getPermalink(channel="CWORK", message_ts=reply)["permalink"]
+    assert threaded.endswith(f"?thread_ts={ts}&cid=CWORK")
+    for args, error in (({"channel": "CWORK", "message_ts": "1.0"}, "message_not_found"),
+                        ({"channel": "CNOPE", "message_ts": ts}, "channel_not_found")):
+        with pytest.raises(SlackApiError) as e:
+            client.chat_getPermalink(**args)
+        assert e.value.response["error"] == error
+
+
 def test_files_upload_v2_flow(fake):
     client = WebClient(token=BOT_TOKEN, base_url=fake.api_url)
     client.files_upload_v2(channel="CWORK", content=b'{"a": 1}', filename="map.json", title="Map", initial_comment="here")
