@@ -101,6 +101,7 @@ def build_app(
         module.register(app, services)
     if not inline:
         inbox.start()
+        services.canvas_edits.start()  # inline (tests): the test moves its clock and calls run_due()
     _SERVICES[app] = services
     return app
 
@@ -127,6 +128,7 @@ def stop(app: App, *, confirmations_timeout: float = 5) -> None:
     """Finish the work in hand (what is still pending stays in the database) and stop the app's threads."""
     services = services_of(app)
     services.inbox.stop()
+    services.canvas_edits.stop()  # an edit still waiting is made by the next change (the canvas is only a view)
     services.worker.shutdown()
     services.outbox.shutdown()
     services.confirmations.shutdown(timeout=confirmations_timeout)  # a ✅ still waiting is not worth a long wait

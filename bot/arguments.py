@@ -62,6 +62,7 @@ class Vote:
 class Map:
     format: str = "png"
     layout: str = "default"  # default: sized to the map; wide: a 16:9 slide
+    canvas: bool = True  # the channel's first map also makes its canvas (`nocanvas`: not this time)
 
 
 @dataclass(frozen=True)
@@ -193,10 +194,12 @@ def parse_map(args: str) -> Command:
     words = [w.lower() for w in args.split()]
     fmt = next((w for w in words if w in ("png", "svg")), "png")
     layout = "wide" if "wide" in words else "default"
-    if any(w not in ("png", "svg", "wide") for w in words) or len(words) != len(set(words)):
+    no_canvas = {"nocanvas", "no-canvas"} & set(words)
+    if (any(w not in ("png", "svg", "wide", "nocanvas", "no-canvas") for w in words)
+            or len(words) != len(set(words)) or len(no_canvas) > 1):
         return Invalid("`/journey map` posts a picture, `/journey map wide` a 16:9 slide, `/journey map svg` an "
-                       "editable SVG (`/journey map wide svg` both).")
-    return Map(format=fmt, layout=layout)
+                       "editable SVG (`/journey map wide svg` both); `nocanvas` leaves the channel's canvas out.")
+    return Map(format=fmt, layout=layout, canvas=not no_canvas)
 
 
 MAX_MERGE = 20

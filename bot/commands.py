@@ -101,11 +101,13 @@ TABLE: tuple[Subcommand, ...] = (
     Subcommand("vote", a.parse_vote, maps.vote, group=MAP, who=FACILITATOR, usage="vote [--votes 3]",
                brief="Dot voting on the pain points",
                summary="Dot voting on the pain points; the tally updates live.", detail=VOTE_DETAIL),
-    Subcommand("map", a.parse_map, maps.show_map, prepare=maps.prepare_names, group=MAP, usage="map [wide] [svg]",
+    Subcommand("map", a.parse_map, maps.show_map, prepare=maps.prepare_names, group=MAP,
+               usage="map [wide] [svg] [nocanvas]",
                brief="The journey map as a picture",
                summary="Post the journey map as a picture (or an editable SVG) with a summary.",
                detail="`wide` lays it out as a 16:9 slide for a deck; `svg` opens in Figma, Illustrator or a "
-                      "browser."),
+                      "browser. The channel's first map also gives it a canvas with the map, kept current "
+                      "(`nocanvas`: not this time)."),
     Subcommand("merge", a.parse_merge, maps.merge, group=MAP, who=FACILITATOR, usage="merge <number> <number>… [as <statement>]",
                brief="Make pain points that say the same thing one",
                summary="Make pain points that say the same thing one (their votes, actions and checks join).",

@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     clock_in_process: bool = Field(default=True, description="Run the reminder clock inside the web/socket process")
     clock_interval_seconds: int = Field(default=20, ge=1, le=3600)
     log_level: str = "INFO"
+    # A map's canvas (or pinned message) shows a change within this many seconds, with at most one edit per canvas
+    # in that time (canvases.edit is Tier 3); 0: at once after each change.
+    canvas_refresh_seconds: float = Field(default=30.0, ge=0, le=600)
+    canvas_with_first_map: bool = Field(default=True, description="The first /journey map also makes the canvas")
 
     @field_validator("slack_api_url")
     @classmethod

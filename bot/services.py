@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.inbox import Inbox
 from bot.slack import Directory
 from bot.storage.db import session_scope
-from bot.tasks import Coalescing, InOrder, TaskQueue
+from bot.tasks import Coalescing, Debounced, InOrder, TaskQueue
 
 
 def utc_clock() -> datetime:
@@ -39,12 +39,29 @@ class Services:
     refreshes: Coalescing | None = None  # live message updates (ballots), coalesced on the outbox
     in_order: InOrder | None = None  # Slack calls that must keep their order (a channel's prompts)
     synthesizer: object | None = None  # the model synthesis, when OPENAI_API_KEY is set
+    # The maps' canvases (and pinned-message fallbacks): at most one edit per canvas every CANVAS_REFRESH_SECONDS,
+    # each change shown within that time. Its clock is `clock`'s, so tests move it by hand.
+    canvas_edits: Debounced | None = None
 
     def __post_init__(self) -> None:
         if self.refreshes is None:
             self.refreshes = Coalescing(self.outbox)
         if self.in_order is None:
             self.in_order = InOrder(self.outbox)
+        if self.canvas_edits is None:
+            self.canvas_edits = Debounced(self.outbox, interval=self.settings.canvas_refresh_seconds,
+                                          clock=lambda: self.clock().timestamp())
+        self._canvas_client: WebClient | None = None
+
+    @property
+    def canvas_client(self) -> WebClient:
+        """The Slack client for canvas edits: it doesn't wait out a 429 on an outbox thread; the debouncer tries
+        again after the Retry-After, with whatever changed meanwhile (see `canvas_edits`)."""
+        if self._canvas_client is None:
+            from bot.slack import without_rate_limit_waits
+
+            self._canvas_client = without_rate_limit_waits(self.client)
+        return self._canvas_client
 
     def warm(self, *users: str | None) -> None:
         """Look people up in Slack (users.info, cached) before a transaction opens, never while one holds the

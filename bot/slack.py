@@ -88,6 +88,13 @@ def make_client(*, token: str | None, base_url: str, timeout: int = 15) -> WebCl
     )
 
 
+def without_rate_limit_waits(client: WebClient) -> WebClient:
+    """The same client (token, URL, timeout, retries of harmless calls) that raises a 429 instead of waiting it
+    out, for callers that reschedule the call themselves rather than hold a thread for the Retry-After."""
+    return WebClient(token=client.token, base_url=client.base_url, timeout=client.timeout, headers=client.headers,
+                     retry_handlers=[h for h in client.retry_handlers if not isinstance(h, RateLimitErrorRetryHandler)])
+
+
 def error_code(e: SlackApiError) -> str:
     try:
         return str(e.response.get("error") or e.response.status_code)

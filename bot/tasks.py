@@ -169,3 +169,136 @@ class InOrder:
                 fn(*args, **kwargs)
             except Exception:  # one failed task (already told to its user where it could) doesn't stop the rest
                 log.exception("%s: %s failed", self._tasks.name, getattr(fn, "__name__", "task"))
+
+
+def retry_after(error: BaseException) -> float | None:
+    """Seconds Slack asked us to wait, when `error` is its rate limit (HTTP 429); None for anything else."""
+    if not isinstance(error, SlackApiError) or getattr(error.response, "status_code", None) != 429:
+        return None
+    headers = {str(k).lower(): v for k, v in (getattr(error.response, "headers", None) or {}).items()}
+    value = headers.get("retry-after")
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return max(float(value), 1.0)
+    except (TypeError, ValueError):
+        return 30.0  # Slack always sends Retry-After; without one, a Tier 2/3 minute's share
+
+
+class Debounced:
+    """Live views that are expensive to update (a channel's canvas: canvases.edit is Tier 3), per key: at most one
+    run every `interval` seconds, and every change shown within `interval` seconds of it. A run starts `settle`
+    seconds after the first change it will show (so a burst lands in one run) and no sooner than `interval` after
+    the key's previous run began; changes while one is waiting join it, changes while one runs get one more run.
+    Each run reads the state when it starts, so the last shows the final state: a burst of 200 answers makes a
+    handful of edits. A run that Slack rate limits (HTTP 429, raised by `fn`) runs again after its Retry-After,
+    with whatever changed meanwhile. `interval` 0: each change runs at once (coalesced, as `Coalescing`).
+
+    Time is `clock()` seconds. `run_due()` starts what is due on the queue: the thread `start()` makes calls it, and
+    tests call it after moving their clock."""
+
+    def __init__(self, tasks: TaskQueue, *, interval: float, clock: Callable[[], float] = time.monotonic,
+                 settle: float | None = None):
+        self._tasks = tasks
+        self.interval = interval
+        self.settle = min(interval, 3.0) if settle is None else settle
+        self._clock = clock
+        self._cv = threading.Condition()
+        self._work: dict[Any, tuple[Callable[..., Any], tuple]] = {}
+        self._due: dict[Any, float] = {}
+        self._began: dict[Any, float] = {}  # when each key's last run began
+        self._running: set = set()
+        self._again: set = set()
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+
+    def submit(self, key: Any, fn: Callable[..., Any], *args: Any) -> None:
+        with self._cv:
+            self._work[key] = (fn, args)
+            if key in self._running:
+                self._again.add(key)
+                return
+            if key not in self._due:
+                self._due[key] = self._next(key, self._clock())
+                self._cv.notify()
+            due_now = self._due[key] <= self._clock()
+        if due_now:
+            self.run_due()
+
+    def _next(self, key: Any, now: float) -> float:
+        began = self._began.get(key)
+        return max(now + self.settle, began + self.interval if began is not None else now)
+
+    def pending(self) -> dict[Any, float]:
+        """Keys waiting for their run, and when it is due (for tests and logs)."""
+        with self._cv:
+            return dict(self._due)
+
+    def run_due(self) -> int:
+        """Start the runs that are due; returns how many."""
+        with self._cv:
+            now = self._clock()
+            ready = [k for k, due in self._due.items() if due <= now]
+            for k in ready:
+                del self._due[k]
+                self._running.add(k)
+            for k in [k for k, began in self._began.items()  # forget keys quiet for a while
+                      if began + self.interval < now and k not in self._due and k not in self._running]:
+                del self._began[k]
+        for k in ready:
+            self._tasks.submit(self._run, k)
+        return len(ready)
+
+    def _run(self, key: Any) -> None:
+        with self._cv:
+            fn, args = self._work[key]
+            self._began[key] = self._clock()
+        wait = None
+        try:
+            fn(*args)
+        except SlackApiError as e:
+            wait = retry_after(e)
+            if wait is None:
+                raise
+            log.warning("%s: rate limited; trying again in %.0f s", getattr(fn, "__name__", "task"), wait)
+        finally:
+            with self._cv:
+                self._running.discard(key)
+                now = self._clock()
+                if wait is not None:
+                    self._again.discard(key)
+                    self._due[key] = now + wait
+                elif key in self._again:
+                    self._again.discard(key)
+                    self._due[key] = self._next(key, now)
+                else:
+                    self._work.pop(key, None)
+                due_now = self._due.get(key, now + 1) <= now
+                self._cv.notify()
+        if due_now:
+            self.run_due()
+
+    def start(self) -> Debounced:
+        """A thread that starts runs as they fall due (the clock is read at least once a second)."""
+        self._thread = threading.Thread(target=self._loop, name="debounced", daemon=True)
+        self._thread.start()
+        return self
+
+    def _loop(self) -> None:
+        while True:
+            with self._cv:
+                if self._stopped:
+                    return
+                soonest = min(self._due.values(), default=None)
+                wait = 1.0 if soonest is None else min(max(soonest - self._clock(), 0.01), 1.0)
+                self._cv.wait(wait)
+                if self._stopped:
+                    return
+            self.run_due()
+
+    def stop(self) -> None:
+        with self._cv:
+            self._stopped = True
+            self._cv.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout=2)

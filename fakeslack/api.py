@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import threading
 import time
 import urllib.parse
@@ -117,9 +118,11 @@ class FakeSlack:
         self.ephemerals: list[Ephemeral] = []
         self.files: dict[str, dict] = {}
         self.views: list[dict] = []
-        self.homes: dict[str, dict] = {}
-        # canvas id → {"id", "title", "markdown", "channel" (a channel canvas's), "shared" (channel ids), "edits"}
-        self.canvases: dict[str, dict] = {}  # user id → the Home tab the app published for them (views.publish)
+        self.homes: dict[str, dict] = {}  # user id → the Home tab the app published for them (views.publish)
+        # canvas id → {"id", "title", "markdown", "sections", "channel" (a channel canvas's), "shared" (channel ids),
+        # "edits", "deleted"}
+        self.canvases: dict[str, dict] = {}
+        self.canvases_disabled = False  # an admin turned canvases off: every canvas method refuses
         self.trigger_users: dict[str, str] = {}  # trigger_id → who caused it (so a modal opens for them)
         # Slack Connect: other organisations' workspaces, team id → {"name", "enterprise_id", "dm_error"}. A
         # `dm_error` is what Slack answers when the bot opens a DM with one of their people (their org's settings).
@@ -625,12 +628,16 @@ class FakeSlack:
         return {"ok": True, "view": view}
 
     # --- Canvases (docs.slack.dev/reference/methods/conversations.canvases.create, canvases.create,
-    # canvases.edit, canvases.access.set). Errors such as team_tier_cannot_create_channel_canvases come from
-    # `fail`; a channel that has its canvas answers channel_canvas_already_exists by itself.
+    # canvases.edit, canvases.sections.lookup, canvases.access.set). A canvas is kept as Slack models it: a list of
+    # sections (each header, paragraph, list item, quote, code block or divider is one, with an id such as
+    # "temp:C:…"), which canvases.sections.lookup finds and canvases.edit targets. Errors such as
+    # team_tier_cannot_create_channel_canvases come from `fail`; a channel that has its canvas answers
+    # channel_canvas_already_exists by itself, `canvases_disabled` makes every canvas method answer
+    # canvas_disabled_user_team, and `delete_canvas` is a person deleting one.
 
     @staticmethod
-    def _document(args: dict, required: bool) -> str:
-        doc = args.get("document_content")
+    def _document(args: dict, required: bool, key: str = "document_content") -> str:
+        doc = args.get(key)
         doc = json.loads(doc) if isinstance(doc, str) else doc
         if doc is None and not required:
             return ""
@@ -638,64 +645,188 @@ class FakeSlack:
             raise SlackError("invalid_arguments")
         return doc["markdown"]
 
+    def _sections(self, markdown: str) -> list[dict]:
+        return [{"id": f"temp:C:{next(self._ids):06d}{kind}", "type": kind, "markdown": source}
+                for kind, source in canvas_sections(markdown)]
+
+    @staticmethod
+    def canvas_markdown(sections: list[dict]) -> str:
+        out = ""
+        for n, sec in enumerate(sections):
+            if n:  # list items stay one per line; other sections are apart, as they read
+                out += "\n" if sec["type"] == "list" and sections[n - 1]["type"] == "list" else "\n\n"
+            out += sec["markdown"]
+        return out + ("\n" if out else "")
+
+    def _set_sections(self, canvas: dict, sections: list[dict]) -> None:
+        canvas["sections"] = sections
+        canvas["markdown"] = self.canvas_markdown(sections)
+
     def _new_canvas(self, title: str, markdown: str, channel: str | None) -> str:
         canvas_id = f"F{next(self._ids):06d}"
-        self.canvases[canvas_id] = {"id": canvas_id, "title": title, "markdown": markdown, "channel": channel,
-                                    "shared": [channel] if channel else [], "edits": 0}
+        self.canvases[canvas_id] = {"id": canvas_id, "title": title, "markdown": "", "sections": [],
+                                    "channel": channel, "shared": [channel] if channel else [], "edits": 0,
+                                    "deleted": False}
+        self._set_sections(self.canvases[canvas_id], self._sections(markdown))
         return canvas_id
 
+    def _canvases_allowed(self) -> None:
+        if self.canvases_disabled:
+            raise SlackError("canvas_disabled_user_team")
+
+    def _canvas(self, canvas_id: str | None, *, deleted_error: str = "canvas_not_found") -> dict:
+        if not canvas_id:
+            raise SlackError("invalid_arguments")
+        canvas = self.canvases.get(canvas_id)
+        if canvas is None:
+            raise SlackError("canvas_not_found")
+        if canvas["deleted"]:
+            raise SlackError(deleted_error)
+        return canvas
+
+    def delete_canvas(self, canvas_id: str) -> None:
+        """A person deletes a canvas (a channel canvas leaves its channel without one)."""
+        with self._lock:
+            canvas = self.canvases[canvas_id]
+            canvas["deleted"] = True
+            if canvas["channel"] and self.channels[canvas["channel"]].get("canvas") == canvas_id:
+                self.channels[canvas["channel"]]["canvas"] = None
+
+    def canvas_of(self, channel: str) -> dict | None:
+        """The canvas a channel shows: its channel canvas, or one shared to it (the latest), not deleted."""
+        with self._lock:
+            own = self.canvases.get(self.channels.get(channel, {}).get("canvas") or "")
+            shared = [c for c in self.canvases.values() if channel in c["shared"] and not c["deleted"]]
+        return own if own is not None and not own["deleted"] else (shared[-1] if shared else None)
+
     def m_conversations_canvases_create(self, args: dict) -> dict:
+        self._canvases_allowed()
         markdown = self._document(args, required=False)
         with self._lock:
             ch = self._channel(args.get("channel_id"))
             self._require_bot_in(ch)
             if ch.get("canvas"):
                 raise SlackError("channel_canvas_already_exists")
-            ch["canvas"] = self._new_canvas(ch["name"], markdown, ch["id"])
+            ch["canvas"] = self._new_canvas(args.get("title") or ch["name"], markdown, ch["id"])
             return {"ok": True, "canvas_id": ch["canvas"]}
 
     def m_canvases_create(self, args: dict) -> dict:
+        self._canvases_allowed()
         markdown = self._document(args, required=False)
         with self._lock:
             return {"ok": True, "canvas_id": self._new_canvas(args.get("title") or "Untitled", markdown, None)}
 
     def m_canvases_access_set(self, args: dict) -> dict:
-        channels = args.get("channel_ids")
-        channels = json.loads(channels) if isinstance(channels, str) and channels.startswith("[") else (
-            channels.split(",") if isinstance(channels, str) else channels or [])
+        self._canvases_allowed()
+        channels, users = (_id_list(args.get(k)) for k in ("channel_ids", "user_ids"))
         with self._lock:
-            canvas = self.canvases.get(args.get("canvas_id", ""))
-            if canvas is None:
-                raise SlackError("canvas_not_found")
+            canvas = self._canvas(args.get("canvas_id"))
             if args.get("access_level") not in ("read", "write", "owner"):
                 raise SlackError("invalid_arguments")
+            if bool(channels) == bool(users):  # one of them, not both
+                raise SlackError("invalid_parameters")
             for c in channels:
                 self._channel(c)
                 if c not in canvas["shared"]:
                     canvas["shared"].append(c)
         return {"ok": True}
 
-    def m_canvases_edit(self, args: dict) -> dict:
-        changes = args.get("changes")
-        changes = json.loads(changes) if isinstance(changes, str) else changes
-        if not isinstance(changes, list) or not changes:
+    SECTION_TYPES = {"h1", "h2", "h3", "any_header"}
+
+    def m_canvases_sections_lookup(self, args: dict) -> dict:
+        """Section ids matching `criteria`: `section_types` (1 to 3 of h1, h2, h3, any_header; headers only) and/or
+        `contains_text` (the section's text contains it; Slack's docs don't say whether case matters: here it
+        does not). Ids in document order; none found is an empty list."""
+        self._canvases_allowed()
+        criteria = args.get("criteria")
+        if isinstance(criteria, str):
+            try:
+                criteria = json.loads(criteria)
+            except ValueError:
+                raise SlackError("invalid_arguments") from None
+        if not isinstance(criteria, dict):
+            raise SlackError("invalid_arguments")
+        types, text = criteria.get("section_types"), criteria.get("contains_text")
+        if types is None and text is None:
+            raise SlackError("invalid_arguments")
+        if types is not None and (not isinstance(types, list) or not 1 <= len(types) <= 3
+                                  or any(t not in self.SECTION_TYPES for t in types)):
+            raise SlackError("invalid_arguments")
+        if text is not None and (not isinstance(text, str) or not text):
             raise SlackError("invalid_arguments")
         with self._lock:
-            canvas = self.canvases.get(args.get("canvas_id", ""))
-            if canvas is None:
-                raise SlackError("canvas_not_found")
-            for change in changes:
-                markdown = self._document(change, required=True)
-                op = change.get("operation")
-                if op == "replace" and not change.get("section_id"):
-                    canvas["markdown"] = markdown
-                elif op == "insert_at_end":
-                    canvas["markdown"] += markdown
-                elif op == "insert_at_start":
-                    canvas["markdown"] = markdown + canvas["markdown"]
-                else:  # sections (canvases.sections.lookup) are not kept by this fake
+            canvas = self._canvas(args.get("canvas_id"), deleted_error="canvas_deleted")
+            found = []
+            for sec in canvas["sections"]:
+                if types is not None and not (sec["type"] in types or
+                                              ("any_header" in types and sec["type"] in ("h1", "h2", "h3"))):
+                    continue
+                if text is not None and text.casefold() not in section_text(sec["markdown"]).casefold():
+                    continue
+                found.append({"id": sec["id"]})
+        return {"ok": True, "sections": found}
+
+    def m_canvases_edit(self, args: dict) -> dict:
+        """One change per call, as Slack takes it ("only one operation per API call is currently supported"; more
+        is refused here with invalid_arguments): insert_after / insert_before (a section_id), insert_at_start /
+        insert_at_end, replace (a section, or without section_id the whole document), delete (a section), rename
+        (title_content). An unknown section is canvas_editing_failed."""
+        self._canvases_allowed()
+        changes = args.get("changes")
+        changes = json.loads(changes) if isinstance(changes, str) else changes
+        if not isinstance(changes, list) or len(changes) != 1 or not isinstance(changes[0], dict):
+            raise SlackError("invalid_arguments")
+        change = changes[0]
+        op, section_id = change.get("operation"), change.get("section_id")
+        with self._lock:
+            canvas = self._canvas(args.get("canvas_id"))
+            sections = list(canvas["sections"])
+            at = next((n for n, sec in enumerate(sections) if sec["id"] == section_id), None)
+            if op in ("insert_after", "insert_before", "delete") and not section_id:
+                raise SlackError("invalid_arguments")
+            if section_id and op in ("insert_after", "insert_before", "delete", "replace") and at is None:
+                raise SlackError("canvas_editing_failed", detail="section_id not found")
+            if op == "rename":
+                if section_id:
                     raise SlackError("invalid_arguments")
+                canvas["title"] = self._document(change, required=True, key="title_content")
+            elif op == "delete":
+                del sections[at]
+            elif op in ("insert_after", "insert_before", "insert_at_start", "insert_at_end", "replace"):
+                new = self._sections(self._document(change, required=True))
+                if op == "insert_at_start":
+                    sections = new + sections
+                elif op == "insert_at_end":
+                    sections = sections + new
+                elif op == "insert_before":
+                    sections[at:at] = new
+                elif op == "insert_after":
+                    sections[at + 1:at + 1] = new
+                elif section_id:  # replace one section
+                    sections[at:at + 1] = new
+                else:  # replace the whole document
+                    sections = new
+            else:
+                raise SlackError("invalid_arguments")
+            self._set_sections(canvas, sections)
             canvas["edits"] += 1
+        return {"ok": True}
+
+    # --- Pins (docs.slack.dev/reference/methods/pins.add) ------------------------------------------------
+
+    def m_pins_add(self, args: dict) -> dict:
+        ch = self._channel(args.get("channel"))
+        if not args.get("timestamp"):
+            raise SlackError("no_item_specified")
+        self._require_bot_in(ch)
+        msg = self.message(ch["id"], args["timestamp"])
+        if msg is None:
+            raise SlackError("message_not_found")
+        with self._lock:
+            pins = ch.setdefault("pins", [])
+            if msg.ts in pins:
+                raise SlackError("already_pinned")
+            pins.append(msg.ts)
         return {"ok": True}
 
     def m_files_getUploadURLExternal(self, args: dict) -> dict:
@@ -770,6 +901,63 @@ class FakeSlack:
                                                      payload.get("blocks") or [], thread, via="response_url",
                                                      ts=self.next_ts()))
         return 200, {"Content-Type": "text/plain"}, b"ok"
+
+
+def _id_list(value: Any) -> list[str]:
+    """channel_ids / user_ids as Slack takes them: a JSON array, a comma-separated string, or a list."""
+    if isinstance(value, str):
+        return json.loads(value) if value.startswith("[") else [v for v in value.split(",") if v]
+    return list(value or [])
+
+
+_HEADER = re.compile(r"^(#{1,3}) +(.*)$")
+_LIST = re.compile(r"^ *(?:[-*+]|\d+\.) +")
+
+
+def canvas_sections(markdown: str) -> list[tuple[str, str]]:
+    """Canvas markdown → (type, source) per section, as a canvas holds it: a header (h1, h2, h3), a paragraph
+    (lines up to a blank line), each list item, a quote, a fenced code block, a divider."""
+    out: list[tuple[str, str]] = []
+    lines = markdown.split("\n")
+    n = 0
+    while n < len(lines):
+        line = lines[n]
+        if not line.strip():
+            n += 1
+            continue
+        if line.startswith("```"):
+            end = next((k for k in range(n + 1, len(lines)) if lines[k].startswith("```")), len(lines) - 1)
+            out.append(("code", "\n".join(lines[n:end + 1])))
+            n = end + 1
+            continue
+        header = _HEADER.match(line)
+        if header:
+            out.append((f"h{len(header.group(1))}", line))
+        elif line.strip() in ("---", "***", "___"):
+            out.append(("divider", line))
+        elif _LIST.match(line):
+            out.append(("list", line))
+        elif line.startswith(">"):
+            end = n
+            while end + 1 < len(lines) and lines[end + 1].startswith(">"):
+                end += 1
+            out.append(("quote", "\n".join(lines[n:end + 1])))
+            n = end
+        else:
+            end = n
+            while (end + 1 < len(lines) and lines[end + 1].strip() and not _HEADER.match(lines[end + 1])
+                   and not _LIST.match(lines[end + 1]) and not lines[end + 1].startswith((">", "```"))):
+                end += 1
+            out.append(("paragraph", "\n".join(lines[n:end + 1])))
+            n = end
+        n += 1
+    return out
+
+
+def section_text(source: str) -> str:
+    """A section's text as people read it: no header or list markers, emphasis or escapes."""
+    text = _LIST.sub("", _HEADER.sub(r"\2", source))
+    return re.sub(r"\\(.)", r"\1", text.replace("**", "").replace("`", ""))
 
 
 class RateLimited(Exception):

@@ -176,6 +176,7 @@ def _read(blocks: list) -> str:
 
 
 def make_settings(fake: FakeSlack, tmp_path: Path, **kw) -> Settings:
+    kw.setdefault("canvas_refresh_seconds", 0)  # canvases follow at once; tests of the debounce set it and a clock
     return Settings(
         slack_bot_token=BOT_TOKEN, slack_signing_secret=SECRET, slack_api_url=fake.api_url,
         database_url=f"sqlite:///{tmp_path}/journey.db", _env_file=None, **kw,

@@ -37,14 +37,50 @@ def test_home_holds_own_open_items_of_visible_channels(session, clock):
 
 def test_canvas_plan_and_record(session, clock):
     with pytest.raises(Refusal):
-        canvases.plan_canvas(session=session, team_id="T1", channel_id="C1")
+        canvases.plan_canvas(session=session, team_id="T1", channel_id="C1", user_id="UFAC", now=clock())
     _workshop(session, clock, "C1")
     session.commit()
-    plan = canvases.plan_canvas(session=session, team_id="T1", channel_id="C1")
-    assert plan.canvas_id is None
+    plan = canvases.plan_canvas(session=session, team_id="T1", channel_id="C1", user_id="UFAC", now=clock())
+    assert plan.make and not plan.making
+    session.commit()
+    again = canvases.plan_canvas(session=session, team_id="T1", channel_id="C1", user_id="UBEN", now=clock())
+    assert again.making and not again.make  # a second request while Slack is asked makes no second canvas
+    assert canvases.shown_in(session=session, team_id="T1", channel_id="C1") is None  # nothing to edit yet
     for canvas_id in ("F1", "F2"):  # two made at once: the first recorded stays
         canvases.record_canvas(session=session, team_id="T1", channel_id="C1", canvas_id=canvas_id,
                                kind=canvases.CHANNEL, workshop_id=plan.workshop_id, user_id="UFAC", now=clock())
         session.commit()
     assert canvases.canvas_of_channel(session=session, team_id="T1", channel_id="C1") == ("F1", plan.workshop_id)
     assert canvases.canvas_of_channel(session=session, team_id="T2", channel_id="C1") is None  # by workspace
+    assert not canvases.plan_canvas(session=session, team_id="T1", channel_id="C1", user_id="UFAC", now=clock()).make
+
+
+def test_canvas_claims_are_let_go_or_taken_over(session, clock):
+    ws = _workshop(session, clock, "C1")
+    session.commit()
+    assert canvases.plan_canvas(session=session, team_id="T1", channel_id="C1", user_id="UFAC", now=clock()).make
+    canvases.release_claim(session=session, team_id="T1", channel_id="C1")  # Slack made nothing
+    session.commit()
+    assert canvases.claim_first(session=session, team_id="T1", channel_id="C1", workshop_id=ws.workshop_id,
+                                user_id="UFAC", now=clock())
+    session.commit()
+    clock.advance(minutes=6)  # the request that claimed it died: another may make it
+    assert canvases.plan_canvas(session=session, team_id="T1", channel_id="C1", user_id="UBEN", now=clock()).make
+
+
+def test_a_stopped_canvas_tells_once_and_is_made_again(session, clock):
+    ws = _workshop(session, clock, "C1")
+    canvases.record_canvas(session=session, team_id="T1", channel_id="C1", canvas_id="F1", kind=canvases.CHANNEL,
+                           workshop_id=ws.workshop_id, user_id="UBEN", now=clock())
+    session.commit()
+    canvases.record_shown(session=session, team_id="T1", channel_id="C1", target="F1", digest="abc")
+    assert canvases.shown_in(session=session, team_id="T1", channel_id="C1").shown == "abc"
+    assert canvases.stop(session=session, team_id="T1", channel_id="C1", target="F9", reason="x") == []  # not it
+    assert canvases.stop(session=session, team_id="T1", channel_id="C1", target="F1",
+                         reason="canvas_not_found") == ["UFAC"]  # the facilitator, once
+    assert canvases.stop(session=session, team_id="T1", channel_id="C1", target="F1", reason="canvas_not_found") == []
+    session.commit()
+    assert canvases.shown_in(session=session, team_id="T1", channel_id="C1") is None
+    assert not canvases.claim_first(session=session, team_id="T1", channel_id="C1", workshop_id=ws.workshop_id,
+                                    user_id="UFAC", now=clock())  # a map never brings a deleted canvas back
+    assert canvases.plan_canvas(session=session, team_id="T1", channel_id="C1", user_id="UFAC", now=clock()).make

@@ -12,7 +12,28 @@ from bot.home import HomeView
 HOME_BLOCKS = 100  # Slack's limit for a Home tab
 MAX_ACTIONS = 20  # two blocks each
 MAX_VALIDATIONS = 10  # two blocks each
-MAX_WORKSHOPS = 10
+MAX_WORKSHOPS = 10  # a block each
+MAX_PROMPTS = 10  # a line each, in sections of at most SECTION_TEXT characters
+SECTION_TEXT = 3000
+# At most 1 + (1 + 40 + 1) + (1 + 20 + 1) + (1 + 10 + 1) + (1 + 4) + 2 + 1 = 85 blocks, however much work.
+
+
+def _link(url: str | None, text: str) -> str:
+    """`text` (already escaped) linked to a Slack permalink; the text alone when there is none."""
+    if not url or not url.startswith(("https://", "http://")) or any(c in url for c in "|<> "):
+        return text
+    return f"<{url}|{text}>"
+
+
+def _sections(lines: list[str]) -> list[dict]:
+    """Lines in as few sections as fit Slack's 3000 characters each."""
+    out, chunk = [], ""
+    for line in lines:
+        if chunk and len(chunk) + 1 + len(line) > SECTION_TEXT:
+            out.append(section(chunk))
+            chunk = ""
+        chunk = f"{chunk}\n{line}" if chunk else t.fit(line, SECTION_TEXT)
+    return out + ([section(chunk)] if chunk else [])
 
 
 def build_home(v: HomeView, today: date) -> dict:
@@ -34,12 +55,24 @@ def build_home(v: HomeView, today: date) -> dict:
         blocks.append(context(f"+{len(v.validations) - MAX_VALIDATIONS} more."))
 
     blocks.append(header("Your workshops"))
-    lines = [f"• *{t.show(w.title, 100)}* in <#{w.channel_id}> · "
-             + (f"now: {t.show(w.step, 100)}" if w.step else "stage walk done")
-             + (" · you facilitate" if w.facilitator else "") for w in v.workshops[:MAX_WORKSHOPS]]
+    if not v.workshops:
+        blocks.append(context("You aren't in an open workshop."))
+    for w in v.workshops[:MAX_WORKSHOPS]:
+        step = (f"now: {_link(w.prompt_link, t.show(w.step, 100))}" + (" (open the prompt)" if w.prompt_link else "")
+                if w.step else "stage walk done")
+        blocks.append(section(f"*{t.show(w.title, 100)}* in <#{w.channel_id}> · {step}"
+                              + (" · you facilitate" if w.facilitator else "")))
     if len(v.workshops) > MAX_WORKSHOPS:
-        lines.append(f"+{len(v.workshops) - MAX_WORKSHOPS} more")
-    blocks.append(section("\n".join(lines)) if lines else context("You aren't in an open workshop."))
+        blocks.append(context(f"+{len(v.workshops) - MAX_WORKSHOPS} more open workshops."))
+
+    blocks.append(header(f"Waiting for your answer ({len(v.prompts)})"))
+    if not v.prompts:
+        blocks.append(context("You've answered every open prompt of your workshops."))
+    lines = [f"• {_link(p.link, t.show(p.step, 100))} · *{t.show(p.workshop_title, 100)}* in <#{p.channel_id}>"
+             for p in v.prompts[:MAX_PROMPTS]]
+    if len(v.prompts) > MAX_PROMPTS:
+        lines.append(f"+{len(v.prompts) - MAX_PROMPTS} more")
+    blocks += _sections(lines)[:4]  # eleven lines: usually one section, four however long their names
 
     blocks.append(header("Digest"))
     if v.digest is None:
@@ -50,5 +83,6 @@ def build_home(v: HomeView, today: date) -> dict:
         blocks.append(section(f"You get a *{frequency}* digest about {where}.\n"
                               "`/journey digest unsubscribe` stops it."))
     blocks.append(context(f"{plural(len(v.actions), 'open action item')} · "
-                          f"{plural(len(v.validations), 'validation task')} · updated {today.strftime('%-d %b %Y')}"))
+                          f"{plural(len(v.validations), 'validation task')} · "
+                          f"{plural(len(v.prompts), 'prompt')} to answer · updated {today.strftime('%-d %b %Y')}"))
     return {"type": "home", "blocks": blocks[:HOME_BLOCKS]}

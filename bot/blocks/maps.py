@@ -45,18 +45,47 @@ def canvas_title(data: dict) -> str:
     return file_title(data)
 
 
-def build_canvas_made(kind: str, reason: str | None) -> dict:
-    """Whoever ran `/journey canvas` hears which canvas holds the map (and why, when it isn't the channel's)."""
+def build_canvas_made(kind: str, reason: str | None, *, pin_error: str | None = None,
+                      first_map: bool = False) -> dict:
+    """Whoever asked hears what holds the map now (and why, when it isn't the channel's canvas)."""
+    follows = "It follows answers, votes, merges, action items and validation as they change."
+    skip = " (`/journey map nocanvas` draws the map without making one.)" if first_map else ""
     if kind == "channel":
-        return note("🗺️ The map is in this channel's canvas now (its *Canvas* tab). It follows answers, votes, "
-                    "merges, action items and validation as they change.")
-    return note(f"🗺️ {reason or 'Slack would not make a channel canvas'}, so the map is in a canvas of its own, "
-                "shared with this channel (find it under the channel's files and canvases). It follows answers, "
-                "votes, merges, action items and validation as they change.")
+        return note(f"🗺️ The map is in this channel's canvas now (its *Canvas* tab). {follows}{skip}")
+    if kind == "standalone":
+        return note(f"🗺️ {reason or 'Slack would not make a channel canvas'}, so the map is in a canvas of its own, "
+                    f"shared with this channel (find it under the channel's files and canvases). {follows}{skip}")
+    pinned = ("pinned to this channel (its pinned messages)" if pin_error is None
+              else f"posted in this channel (Slack wouldn't pin it: `{t.show(pin_error, 60)}`)")
+    return note(f"🗺️ {reason or 'No canvas can be made here'}, so instead of a canvas the map is in a message "
+                f"{pinned}, which the bot keeps up to date. {follows}{skip}")
 
 
 def build_canvas_updated() -> dict:
     return note("🗺️ This channel's canvas shows this workshop's map; it is being brought up to date.")
+
+
+def build_canvas_making() -> dict:
+    return note("🗺️ This channel's canvas is being made right now; it will show this workshop's map.")
+
+
+def build_canvas_gone(channel_id: str, kind: str, why: str, code: str) -> dict:
+    """To the facilitators, once: what showed the map in a channel is gone, and edits stopped."""
+    what = "message with the map" if kind == "message" else "canvas with the map"
+    return message(f"The journey map's {what} in a channel stopped updating", [section(
+        f"🗺️ The journey {what} in <#{channel_id}> is no longer kept up to date: {why} (Slack: `{t.show(code, 60)}`). "
+        "`/journey canvas` there makes a new one.")])
+
+
+def build_map_board(data: dict, *, picture: str | None = None, step: str | None = None) -> dict:
+    """Where no canvas can be made: the map summary in a message pinned to the channel, kept up to date."""
+    summary = build_map_summary(data)
+    where = [f"now: {t.show(step, 100)}"] if step and data["workshop"]["status"] == "open" else []
+    if picture and picture.startswith(("https://", "http://")) and "|" not in picture and ">" not in picture:
+        where.append(f"<{picture}|the latest picture>")
+    line = "📌 Kept up to date by the Journey Workshop bot (this workspace can't make a canvas for it)"
+    blocks = [*summary["blocks"][:-1], context(" · ".join([line, *where]))]
+    return message(summary["text"], blocks)
 
 
 # --- Dot voting ------------------------------------------------------------------------------------------

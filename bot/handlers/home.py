@@ -1,6 +1,7 @@
-"""The App Home tab: `app_home_opened` publishes the person's own work (views.publish); the follow-up handlers
-call `refresh_home` when that work changes. Publishing is coalesced per person and reads the database when it
-runs, so a burst of changes publishes the latest state once or twice."""
+"""The App Home tab: `app_home_opened` publishes the person's own work (views.publish); handlers call
+`refresh_home` when that work changes (action items, validation tasks, digests, their answers) and
+`refresh_workshop_homes` when a workshop moves on or closes. Publishing is coalesced per person and reads the
+database when it runs, so a burst of changes publishes the latest state once or twice."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ from sqlmodel import Session
 from bot import home
 from bot.blocks.home import build_home
 from bot.handlers.common import durable, task
+from bot.handlers.outbox import prompt_permalink, store
 from bot.handlers.replies import event_key
 from bot.inbox import Request, Then
 from bot.services import Services
+from bot.storage import home as home_store
+from bot.storage import repo
+from bot.workshop import flow
 
 
 def register(app: App, svc: Services) -> None:
@@ -42,12 +47,28 @@ def home_changed(svc: Services, team_id: str, *users: str | None) -> Then:
     return [task(refresh_home, svc, team_id, *users)]
 
 
+def refresh_workshop_homes(svc: Services, team_id: str, channel_id: str) -> None:
+    """The channel's workshop moved on or closed: publish again the Home of everyone it shows on (read now)."""
+    with svc.session() as s:
+        ws = repo.latest_workshop(session=s, team_id=team_id, channel_id=channel_id)
+        people = home_store.participants(session=s, team_id=team_id, workshop_id=ws.id) if ws else []
+    refresh_home(svc, team_id, *people)
+
+
 def publish_home(svc: Services, team_id: str, user_id: str) -> None:
     svc.warm(user_id)  # "today" and "overdue" are the person's
     with svc.session() as s:
         channels = home.channels(session=s, team_id=team_id, user_id=user_id)
     visible = svc.directory.visible(channels, user_id)  # Slack look-ups outside any transaction
     with svc.session() as s:
+        unlinked = home.prompts_without_links(session=s, team_id=team_id, user_id=user_id, visible=visible)
+    links = {}
+    for step_id, channel_id, ts in unlinked:  # asked once: kept with the prompt for every later publish
+        link = prompt_permalink(svc, channel_id, ts)
+        if link:
+            links[step_id] = link
+            store(svc, flow.record_prompt_link, team_id=team_id, step_id=step_id, ts=ts, permalink=link)
+    with svc.session() as s:
         today = svc.clock().astimezone(svc.zone_of(s, team_id)(user_id)).date()
-        view = home.home_view(session=s, team_id=team_id, user_id=user_id, today=today, visible=visible)
+        view = home.home_view(session=s, team_id=team_id, user_id=user_id, today=today, visible=visible, links=links)
     svc.client.views_publish(user_id=user_id, view=build_home(view, today))

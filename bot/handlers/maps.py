@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import TYPE_CHECKING
 
 from slack_bolt import App
@@ -13,7 +14,7 @@ from bot import canvases, ids, journeymap, merges, voting
 from bot.blocks import maps as b
 from bot.blocks.messages import build_slack_failed
 from bot.handlers.common import button, ephemeral, task
-from bot.handlers.outbox import canvas_changed, create_canvas, post_ballots
+from bot.handlers.outbox import canvas_changed, create_canvas, post_ballots, refresh_canvas, store
 from bot.inbox import Request, Then
 from bot.journeymap import build_channel_map
 from bot.render.export import EXPORTERS, export_filename
@@ -26,6 +27,8 @@ from bot.workshop.access import NO_WORKSHOP, Refusal
 if TYPE_CHECKING:
     from bot import arguments as a
     from bot.handlers.commands import CommandRequest
+
+log = logging.getLogger(__name__)
 
 
 def register(app: App, svc: Services) -> None:
@@ -99,20 +102,29 @@ def _named_map(r: CommandRequest) -> dict:
 
 
 def show_map(r: CommandRequest, cmd: a.Map) -> None:
+    """The picture and its summary; the first time a channel's map is drawn, its canvas too (unless `nocanvas`
+    or CANVAS_WITH_FIRST_MAP=false), made once the picture is posted so it links to it."""
     data = _named_map(r)
-    r.later(_post_map, r.svc, channel_id=r.channel_id, data=data, fmt=cmd.format, layout=cmd.layout, tell=r.tell)
+    make_canvas = (cmd.canvas and r.svc.settings.canvas_with_first_map and canvases.claim_first(
+        session=r.s, team_id=r.team_id, channel_id=r.channel_id, workshop_id=data["workshop"]["id"],
+        user_id=r.user_id, now=r.svc.clock()))
+    r.later(_post_map, r.svc, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, data=data,
+            fmt=cmd.format, layout=cmd.layout, tell=r.tell, make_canvas=make_canvas)
 
 
 def canvas(r: CommandRequest, cmd: a.Canvas) -> None:
     """The channel's canvas shows its latest workshop's map: made now, or (made before) brought up to date."""
-    data = _named_map(r)
-    plan = canvases.plan_canvas(session=r.s, team_id=r.team_id, channel_id=r.channel_id)
-    if plan.canvas_id is not None:
+    _named_map(r)  # the names Slack gave people, remembered for the canvas
+    plan = canvases.plan_canvas(session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
+                                now=r.svc.clock())
+    if plan.making:
+        r.reply(b.build_canvas_making())
+    elif not plan.make:
         r.reply(b.build_canvas_updated())
         r.then += canvas_changed(r.svc, r.team_id, r.channel_id)
-        return
-    r.later(create_canvas, r.svc, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, data=data,
-            tell=r.tell)
+    else:
+        r.later(create_canvas, r.svc, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id,
+                workshop_id=plan.workshop_id, tell=r.tell)
 
 
 def export(r: CommandRequest, cmd: a.Export) -> None:
@@ -145,19 +157,45 @@ def _export_chosen(svc: Services, s: Session, req: Request, action: dict, names:
             task(_upload, svc, channel_id=channel_id, data=data, fmt=fmt, tell=tell)]
 
 
-def _post_map(svc: Services, *, channel_id: str, data: dict, fmt: str, layout: str, tell) -> None:
-    """Outbox: the picture, with a summary in its thread (if Slack hasn't shared the file yet, beside it)."""
+def _post_map(svc: Services, *, team_id: str, channel_id: str, user_id: str, data: dict, fmt: str, layout: str,
+              tell, make_canvas: bool = False) -> None:
+    """Outbox: the picture, with a summary in its thread (if Slack hasn't shared the file yet, beside it). Its
+    permalink is remembered for the canvas, which is then made (the channel's first map) or brought up to date."""
     from bot.render.picture import render_map  # matplotlib loads on the first map, not at start-up
 
     picture = render_map(data, fmt, layout)
     summary = b.build_map_summary(data, fmt)
+    link = None
     try:
         file_id = upload_file(svc.client, channel=channel_id, content=picture, filename=export_filename(data, fmt),
                               title=b.file_title(data), comment=summary["text"])
         thread = share_ts(svc.client, file_id=file_id, channel=channel_id)
-        post_message(svc.client, channel=channel_id, **({"thread_ts": thread} if thread else {}), **summary)
+        summary_ts = post_message(svc.client, channel=channel_id, **({"thread_ts": thread} if thread else {}),
+                                  **summary)
+        link = _permalink(svc, channel_id, thread or summary_ts)
     except SlackApiError as e:
         tell(build_slack_failed("post the map", error_code(e), retry=f"run `/journey map {fmt}` again"))
+    workshop_id = data["workshop"]["id"]
+    if make_canvas:
+        then = lambda: create_canvas(svc, team_id=team_id, channel_id=channel_id, user_id=user_id,  # noqa: E731
+                                     workshop_id=workshop_id, tell=tell, first_map=True)
+    else:
+        then = lambda: refresh_canvas(svc, team_id, channel_id)  # noqa: E731
+    if link is None:
+        then()
+        return
+    store(svc, canvases.record_picture, team_id=team_id, workshop_id=workshop_id, channel_id=channel_id,
+          ts=link[0], permalink=link[1], now=svc.clock(), then=then)
+
+
+def _permalink(svc: Services, channel_id: str, ts: str) -> tuple[str, str] | None:
+    """(ts, permalink) of the message that shows the picture, or None if Slack won't say (the canvas then
+    keeps linking to the previous picture)."""
+    try:
+        return ts, svc.client.chat_getPermalink(channel=channel_id, message_ts=ts)["permalink"]
+    except SlackApiError as e:
+        log.warning("chat.getPermalink failed: %s", error_code(e))
+        return None
 
 
 def _upload(svc: Services, *, channel_id: str, data: dict, fmt: str, tell) -> None:

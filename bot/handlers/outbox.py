@@ -7,6 +7,8 @@ to the database. If Slack won't take a post, the person who asked is told: nothi
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Callable
 from datetime import date
@@ -16,13 +18,14 @@ from slack_sdk.errors import SlackApiError
 
 from bot import canvases, followups, voting
 from bot.blocks.followups import build_action
-from bot.blocks.maps import build_ballot, build_canvas_made, canvas_title
+from bot.blocks.maps import build_ballot, build_canvas_gone, build_canvas_made, build_map_board, canvas_title
 from bot.blocks.messages import build_slack_failed
 from bot.blocks.synthesis import build_synthesis
 from bot.blocks.workshop import build_prompt
 from bot.services import Services
 from bot.slack import error_code, post_message
 from bot.synthesis import store as synthesis_store
+from bot.tasks import retry_after
 from bot.workshop import flow
 from bot.workshop.flow import PromptView
 
@@ -79,9 +82,28 @@ def _post_prompt(svc: Services, *, team_id: str, prompt: PromptView, tell: Tell,
         store(svc, flow.record_prompt_posted, team_id=team_id, step_id=prompt.step_id, ts=None,
               then=lambda: tell(failed))
         return
-    store(svc, flow.record_prompt_posted, team_id=team_id, step_id=prompt.step_id, ts=ts)
+    link = prompt_permalink(svc, prompt.channel_id, ts)
+    store(svc, flow.record_prompt_posted, team_id=team_id, step_id=prompt.step_id, ts=ts, permalink=link,
+          then=lambda: _workshop_homes(svc, team_id, prompt.channel_id))
     if then is not None:
         tell(then)
+
+
+def prompt_permalink(svc: Services, channel_id: str, ts: str) -> str | None:
+    """A prompt's permalink (chat.getPermalink), asked once when it is posted and kept with it: the Home tab links
+    to the open prompt without asking Slack on every publish. None if Slack won't say (the Home asks again)."""
+    try:
+        return svc.client.chat_getPermalink(channel=channel_id, message_ts=ts)["permalink"]
+    except SlackApiError as e:
+        log.warning("chat.getPermalink of a prompt failed: %s", error_code(e))
+        return None
+
+
+def _workshop_homes(svc: Services, team_id: str, channel_id: str) -> None:
+    """The channel's workshop moved on: its people's Home tabs show the new step and its prompt."""
+    from bot.handlers.home import refresh_workshop_homes
+
+    refresh_workshop_homes(svc, team_id, channel_id)
 
 
 def edit_prompts(svc: Services, *, channel_id: str, edits: tuple[flow.PromptEdit, ...] | list[flow.PromptEdit]) -> None:
@@ -138,37 +160,93 @@ def _show_synthesis(svc: Services, team_id: str, synthesis_id: int) -> None:
 
 
 # --- The map's canvas --------------------------------------------------------------------------------------
+# The canvas gets the whole document each time (one `canvases.edit` `replace` without a section id), not edits per
+# section: canvases.sections.lookup answers only section ids, found by a header type or a text the section
+# contains, so updating one stage would take a lookup and an edit (Slack takes one change per canvases.edit
+# call), two Tier 3 calls, and a new answer changes several sections at once (a pain point's number, the stage's
+# emotion, the action items). A whole-document replace is one call per canvas however much changed, and the
+# debounce below makes it at most one every CANVAS_REFRESH_SECONDS; it needs no `canvases:read` scope either.
+# The canvas is the bot's: what people type into it is replaced at the next change (README).
 
 
-def _document(data: dict) -> dict:
+def _canvas_content(svc: Services, team_id: str, workshop_id: int) -> tuple[dict, canvases.Extras]:
+    from bot.journeymap import build_map
+
+    with svc.session() as s:
+        return (build_map(session=s, team_id=team_id, workshop_id=workshop_id),
+                canvases.extras(session=s, team_id=team_id, workshop_id=workshop_id))
+
+
+def _document(data: dict, extras: canvases.Extras) -> dict:
     from bot.render.canvas import canvas_markdown
 
-    return {"type": "markdown", "markdown": canvas_markdown(data)}
+    return {"type": "markdown", "markdown": canvas_markdown(data, picture=extras.picture,
+                                                            picture_posted=extras.picture_posted, step=extras.step)}
 
 
-def create_canvas(svc: Services, *, team_id: str, channel_id: str, user_id: str, data: dict, tell: Tell) -> None:
-    """Give the channel a canvas holding the map: its channel canvas, or where Slack won't make one (the channel
-    has one already, or the plan doesn't allow them) a standalone canvas shared to the channel. The canvas is
-    remembered (then kept current by `refresh_canvas`), and whoever asked hears which it is."""
-    document, kind, reason = _document(data), canvases.CHANNEL, None
+def _board(data: dict, extras: canvases.Extras) -> dict:
+    return build_map_board(data, picture=extras.picture, step=extras.step)
+
+
+def _digest(content: dict) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def create_canvas(svc: Services, *, team_id: str, channel_id: str, user_id: str, workshop_id: int, tell: Tell,
+                  first_map: bool = False) -> None:
+    """Give the channel what holds the map (its claim was taken in the request's transaction): its channel canvas;
+    where Slack won't make one (the channel has one already, the plan doesn't allow them), a standalone canvas
+    shared to the channel; where no canvas can be made at all (canvases turned off, a free plan's limits), a
+    message pinned in the channel. It is remembered (then kept current by `refresh_canvas`), and whoever asked
+    hears which it is and why. If Slack made nothing, the claim is let go and they hear why."""
+    data, extras = _canvas_content(svc, team_id, workshop_id)
+    document, reason = _document(data, extras), None
+
+    def failed(code: str) -> None:
+        store(svc, canvases.release_claim, team_id=team_id, channel_id=channel_id, then=lambda: tell(
+            build_slack_failed("make the map's canvas", code, retry="run `/journey canvas` again")))
+
+    def made(kind: str, canvas_id: str, message_ts: str | None = None, pin_error: str | None = None) -> None:
+        store(svc, canvases.record_canvas, team_id=team_id, channel_id=channel_id, canvas_id=canvas_id, kind=kind,
+              workshop_id=workshop_id, user_id=user_id, now=svc.clock(), message_ts=message_ts,
+              then=lambda: tell(build_canvas_made(kind, reason, pin_error=pin_error, first_map=first_map)))
+
     try:
-        canvas_id = svc.client.conversations_canvases_create(channel_id=channel_id, document_content=document)[
-            "canvas_id"]
+        made(canvases.CHANNEL, svc.client.conversations_canvases_create(channel_id=channel_id,
+                                                                         document_content=document)["canvas_id"])
+        return
     except SlackApiError as e:
-        reason = canvases.FALLBACK_ERRORS.get(error_code(e))
-        if reason is None:
-            tell(build_slack_failed("create the canvas", error_code(e), retry="run `/journey canvas` again"))
-            return
-        kind = canvases.STANDALONE
+        code = error_code(e)
+        if code not in canvases.STANDALONE_INSTEAD and code not in canvases.NO_CANVASES:
+            return failed(code)
+        reason = canvases.STANDALONE_INSTEAD.get(code) or canvases.NO_CANVASES[code]
+        standalone = code in canvases.STANDALONE_INSTEAD
+    if standalone:
         try:
             canvas_id = svc.client.canvases_create(title=canvas_title(data), document_content=document)["canvas_id"]
-            svc.client.canvases_access_set(canvas_id=canvas_id, access_level="read", channel_ids=[channel_id])
-        except SlackApiError as e2:
-            tell(build_slack_failed("create the canvas", error_code(e2), retry="run `/journey canvas` again"))
-            return
-    store(svc, canvases.record_canvas, team_id=team_id, channel_id=channel_id, canvas_id=canvas_id, kind=kind,
-          workshop_id=data["workshop"]["id"], user_id=user_id, now=svc.clock(),
-          then=lambda: tell(build_canvas_made(kind, reason)))
+        except SlackApiError as e:
+            code = error_code(e)
+            if code not in canvases.NO_CANVASES:
+                return failed(code)
+            reason = canvases.NO_CANVASES[code]
+        else:
+            try:
+                svc.client.canvases_access_set(canvas_id=canvas_id, access_level="read", channel_ids=[channel_id])
+            except SlackApiError as e:
+                return failed(error_code(e))
+            return made(canvases.STANDALONE, canvas_id)
+    board = _board(data, extras)
+    try:
+        ts = post_message(svc.client, channel=channel_id, **board)
+    except SlackApiError as e:
+        return failed(error_code(e))
+    pin_error = None
+    try:
+        svc.client.pins_add(channel=channel_id, timestamp=ts)
+    except SlackApiError as e:  # an unpinned message kept current is still the map; they hear why it isn't pinned
+        pin_error = error_code(e)
+        log.warning("pins.add failed: %s", pin_error)
+    made(canvases.MESSAGE, "", message_ts=ts, pin_error=pin_error)
 
 
 def canvas_changed(svc: Services, team_id: str, channel_id: str | None) -> list[Callable[[], None]]:
@@ -179,18 +257,48 @@ def canvas_changed(svc: Services, team_id: str, channel_id: str | None) -> list[
 
 
 def refresh_canvas(svc: Services, team_id: str, channel_id: str) -> None:
-    """Coalesced per channel: a burst of answers or votes makes at most one queued canvases.edit, which reads the
-    map when it runs and replaces the whole document with it."""
-    svc.refreshes.submit(("canvas", team_id, channel_id), _edit_canvas, svc, team_id, channel_id)
+    """Debounced per channel (see Services.canvas_edits): a burst of answers or votes makes a handful of edits,
+    at most one every CANVAS_REFRESH_SECONDS, each reading the map when it runs, the last showing the end state."""
+    svc.canvas_edits.submit(("canvas", team_id, channel_id), show_canvas, svc, team_id, channel_id)
 
 
-def _edit_canvas(svc: Services, team_id: str, channel_id: str) -> None:
-    from bot.journeymap import build_map
-
+def show_canvas(svc: Services, team_id: str, channel_id: str) -> None:
+    """Bring what shows the channel's map up to date: replace the canvas's document (or update the pinned
+    message). Nothing is sent when it would change nothing. A 429 is raised for the debouncer to try again after
+    its Retry-After; what says the canvas is gone stops the edits and tells the facilitators, once."""
     with svc.session() as s:
-        found = canvases.canvas_of_channel(session=s, team_id=team_id, channel_id=channel_id)
-        if found is None:
-            return
-        canvas_id, workshop_id = found
-        data = build_map(session=s, team_id=team_id, workshop_id=workshop_id)
-    svc.client.canvases_edit(canvas_id=canvas_id, changes=[{"operation": "replace", "document_content": _document(data)}])
+        shown = canvases.shown_in(session=s, team_id=team_id, channel_id=channel_id)
+    if shown is None:
+        return
+    data, extras = _canvas_content(svc, team_id, shown.workshop_id)
+    content = _board(data, extras) if shown.kind == canvases.MESSAGE else _document(data, extras)
+    digest = _digest(content)
+    if digest == shown.shown:
+        return
+    target = shown.message_ts if shown.kind == canvases.MESSAGE else shown.canvas_id
+    try:
+        if shown.kind == canvases.MESSAGE:
+            svc.canvas_client.chat_update(channel=channel_id, ts=shown.message_ts, **content)
+        else:
+            svc.canvas_client.canvases_edit(canvas_id=shown.canvas_id,
+                                            changes=[{"operation": "replace", "document_content": content}])
+    except SlackApiError as e:
+        code = error_code(e)
+        if retry_after(e) is not None or code not in canvases.GONE:
+            raise  # a 429 the debouncer waits out; anything else is logged, and the next change tries again
+        _stopped(svc, team_id=team_id, channel_id=channel_id, target=target, kind=shown.kind, code=code)
+        return
+    store(svc, canvases.record_shown, team_id=team_id, channel_id=channel_id, target=target, digest=digest)
+
+
+def _stopped(svc: Services, *, team_id: str, channel_id: str, target: str, kind: str, code: str) -> None:
+    """What showed the map is gone: stop editing it, and tell the facilitators (by DM) the first time only."""
+
+    def run() -> None:
+        with svc.session() as s:
+            tell = canvases.stop(session=s, team_id=team_id, channel_id=channel_id, target=target, reason=code)
+        message = build_canvas_gone(channel_id, kind, canvases.GONE[code], code)
+        for user in tell:
+            svc.outbox.submit(post_message, svc.client, channel=user, **message)
+
+    svc.worker.submit(run)

@@ -66,8 +66,9 @@ def handle_message(svc: Services, s: Session, req: Request) -> Then:
     subtype = event.get("subtype")
     channel = event.get("channel")
     if subtype == "message_deleted":
-        _deleted(svc, s, req.team_id, channel, event)
-        return canvas_changed(svc, req.team_id, channel)
+        removed = _deleted(svc, s, req.team_id, channel, event)
+        return canvas_changed(svc, req.team_id, channel) + (_home_changed(
+            svc, req.team_id, (event.get("previous_message") or {}).get("user")) if removed else [])
     elif subtype == "message_changed":
         return _changed(svc, s, req.team_id, channel, event, req.body)
     elif subtype in _PERSON_SUBTYPES and not event.get("bot_id"):
@@ -106,8 +107,16 @@ def _posted_many(svc: Services, s: Session, reqs: list[Request]) -> list[Then]:
                          text=t.message_text(e), event_id=r.body.get("event_id"), user_team=actor_team_of(r.body))
         for r, e in zip(reqs, events, strict=True)])
     return [[task(_follow_up, svc, r.team_id, e["channel"], e, outcome, confirm=True, lane="confirmations"),
-             *(canvas_changed(svc, r.team_id, e["channel"]) if outcome.stored else [])]
+             *((canvas_changed(svc, r.team_id, e["channel"]) + _home_changed(svc, r.team_id, e["user"]))
+               if outcome.stored else [])]
             for r, e, outcome in zip(reqs, events, outcomes, strict=True)]
+
+
+def _home_changed(svc: Services, team_id: str, user: str | None) -> Then:
+    """Their Home tab: the prompt they answered no longer waits for them (the workshop shows if it's their first)."""
+    from bot.handlers.home import home_changed  # (bot.handlers.home reads this module's event keys)
+
+    return home_changed(svc, team_id, user)
 
 
 def _changed(svc: Services, s: Session, team_id: str, channel: str, event: dict, body: dict) -> Then:
@@ -122,12 +131,14 @@ def _changed(svc: Services, s: Session, team_id: str, channel: str, event: dict,
             *canvas_changed(svc, team_id, channel)]
 
 
-def _deleted(svc: Services, s: Session, team_id: str, channel: str, event: dict) -> None:
+def _deleted(svc: Services, s: Session, team_id: str, channel: str, event: dict) -> bool:
+    """Whether it was an answer, now removed."""
     previous = event.get("previous_message") or {}
     ts = event.get("deleted_ts") or previous.get("ts")
-    if ts:
-        replies.delete_reply(session=s, team_id=team_id, channel_id=channel, ts=ts,
-                             thread_ts=previous.get("thread_ts"), now=svc.clock())
+    if not ts:
+        return False
+    return replies.delete_reply(session=s, team_id=team_id, channel_id=channel, ts=ts,
+                                thread_ts=previous.get("thread_ts"), now=svc.clock()).status == "removed"
 
 
 # --- After a reply is stored (the confirmations lane) ------------------------------------------------------
@@ -218,7 +229,8 @@ def _rate(svc: Services, s: Session, req: Request, action: dict) -> Then:
     rated = replies.rate_emotion(session=s, team_id=req.team_id, user_id=req.user_id, stage_id=int(stage_id),
                                  score=int(score), now=svc.clock())
     return [task(ephemeral, req.respond, b.build_rated(rated)),
-            *canvas_changed(svc, req.team_id, (req.body.get("channel") or {}).get("id"))]
+            *canvas_changed(svc, req.team_id, (req.body.get("channel") or {}).get("id")),
+            *_home_changed(svc, req.team_id, req.user_id)]
 
 
 def _classify(svc: Services, s: Session, req: Request, action: dict) -> Then:

@@ -13,7 +13,8 @@ from bot import ids
 from bot.blocks import workshop as b
 from bot.blocks.modals import build_department_modal, build_new_workshop_modal
 from bot.handlers.common import Form, button, form, sorry, submitted, task, whisper
-from bot.handlers.outbox import edit_prompts, post_or_tell, post_prompt
+from bot.handlers.home import refresh_workshop_homes
+from bot.handlers.outbox import canvas_changed, edit_prompts, post_or_tell, post_prompt
 from bot.inbox import Request, Then
 from bot.services import Services
 from bot.storage import repo
@@ -67,8 +68,10 @@ def next_step(r: CommandRequest, cmd: a.Next) -> None:
         session=r.s, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, now=r.svc.clock()
     )
     r.later(edit_prompts, r.svc, channel_id=r.channel_id, edits=outcome.closed)
+    r.then += canvas_changed(r.svc, r.team_id, r.channel_id)  # it says where the workshop is
     if outcome.prompt is None:  # the stage walk is over
         r.later(post_or_tell, r.svc, channel=r.channel_id, message=b.build_walk_done(outcome), tell=r.tell)
+        r.later(refresh_workshop_homes, r.svc, r.team_id, r.channel_id)
         return
     if not outcome.reposted and r.members:
         nudges.plan_step_nudges(session=r.s, team_id=r.team_id, channel_id=r.channel_id, members=r.members,
@@ -83,6 +86,7 @@ def reopen(r: CommandRequest, cmd: a.Reopen) -> None:
     if reopened.edit is not None:
         r.later(edit_prompts, r.svc, channel_id=r.channel_id, edits=[reopened.edit])
     r.later(post_or_tell, r.svc, channel=r.channel_id, message=b.build_reopened(reopened), tell=r.tell)
+    r.later(refresh_workshop_homes, r.svc, r.team_id, r.channel_id)  # the stage waits for their answers again
 
 
 def prepare_members(r: CommandRequest, cmd: object) -> None:
@@ -143,6 +147,8 @@ def close(r: CommandRequest, cmd: a.Close) -> None:
                                  now=r.svc.clock(), zone_of=r.zone_of())
     r.later(edit_prompts, r.svc, channel_id=r.channel_id, edits=closed.prompts)
     r.later(post_or_tell, r.svc, channel=r.channel_id, message=b.build_closed(closed), tell=r.tell)
+    r.then += canvas_changed(r.svc, r.team_id, r.channel_id)  # it says the workshop is closed
+    r.later(refresh_workshop_homes, r.svc, r.team_id, r.channel_id)  # the workshop leaves their Home
 
 
 # --- The `/journey new` form -------------------------------------------------------------------------------

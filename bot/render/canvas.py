@@ -2,11 +2,12 @@
 
 People's text reads as typed (the report's escaping: no links, images, emphasis, headings; `@` and `#` can't start
 a canvas mention because `![](...)` needs `!` and `[`, which are escaped). Only owners are mentions, written by
-the bot from their user ids as `![](@U…)`."""
+the bot from their user ids as `![](@U…)`. The one link is the bot's too: the latest picture's Slack permalink."""
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from bot.journeymap import validation_text
 from bot.render.export import _md
@@ -35,12 +36,27 @@ def _pain(p: dict) -> str:
             + (f" · said {len(p['variants'])} ways" if p.get("variants") else ""))
 
 
-def canvas_markdown(data: dict) -> str:
+_PERMALINK = re.compile(r"^https?://[^\s()\[\]<>]+$")
+
+
+def _spread(emotions: list[dict]) -> str:
+    """How the ratings spread over the scale: `1 ×2 · 4 ×3` (the scores given, with how many gave each)."""
+    counts = {n: sum(1 for e in emotions if e.get("score") == n) for n in range(1, 6)}
+    return " · ".join(f"{n} ×{c}" for n, c in counts.items() if c)
+
+
+def canvas_markdown(data: dict, *, picture: str | None = None, picture_posted: datetime | None = None,
+                    step: str | None = None) -> str:
+    """`picture`: the permalink of the map's latest picture in Slack; `step`: the workshop's open step."""
     ws = data["workshop"]
     kind = {"current": "Current-state journey map", "future": "Future-state journey map",
             "blueprint": "Service blueprint"}.get(data["map_type"], "Journey map")
-    out = [f"# {_md(ws['title'], 150)}", "", f"*{kind} · workshop #{ws['id']} · {ws['status']}* "
+    now = f" · now: {_md(step, 150)}" if step and ws["status"] == "open" else ""
+    out = [f"# {_md(ws['title'], 150)}", "", f"*{kind} · workshop #{ws['id']} · {ws['status']}{now}* "
            "· kept up to date by the Journey Workshop bot", ""]
+    if picture and _PERMALINK.match(picture):
+        when = f" (posted {picture_posted:%-d %b %Y %H:%M} UTC)" if picture_posted else ""
+        out += [f"🖼️ [The latest picture of the map]({picture}){when} · `/journey map` draws a new one", ""]
     if data["objectives"]:
         out += ["## Objectives", ""] + [f"- {_md(o['text'])}" for o in data["objectives"]] + [""]
     if data["personas"]:
@@ -50,7 +66,7 @@ def canvas_markdown(data: dict) -> str:
     out += ["## Stages", ""]
     for n, st in enumerate(data["stages"], 1):
         emo = (f"emotion {st['emotion_average']:.1f}/5, spread ±{st['emotion_spread']:.1f} "
-               f"({len(st['emotions'])} rating{'s' if len(st['emotions']) != 1 else ''})"
+               f"({len(st['emotions'])} rating{'s' if len(st['emotions']) != 1 else ''}: {_spread(st['emotions'])})"
                if st["emotion_average"] is not None else "no emotion ratings yet")
         out += [f"### {n}. {_md(st['name'], 100)}", "", f"*{emo}*", ""]
         body = (_lane("Touchpoints", st["touchpoints"], lambda i: f"- {_md(i['text'], 300)}")

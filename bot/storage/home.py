@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from bot.storage.models import Facilitator, Reply, ValidationTask, Workshop
+from bot.storage.models import Emotion, Facilitator, Reply, Step, ValidationTask, Workshop
 
 
 def pending_validations(*, session: Session, team_id: str, owner: str) -> list[ValidationTask]:
@@ -30,3 +30,33 @@ def channels_of(*, session: Session, team_id: str, user_id: str) -> set[str]:
     task_channels = set(session.exec(select(Workshop.channel_id).where(
         Workshop.team_id == team_id, col(Workshop.id).in_([t.workshop_id for t in tasks] or [-1]))))
     return {w.channel_id for w in workshops} | task_channels
+
+
+def participants(*, session: Session, team_id: str, workshop_id: int) -> list[str]:
+    """Whose Home tab shows this workshop: its facilitators and everyone who answered in it."""
+    facilitated = session.exec(select(Facilitator.user_id).where(Facilitator.team_id == team_id,
+                                                                 Facilitator.workshop_id == workshop_id))
+    answered = session.exec(select(Reply.user_id).where(Reply.team_id == team_id, Reply.workshop_id == workshop_id)
+                            .distinct())
+    return sorted(set(facilitated) | set(answered))
+
+
+def open_prompts(*, session: Session, team_id: str, workshop_ids: list[int]) -> list[Step]:
+    """The open steps of these workshops whose prompt is in the channel (the current one, and reopened stages)."""
+    if not workshop_ids:
+        return []
+    return list(session.exec(select(Step).where(
+        Step.team_id == team_id, col(Step.workshop_id).in_(workshop_ids), col(Step.closed_at).is_(None),
+        col(Step.prompt_ts).is_not(None)).order_by(Step.workshop_id, Step.position)))
+
+
+def answered(*, session: Session, team_id: str, user_id: str, steps: list[Step]) -> set[int]:
+    """Of these steps, those this person answered: a reply in the prompt's thread, or (a stage) a rating."""
+    if not steps:
+        return set()
+    replied = set(session.exec(select(Reply.step_id).where(
+        Reply.team_id == team_id, Reply.user_id == user_id, col(Reply.step_id).in_([s.id for s in steps]))))
+    stage_ids = [s.stage_id for s in steps if s.stage_id is not None]
+    rated = set(session.exec(select(Emotion.stage_id).where(
+        Emotion.team_id == team_id, Emotion.user_id == user_id, col(Emotion.stage_id).in_(stage_ids)))) if stage_ids else set()
+    return replied | {s.id for s in steps if s.stage_id in rated}

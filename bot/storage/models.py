@@ -122,6 +122,7 @@ class Step(SQLModel, table=True):
     position: int  # 0-based order of the step in the workshop
     prompt_ts: str | None = None  # set once Slack accepted the prompt message
     prompt_failed: bool = False  # Slack refused the prompt: the next `/journey next` posts it again
+    prompt_permalink: str | None = None  # chat.getPermalink of the prompt, asked once (the Home tab links to it)
     opened_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
     closed_at: datetime | None = Field(default=None, sa_column=_ts_column(nullable=True))
 
@@ -169,16 +170,34 @@ class ThreadHint(SQLModel, table=True):
 
 
 class Canvas(SQLModel, table=True):
-    """The canvas that shows a channel's workshop map: the channel's own canvas, or (where Slack wouldn't create
-    one) a standalone canvas shared to the channel. The workshop it shows is the channel's latest."""
+    """What shows a channel's workshop map and is kept current: the channel's own canvas, or (where Slack wouldn't
+    create one) a standalone canvas shared to the channel, or (where no canvas can be made at all) a message
+    pinned in the channel. The workshop it shows is the channel's latest."""
 
     team_id: str = Field(primary_key=True)
     channel_id: str = Field(primary_key=True)
-    canvas_id: str
-    kind: str  # channel | standalone
+    canvas_id: str  # "" for a pinned message, and while it is being made
+    kind: str  # channel | standalone | message ("" while being made)
     workshop_id: int = Field(foreign_key="workshop.id")
     created_by: str
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
+    # making: someone asked and Slack is being asked (so a second request doesn't make a second canvas);
+    # live: kept current; stopped: Slack said it's gone (deleted, canvases disabled), so edits stopped, once told.
+    status: str = Field(default="live", sa_column_kwargs={"server_default": "live"})
+    message_ts: str | None = None  # the pinned message's ts (kind message)
+    shown: str | None = None  # a digest of what it last received: an edit that changes nothing isn't sent
+    stopped_reason: str | None = None  # Slack's error when it stopped
+
+
+class MapPicture(SQLModel, table=True):
+    """The latest picture of a workshop's map posted in Slack (`/journey map`), which its canvas links to."""
+
+    team_id: str = Field(primary_key=True)
+    workshop_id: int = Field(primary_key=True, foreign_key="workshop.id")
+    channel_id: str
+    ts: str  # the message that shows it
+    permalink: str
+    posted_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
 
 
 class Item(SQLModel, table=True):

@@ -219,12 +219,21 @@ def _already_open(ws: Workshop | None) -> str:
     )
 
 
-def record_prompt_posted(*, session: Session, team_id: str, step_id: int, ts: str | None) -> None:
+def record_prompt_posted(*, session: Session, team_id: str, step_id: int, ts: str | None,
+                         permalink: str | None = None) -> None:
     """Slack's ts of a step's prompt: replies in its thread are answers to that step. None: Slack refused it (the
-    next `/journey next` posts it again)."""
+    next `/journey next` posts it again). `permalink`: where the prompt is, for the Home tab's links."""
     step = repo.step(session=session, team_id=team_id, step_id=step_id)
     if step is not None:
-        step.prompt_ts, step.prompt_failed = ts, ts is None
+        step.prompt_ts, step.prompt_failed, step.prompt_permalink = ts, ts is None, permalink
+        session.add(step)
+
+
+def record_prompt_link(*, session: Session, team_id: str, step_id: int, ts: str, permalink: str) -> None:
+    """A prompt's permalink asked later (a prompt posted before links were kept): kept if the prompt is the same."""
+    step = repo.step(session=session, team_id=team_id, step_id=step_id)
+    if step is not None and step.prompt_ts == ts:
+        step.prompt_permalink = permalink
         session.add(step)
 
 
