@@ -131,3 +131,91 @@ def test_files_upload_v2_flow(fake):
     client.files_upload_v2(channel="CWORK", content=b'{"a": 1}', filename="map.json", title="Map", initial_comment="here")
     (f,) = fake.files.values()
     assert (f["content"], f["shared"], f["initial_comment"]) == (b'{"a": 1}', True, "here")
+
+
+def _error(call) -> str:
+    with pytest.raises(SlackApiError) as e:
+        call()
+    return e.value.response["error"]
+
+
+CANVAS = ("# Plan\n\nIntro paragraph\nstill the intro\n\n## Stages\n\n### Awareness\n\n- pricing unclear\n"
+          "- prices hidden\n\n### Decision\n\n> a quote\n\n---\n")
+
+
+def test_canvas_sections_and_lookup_as_documented(fake):
+    client = WebClient(token=BOT_TOKEN, base_url=fake.api_url)
+    canvas_id = client.conversations_canvases_create(
+        channel_id="CWORK", document_content={"type": "markdown", "markdown": CANVAS})["canvas_id"]
+    canvas = fake.canvases[canvas_id]
+    assert [s["type"] for s in canvas["sections"]] == ["h1", "paragraph", "h2", "h3", "list", "list", "h3", "quote",
+                                                       "divider"]
+    assert all(s["id"].startswith("temp:C:") for s in canvas["sections"])
+
+    def lookup(**criteria) -> list[str]:
+        found = client.canvases_sections_lookup(canvas_id=canvas_id, criteria=criteria)["sections"]
+        return [next(s["type"] for s in canvas["sections"] if s["id"] == f["id"]) for f in found]
+
+    assert lookup(section_types=["h3"]) == ["h3", "h3"]
+    assert lookup(section_types=["h1", "h2"]) == ["h1", "h2"]
+    assert lookup(section_types=["any_header"]) == ["h1", "h2", "h3", "h3"]
+    assert lookup(section_types=["any_header"], contains_text="decision") == ["h3"]  # headers containing it
+    assert lookup(contains_text="prices") == ["list"]  # any section, by its text
+    assert lookup(contains_text="nowhere") == []
+    for criteria in ({}, {"section_types": []}, {"section_types": ["h4"]},
+                     {"section_types": ["h1", "h2", "h3", "any_header"]}, {"contains_text": ""}):
+        assert _error(lambda c=criteria: client.canvases_sections_lookup(canvas_id=canvas_id, criteria=c)) == \
+            "invalid_arguments"
+    assert _error(lambda: client.canvases_sections_lookup(canvas_id="F404", criteria={"contains_text": "x"})) == \
+        "canvas_not_found"
+    fake.delete_canvas(canvas_id)
+    assert _error(lambda: client.canvases_sections_lookup(canvas_id=canvas_id, criteria={"contains_text": "x"})) == \
+        "canvas_deleted"
+    assert _error(lambda: client.canvases_edit(canvas_id=canvas_id, changes=[
+        {"operation": "replace", "document_content": {"type": "markdown", "markdown": "x"}}])) == "canvas_not_found"
+    assert fake.channels["CWORK"]["canvas"] is None  # the channel may have a new one
+
+
+def test_canvas_edit_operations_one_per_call(fake):
+    client = WebClient(token=BOT_TOKEN, base_url=fake.api_url)
+    canvas_id = client.canvases_create(title="Plan", document_content={"type": "markdown", "markdown": CANVAS})[
+        "canvas_id"]
+    canvas = fake.canvases[canvas_id]
+
+    def md(text: str) -> dict:
+        return {"type": "markdown", "markdown": text}
+
+    def section(text: str) -> str:
+        return client.canvases_sections_lookup(canvas_id=canvas_id, criteria={"contains_text": text})["sections"][0]["id"]
+
+    client.canvases_edit(canvas_id=canvas_id, changes=[
+        {"operation": "replace", "section_id": section("Awareness"), "document_content": md("### Discovery")}])
+    client.canvases_edit(canvas_id=canvas_id, changes=[
+        {"operation": "insert_after", "section_id": section("prices hidden"), "document_content": md("- slow page")}])
+    client.canvases_edit(canvas_id=canvas_id, changes=[{"operation": "delete", "section_id": section("a quote")}])
+    client.canvases_edit(canvas_id=canvas_id, changes=[{"operation": "insert_at_start", "document_content": md("top")}])
+    client.canvases_edit(canvas_id=canvas_id, changes=[{"operation": "rename", "title_content": md("New title")}])
+    assert canvas["markdown"].startswith("top\n\n# Plan") and "### Discovery" in canvas["markdown"]
+    assert "- prices hidden\n- slow page" in canvas["markdown"] and "a quote" not in canvas["markdown"]
+    assert canvas["title"] == "New title" and canvas["edits"] == 5
+    two = [{"operation": "insert_at_end", "document_content": md("a")}] * 2  # Slack takes one change per call
+    for changes in (two, [], [{"operation": "explode", "document_content": md("a")}],
+                    [{"operation": "delete"}], [{"operation": "insert_after", "document_content": md("a")}]):
+        assert _error(lambda c=changes: client.canvases_edit(canvas_id=canvas_id, changes=c)) == "invalid_arguments"
+    assert _error(lambda: client.canvases_edit(canvas_id=canvas_id, changes=[
+        {"operation": "replace", "section_id": "temp:C:nope", "document_content": md("a")}])) == "canvas_editing_failed"
+    client.canvases_edit(canvas_id=canvas_id, changes=[{"operation": "replace", "document_content": md("# All new")}])
+    assert canvas["markdown"] == "# All new\n" and len(canvas["sections"]) == 1
+    fake.canvases_disabled = True
+    assert _error(lambda: client.canvases_create(title="x")) == "canvas_disabled_user_team"
+
+
+def test_pins_add(fake):
+    client = WebClient(token=BOT_TOKEN, base_url=fake.api_url)
+    ts = client.chat_postMessage(channel="CWORK", text="the map")["ts"]
+    client.pins_add(channel="CWORK", timestamp=ts)
+    assert fake.channels["CWORK"]["pins"] == [ts]
+    assert _error(lambda: client.pins_add(channel="CWORK", timestamp=ts)) == "already_pinned"
+    assert _error(lambda: client.pins_add(channel="CWORK", timestamp="1.0")) == "message_not_found"
+    assert _error(lambda: client.pins_add(channel="CWORK")) == "no_item_specified"
+    assert _error(lambda: client.pins_add(channel="CNOPE", timestamp=ts)) == "channel_not_found"

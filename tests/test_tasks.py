@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 from sqlalchemy.exc import OperationalError
 
-from bot.tasks import Coalescing, InOrder, TaskQueue
+from bot.tasks import Coalescing, Debounced, InOrder, TaskQueue
 from tests.conftest import poll
 
 
@@ -126,3 +126,101 @@ def test_in_order_runs_one_keys_tasks_in_turn_while_other_keys_go_on_and_a_failu
     assert posted["C1"] == [0, 1, 2, 4, 5, 6, 7, 8, 9] and posted["C2"] == list(range(10))
     q.shutdown()
 
+
+
+class Seconds:
+    """A clock in seconds that tests move by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _rate_limited(retry_after: str) -> SlackApiError:
+    response = SlackResponse(client=None, http_verb="POST", api_url="x", req_args={},
+                             data={"ok": False, "error": "ratelimited"}, headers={"retry-after": retry_after},
+                             status_code=429)
+    return SlackApiError("ratelimited", response)
+
+
+def test_debounced_a_burst_makes_one_run_per_interval_and_the_last_shows_the_end_state():
+    clock, state, runs = Seconds(), {"answers": 0}, []
+    d = Debounced(TaskQueue("slack", 0), interval=30, clock=clock)  # settles 3 s before its first run
+    for n in range(200):  # 200 answers over 100 seconds, the clock's thread looking every second
+        state["answers"] += 1
+        d.submit("canvas", lambda: runs.append((clock.now, state["answers"])))
+        if n % 2:
+            clock.now += 1
+            d.run_due()
+    assert [t - 1000 for t, _ in runs] == [3, 33, 63, 93]  # at most one run per 30 s, the first 3 s after
+    assert d.pending() == {"canvas": 1000 + 123}  # the last change waits at most 30 s
+    clock.now = 1000 + 123
+    assert d.run_due() == 1
+    assert runs[-1] == (1123, 200) and len(runs) == 5  # a handful of runs; the last shows all 200
+    assert d.run_due() == 0 and d.pending() == {}
+    d.submit("canvas", lambda: runs.append((clock.now, state["answers"])))  # right after a run: waits its turn
+    assert d.pending() == {"canvas": 1123 + 30}
+    clock.now = 1153
+    d.run_due()
+    clock.now = 1300
+    d.submit("canvas", lambda: runs.append((clock.now, state["answers"])))  # after a quiet while
+    assert d.pending() == {"canvas": 1303}  # settles, then runs: no wait for the interval
+
+
+def test_debounced_keys_are_apart_and_interval_zero_runs_at_once():
+    clock, runs = Seconds(), []
+    d = Debounced(TaskQueue("slack", 0), interval=30, clock=clock)
+    d.submit("C1", runs.append, "C1")
+    d.submit("C2", runs.append, "C2")
+    clock.now += 3
+    d.run_due()
+    assert sorted(runs) == ["C1", "C2"]
+    now = Debounced(TaskQueue("slack", 0), interval=0, clock=clock)
+    now.submit("C1", runs.append, "at once")
+    assert runs[-1] == "at once" and now.pending() == {}
+
+
+def test_debounced_a_rate_limited_run_is_tried_again_after_retry_after_with_the_changes_meanwhile():
+    clock, state, edits = Seconds(), {"n": 0}, []
+    limited = {"left": 1}
+
+    def edit() -> None:
+        if limited["left"]:
+            limited["left"] -= 1
+            raise _rate_limited("20")
+        edits.append(state["n"])
+
+    d = Debounced(TaskQueue("slack", 0), interval=30, clock=clock)
+    state["n"] += 1
+    d.submit("canvas", edit)
+    clock.now += 3
+    d.run_due()  # 429: nothing shown, due again in 20 s
+    assert edits == [] and d.pending() == {"canvas": 1023}
+    state["n"] += 1
+    d.submit("canvas", edit)  # joins the waiting run
+    clock.now += 19
+    assert d.run_due() == 0
+    clock.now += 1
+    assert d.run_due() == 1 and edits == [2]
+
+
+def test_debounced_a_failed_run_is_logged_and_the_next_change_runs_again():
+    clock, runs = Seconds(), []
+    d = Debounced(TaskQueue("slack", 0), interval=0, clock=clock)
+    d.submit("canvas", lambda: (_ for _ in ()).throw(KeyError("bug")))  # logged by the queue
+    d.submit("canvas", runs.append, 1)
+    assert runs == [1] and d.pending() == {}
+
+
+def test_debounced_with_threads_runs_the_waiting_change_when_it_falls_due():
+    clock, runs = Seconds(), []
+    q = TaskQueue("slack", 4)
+    d = Debounced(q, interval=30, clock=clock).start()
+    d.submit("canvas", runs.append, "shown")
+    assert not poll(lambda: runs, timeout=0.3)  # not yet: it settles for 3 s of its clock
+    clock.now += 3  # its thread looks at least once a second
+    assert poll(lambda: runs == ["shown"], timeout=5)
+    d.stop()
+    q.shutdown()
