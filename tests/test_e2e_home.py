@@ -81,3 +81,77 @@ def test_home_stays_within_slack_limits_with_much_work(bot):
     view = bot.fake.homes[ANA]
     assert len(view["blocks"]) <= 100 and "more: `/journey actions mine`" in home_text(bot, ANA)
     assert bot.fake.invalid == []
+
+
+def test_home_links_each_workshops_open_prompt_and_lists_what_waits_for_an_answer(bot):
+    bot.ws.command(FACILITATOR, CHANNEL, "new Checkout")
+    objectives = bot.last_prompt()
+    bot.ws.reply(ANA, CHANNEL, objectives.ts, "Find quick wins")  # she is in the workshop now
+    link = bot.fake.permalink(CHANNEL, objectives.ts)
+    text = home_text(bot, ANA)  # published after her answer, without her opening it
+    assert f"now: <{link}|Objectives> (open the prompt)" in text and "Waiting for your answer (0)" in text
+    facilitator = home_text(bot, FACILITATOR)
+    assert "Waiting for your answer (1)" in facilitator and f"<{link}|Objectives>" in facilitator
+
+    bot.ws.command(FACILITATOR, CHANNEL, "next")  # the step moves on: their Homes follow
+    personas = bot.last_prompt()
+    new_link = bot.fake.permalink(CHANNEL, personas.ts)
+    text = home_text(bot, ANA)
+    assert f"now: <{new_link}|Personas>" in text and "Waiting for your answer (1)" in text
+    assert f"• <{new_link}|Personas> · *Checkout* in <#{CHANNEL}>" in text
+    bot.ws.reply(ANA, CHANNEL, personas.ts, "Sam — buys online")
+    assert "Waiting for your answer (0)" in home_text(bot, ANA)
+
+    asked = len(bot.fake.calls_to("chat.getPermalink"))
+    for _ in range(3):
+        bot.ws.open_home(ANA)
+    assert len(bot.fake.calls_to("chat.getPermalink")) == asked  # kept with the prompt, not asked per publish
+    assert asked == 2  # once per prompt posted
+
+    bot.ws.command(FACILITATOR, CHANNEL, "close")  # closed: it leaves their Home
+    assert "Checkout" not in home_text(bot, ANA) and "aren't in an open workshop" in home_text(bot, ANA)
+
+
+def test_home_asks_once_for_a_prompt_link_it_does_not_have(bot):
+    bot.fake.fail("chat.getPermalink", "internal_error")  # when the prompt was posted, Slack didn't say
+    bot.ws.command(FACILITATOR, CHANNEL, "new Checkout")
+    prompt = bot.last_prompt()
+    bot.ws.open_home(FACILITATOR)
+    link = bot.fake.permalink(CHANNEL, prompt.ts)
+    assert f"<{link}|Objectives>" in home_text(bot, FACILITATOR)
+    asked = len(bot.fake.calls_to("chat.getPermalink"))
+    bot.ws.open_home(FACILITATOR)
+    assert len(bot.fake.calls_to("chat.getPermalink")) == asked and f"<{link}|Objectives>" in home_text(bot, FACILITATOR)
+
+
+def test_a_rating_or_a_reopened_stage_changes_what_waits(bot):
+    bot.ws.command(FACILITATOR, CHANNEL, "new Checkout")
+    for _ in range(3):
+        bot.ws.command(FACILITATOR, CHANNEL, "next")
+    stage = bot.last_prompt()
+    bot.ws.reply(ANA, CHANNEL, stage.ts, "tp: ad")
+    bot.ws.command(FACILITATOR, CHANNEL, "next")
+    assert "Stage 2 of 5: Consideration" in home_text(bot, ANA) and "Waiting for your answer (1)" in home_text(bot, ANA)
+    second = bot.last_prompt()
+    button = next(e for b in second.blocks if b["type"] == "actions" for e in b["elements"])
+    bot.ws.click(ANA, CHANNEL, action_id=button["action_id"], value=button["value"], message=second)  # a rating
+    assert "Waiting for your answer (0)" in home_text(bot, ANA)
+    bot.ws.command(FACILITATOR, CHANNEL, "reopen 1")  # she answered stage 1 already
+    assert "Waiting for your answer (0)" in home_text(bot, ANA)
+    assert "Waiting for your answer (2)" in home_text(bot, FACILITATOR)  # stages 1 and 2 wait for him
+
+
+def test_home_stays_within_slack_limits_with_many_workshops(bot):
+    workshop_with_pains(bot, (ANA, "pain: a"))
+    for n in range(14):  # Ana facilitates 14 more workshops, each waiting for her answer
+        channel = f"CMANY{n:02d}"
+        bot.fake.add_channel(channel, f"many-{n}", members=[ANA, FACILITATOR])
+        bot.ws.command(ANA, channel, f"new Workshop number {n} " + "&" * 60)  # escaped, a title grows
+    for n in range(25):
+        bot.ws.command(FACILITATOR, CHANNEL, f"action <@{ANA}|ana> Task number {n} " + "x" * 200)
+    bot.ws.open_home(ANA)
+    view = bot.fake.homes[ANA]
+    text = home_text(bot, ANA)
+    assert len(view["blocks"]) <= 100 and bot.fake.invalid == []
+    assert "+5 more open workshops" in text and "Waiting for your answer (14)" in text and "+4 more" in text
+    assert view["blocks"][-1]["type"] == "context" and "14 prompts to answer" in text  # (she answered Checkout's)

@@ -84,3 +84,23 @@ def test_a_stopped_canvas_tells_once_and_is_made_again(session, clock):
     assert not canvases.claim_first(session=session, team_id="T1", channel_id="C1", workshop_id=ws.workshop_id,
                                     user_id="UFAC", now=clock())  # a map never brings a deleted canvas back
     assert canvases.plan_canvas(session=session, team_id="T1", channel_id="C1", user_id="UFAC", now=clock()).make
+
+
+def test_home_at_its_fullest_stays_within_100_blocks_and_slacks_limits():
+    from datetime import datetime
+
+    from bot.followups import ActionView, ValidationView
+    from bot.home import HomeView, PromptLine, WorkshopLine
+
+    long = "&<>" * 40  # escaped, each character becomes several
+    actions = [ActionView(n, long, "UANA", date(2026, 12, 1), "open", None, False, long, (n, long),
+                          [(datetime(2026, 11, 1), "created", "UFAC", None)]) for n in range(30)]
+    tasks = [ValidationView(n, n, n, long, long, "UANA", date(2026, 12, 1), 5, "pending", None, None, long)
+             for n in range(15)]
+    link = "https://fake.slack.com/archives/C1/p1700000001000001"
+    workshops = [WorkshopLine(n, long, f"C{n}", f"Stage 9 of 9: {long}", True, link) for n in range(15)]
+    prompts = [PromptLine(long, f"C{n}", f"Stage 9 of 9: {long}", link) for n in range(25)]
+    view = build_home(HomeView("UANA", actions, tasks, workshops, ("weekly", [f"C{n}" for n in range(20)]), prompts),
+                      date(2026, 11, 2))
+    assert len(view["blocks"]) <= 100 and view_problems(view) == []
+    assert view["blocks"][-1]["type"] == "context" and "25 prompts to answer" in view["blocks"][-1]["elements"][0]["text"]
