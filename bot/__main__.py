@@ -171,6 +171,7 @@ def _drain(app, clock=None) -> None:
 
 
 SANDBOX_DATABASE = "sqlite:///data/sandbox.db"
+SANDBOX_CANVAS_SECONDS = 5.0
 
 
 def sandbox_database(settings: Settings) -> str:
@@ -198,7 +199,10 @@ def sandbox(settings: Settings) -> None:
             previous.replace(previous.with_name("sandbox-previous.db"))
     bot_settings = settings.model_copy(update={
         "slack_bot_token": SecretStr(BOT_TOKEN), "slack_signing_secret": SecretStr(secret),
-        "slack_api_url": fake.api_url, "database_url": database})
+        "slack_api_url": fake.api_url, "database_url": database,
+        # One person trying the bot wants to see the canvas follow: 5 s here, unless CANVAS_REFRESH_SECONDS says.
+        "canvas_refresh_seconds": (settings.canvas_refresh_seconds
+                                   if "canvas_refresh_seconds" in settings.model_fields_set else SANDBOX_CANVAS_SECONDS)})
     app = build_app(bot_settings)
     server = ServerThread(make_wsgi(app), host="127.0.0.1", port=0, threads=settings.http_threads).__enter__()
     page = Sandbox(fake, Workspace(fake, SlackSender(server.url + "/slack/events", secret)))

@@ -159,3 +159,76 @@ def input_block(b: dict, *, users: dict[str, str], error: str | None = None) -> 
     err = f'<div class="error">{html.escape(error)}</div>' if error else ""
     return (f'<label class="b-input" data-block="{html.escape(block_id)}">{_text(b.get("label"))}{optional}'
             f"{field}{hint}{err}</label>")
+
+
+# --- Canvases ------------------------------------------------------------------------------------------------
+
+_ENTITY = re.compile(r"&amp;(lt|gt|amp|quot|#\d{1,6});")
+_LIST_MARK = re.compile(r"^ *(?:[-*+]|\d+\.) +")
+_PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
+_CANVAS_TOKENS = re.compile(r"\\(.)|!\[\]\(@([A-Z0-9]+)\)|!\[\]\(#([A-Z0-9]+)\)|\[([^\]\n]*)\]\((https?://[^)\s]+)\)")
+_CANVAS_FORMATS = [
+    (re.compile(r"`([^`\n]+)`"), r"<code>\1</code>"),
+    (re.compile(r"\*\*(.+?)\*\*"), r"<b>\1</b>"),
+    (re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])"), r"<i>\1</i>"),
+    (re.compile(r"(?<![\w_])_([^_\n]+)_(?![\w_])"), r"<i>\1</i>"),
+]
+
+
+def _canvas_inline(text: str, name_of: Callable[[str], str], channel_of: Callable[[str], str]) -> str:
+    """Canvas markdown's inline parts to safe HTML: emphasis and code, mentions (`![](@U…)`, `![](#C…)`), links
+    (http and https only) and backslash escapes (the escaped character, as text)."""
+    made: list[str] = []
+
+    def keep(m: re.Match) -> str:
+        escaped, user, channel, label, url = m.groups()
+        if escaped is not None:
+            made.append(html.escape(escaped))
+        elif user:
+            made.append(f'<span class="mention">@{html.escape(name_of(user))}</span>')
+        elif channel:
+            made.append(f'<span class="mention">#{html.escape(channel_of(channel))}</span>')
+        else:
+            made.append(f'<a href="{html.escape(url)}" target="_blank" rel="noopener noreferrer">'
+                        f'{html.escape(label or url)}</a>')
+        return f"\ue000{len(made) - 1}\ue001"
+
+    out = html.escape(_CANVAS_TOKENS.sub(keep, text.replace("\ue000", "").replace("\ue001", "")), quote=False)
+    out = _ENTITY.sub(r"&\1;", out)  # as in Markdown, `&lt;` is a character reference: it reads as <
+    for rx, repl in _CANVAS_FORMATS:
+        out = rx.sub(repl, out)
+    return _PLACEHOLDER.sub(lambda m: made[int(m.group(1))], out)
+
+
+def canvas(markdown: str, *, name_of: Callable[[str], str] = lambda u: u,
+           channel_of: Callable[[str], str] = lambda c: c) -> str:
+    """A canvas's markdown as the canvas shows it, section by section (fakeslack.api.canvas_sections), as safe HTML."""
+    from fakeslack.api import canvas_sections
+
+    def inline(text: str) -> str:
+        return _canvas_inline(text, name_of, channel_of)
+
+    out: list[str] = []
+    in_list = False
+    for kind, source in canvas_sections(markdown):
+        if kind == "list" and not in_list:
+            out.append("<ul>")
+        elif kind != "list" and in_list:
+            out.append("</ul>")
+        in_list = kind == "list"
+        if kind in ("h1", "h2", "h3"):
+            out.append(f"<{kind}>{inline(source.lstrip('#').strip())}</{kind}>")
+        elif kind == "list":
+            out.append(f"<li>{inline(_LIST_MARK.sub('', source))}</li>")
+        elif kind == "quote":
+            out.append(f"<blockquote>{'<br>'.join(inline(line.lstrip('>').strip()) for line in source.splitlines())}"
+                       "</blockquote>")
+        elif kind == "code":
+            out.append(f"<pre>{html.escape(source.strip('`').strip())}</pre>")
+        elif kind == "divider":
+            out.append("<hr>")
+        else:
+            out.append(f"<p>{'<br>'.join(inline(line) for line in source.splitlines())}</p>")
+    if in_list:
+        out.append("</ul>")
+    return "".join(out)

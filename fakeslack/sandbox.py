@@ -32,6 +32,7 @@ PARTNER_PEOPLE = [("USPIA", "Pia (Partner Co)", "Logistics"), ("USPAT", "Pat (Pa
 SHARED = ("CSSHARED", "ext-partner-journey")
 CHANNELS = [("CSWORK", "journey-workshop"), ("CSTEAM", "customer-team"), ("CSRAND", "random"), SHARED]
 ACK_DEADLINE = 3.0
+HOME = "HOME"  # the page's name for the app's Home tab (a conversation of its own in the sidebar)
 EMOJI = {"white_check_mark": "✅", "eyes": "👀", "+1": "👍", "tada": "🎉"}
 
 
@@ -69,7 +70,7 @@ class Sandbox:
     # --- Routes ---------------------------------------------------------------------------------------
 
     def handle(self, path: str, query: dict, raw: bytes, headers) -> tuple[int, dict, bytes]:
-        if path == "/":
+        if path == "/" or path.startswith("/archives/"):  # a permalink opens the page on that message's thread
             page = resources.files("fakeslack").joinpath("page.html").read_text(encoding="utf-8")
             return 200, {"Content-Type": "text/html; charset=utf-8"}, page.encode()
         if path == "/ui/people":
@@ -92,6 +93,9 @@ class Sandbox:
             return self._json(self.send(body["user"], body["conv"], body.get("text", ""), body.get("thread")))
         if path == "/ui/click":
             return self._json(self.click(body))
+        if path == "/ui/home":
+            self._deliver(body["user"], lambda: self.ws.open_home(body["user"]))
+            return self._json({"ok": True})
         if path == "/ui/submit":
             return self._json(self.submit(body["user"], body["view"], body.get("values", {})))
         if path == "/ui/dismiss":
@@ -148,6 +152,11 @@ class Sandbox:
 
     def click(self, body: dict) -> dict:
         user, conv = body["user"], body["conv"]
+        if body.get("home"):  # a button on the person's Home tab: no channel, no response_url
+            self._deliver(user, lambda: self.ws.click_home(user, action_id=body["action_id"],
+                                                           value=body.get("value", ""),
+                                                           block_id=body.get("block_id", "b")))
+            return {"ok": True}
         message = self.fake.message(conv, body["ts"]) if body.get("ts") and not body.get("ephemeral") else None
         self._deliver(user, lambda: self.ws.click(
             user, conv, action_id=body["action_id"], value=body.get("value", ""), block_id=body.get("block_id", "b"),
@@ -225,6 +234,16 @@ class Sandbox:
         channel_names = {c: n for c, n in CHANNELS}
         kw = {"name_of": lambda u: names.get(u, u), "channel_of": lambda c: channel_names.get(c, c)}
         people = {u: n for u, n, _ in PEOPLE + PARTNER_PEOPLE}
+        dms = [{"id": f"D{user}", "name": "Journey Workshop (DM)", "count": len(self.fake.channel_messages(f"D{user}"))}]
+        notices = "".join(f'<div class="notice">{html.escape(t)}</div>' for who, t in self.notices[-3:]
+                          if who in ("*", user))
+        if conv == HOME:  # the app's Home tab, as the bot last published it for this person
+            published = self.fake.homes.get(user)
+            home = (render.blocks(published.get("blocks", []), users=people, **kw) if published
+                    else '<div class="b-context">Opening your Home…</div>')
+            return {"messages": f'<div class="home">{home}</div>', "thread": "", "modal": self._modal(user, people, kw),
+                    "notices": notices, "dms": dms, "canvas": ""}
+        pinned = set(self.fake.channels.get(conv, {}).get("pins", []))
         all_msgs = self.fake.channel_messages(conv)
         replies: dict[str, list[Message]] = {}
         for m in all_msgs:
@@ -236,6 +255,7 @@ class Sandbox:
         def msg_html(m: Message, in_thread: bool = False) -> str:
             who = names.get(m.user or "", m.user or "someone")
             badge = '<span class="app">APP</span>' if m.bot_id == BOT_ID else ""
+            badge += '<span class="pinned">📌 Pinned</span>' if m.ts in pinned else ""
             body = (render.blocks(m.blocks, users=people, file_url=lambda f: f"/ui/file/{f}", **kw) if m.blocks
                     else f'<div class="b-text">{render.mrkdwn(m.text, **kw)}</div>')
             files = "".join(
@@ -277,22 +297,24 @@ class Sandbox:
                 thread_html = (msg_html(parent, True) + '<div class="thread-replies">'
                                + in_time_order(replies.get(thread, []), [e for e in mine if e.thread_ts == thread], True)
                                + "</div>")
-        modal = ""
+        canvas = self.fake.canvas_of(conv)
+        canvas_html = (f'<div class="canvas-title">{html.escape(canvas["title"])}</div>'
+                       f'<div class="canvas-body">{render.canvas(canvas["markdown"], **kw)}</div>' if canvas else "")
+        return {"messages": messages, "thread": thread_html, "modal": self._modal(user, people, kw), "notices": notices,
+                "dms": dms, "canvas": canvas_html}
+
+    def _modal(self, user: str, people: dict[str, str], kw: dict) -> str:
         view = next((v for v in reversed(self.fake.views) if v.get("_user") == user and not v["_closed"]), None)
-        if view is not None:
-            errors, typed = view.get("_errors", {}), view.get("_values", {})
-            body = "".join(render.input_block(_with_typed(b, typed), users=people, error=errors.get(b.get("block_id")))
-                           if b.get("type") == "input" else render.blocks([b], users=people, **kw)
-                           for b in view.get("blocks", []))
-            modal = (f'<form class="modal" data-view="{html.escape(view["id"])}"><h2>{render._text(view.get("title"))}</h2>'
-                     f'{body}<div class="modal-buttons"><button type="button" class="close">'
-                     f'{render._text(view.get("close")) or "Cancel"}</button><button type="submit" class="btn primary">'
-                     f'{render._text(view.get("submit")) or "Submit"}</button></div></form>')
-        notices = "".join(f'<div class="notice">{html.escape(t)}</div>' for who, t in self.notices[-3:]
-                          if who in ("*", user))
-        dms = [(f"D{user}", "Journey Workshop (DM)")]
-        return {"messages": messages, "thread": thread_html, "modal": modal, "notices": notices,
-                "dms": [{"id": c, "name": n, "count": len(self.fake.channel_messages(c))} for c, n in dms]}
+        if view is None:
+            return ""
+        errors, typed = view.get("_errors", {}), view.get("_values", {})
+        body = "".join(render.input_block(_with_typed(b, typed), users=people, error=errors.get(b.get("block_id")))
+                       if b.get("type") == "input" else render.blocks([b], users=people, **kw)
+                       for b in view.get("blocks", []))
+        return (f'<form class="modal" data-view="{html.escape(view["id"])}"><h2>{render._text(view.get("title"))}</h2>'
+                f'{body}<div class="modal-buttons"><button type="button" class="close">'
+                f'{render._text(view.get("close")) or "Cancel"}</button><button type="submit" class="btn primary">'
+                f'{render._text(view.get("submit")) or "Submit"}</button></div></form>')
 
 
 def _as_typed(text: str, names: dict[str, str]) -> str:

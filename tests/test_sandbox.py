@@ -231,3 +231,70 @@ def test_the_page_behaves_like_slack_ephemerals_mentions_forms_edits(browser_pag
     page.wait_for_selector(".ephemeral >> text=Current step")
     status = page.locator(".ephemeral", has_text="Current step").last.inner_text()
     assert "Objectives: 0 answers" in status, status  # the deleted reply is no answer
+
+
+def to_first_stage_on_the_page(page, title: str) -> None:
+    act_as(page, "USFRAN")
+    say(page, f"/journey new {title}")
+    page.wait_for_selector(f"text={title}: objectives")
+    for _ in range(3):
+        say(page, "/journey next")
+    page.wait_for_selector("text=Stage 1 of 5: Awareness")
+    page.locator(".msg", has_text="Stage 1 of 5: Awareness").last.locator(".replies").click()
+
+
+def test_the_canvas_panel_shows_the_channels_canvas_as_it_follows(browser_page, sandbox):
+    page = browser_page
+    to_first_stage_on_the_page(page, "Canvas flow")
+    act_as(page, "USANA")
+    say(page, "pain: pricing unclear\ntp: Google ad", thread=True)
+    page.wait_for_selector("#thread-body >> text=pricing unclear")
+    assert not page.is_visible("#canvas-tab")  # no canvas yet
+    act_as(page, "USFRAN")
+    say(page, "/journey canvas")
+    page.wait_for_selector(".ephemeral >> text=channel's canvas")
+    page.click("#canvas-tab")
+    page.wait_for_selector("#canvas-body h1 >> text=Canvas flow")
+    body = page.inner_text("#canvas-body")
+    assert "1. Awareness" in body and "#1 pricing unclear · 0 votes" in body and "Google ad" in body
+    assert page.locator("#canvas-body h3", has_text="Awareness").count() == 1  # headings, lists: read as a canvas
+    assert page.locator("#canvas-body li", has_text="pricing unclear").count() == 1
+    act_as(page, "USCAT")
+    say(page, "pain: ![](@USBEN) **no** free trial <img src=x onerror=alert(1)>", thread=True)
+    page.wait_for_selector("#canvas-body >> text=free trial")  # it follows the answer
+    line = page.locator("#canvas-body li", has_text="free trial").inner_text()
+    assert "![](@USBEN) **no** free trial <img src=x onerror=alert(1)>" in line  # as typed: no mention, no markup
+    assert page.locator("#canvas-body img, #canvas-body .mention").count() == 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "sandbox-canvas.png"))
+    page.click("#close-canvas")
+    page.wait_for_selector("#canvas", state="hidden")
+
+
+def test_the_home_tab_shows_my_work_and_its_buttons_work(browser_page, sandbox):
+    page = browser_page
+    act_as(page, "USFRAN")
+    say(page, "/journey new Home flow")
+    page.wait_for_selector("text=Home flow: objectives")
+    say(page, "/journey action @ana Call three customers due 2026-12-15")
+    page.wait_for_selector(".msg >> text=New action item")
+    page.click(".msg:has-text('Home flow: objectives') >> text=Reply in thread")
+    act_as(page, "USANA")
+    say(page, "Find quick wins", thread=True)
+    page.wait_for_selector("#thread-body .reaction")
+    page.click("#apps a")  # her Home tab: app_home_opened, then the view the bot published
+    page.wait_for_selector(".home >> text=Call three customers")
+    home = page.inner_text(".home")
+    assert "Home flow" in home and "now: Objectives" in home and "Waiting for your answer (0)" in home
+    href = page.locator(".home a", has_text="Objectives").get_attribute("href")
+    assert href.startswith(sandbox.url + "/archives/CSWORK/p")
+    assert not page.is_visible("#composer")
+    page.screenshot(path=str(ARTIFACTS / "sandbox-home.png"))
+    page.locator(".home button", has_text="Done").first.click()
+    page.wait_for_selector(".home >> text=Call three customers", state="detached")  # published again
+    page.wait_for_selector(".home >> text=Nothing open")
+    act_as(page, "USFRAN")  # Fran's own Home, not Ana's
+    page.wait_for_selector(".home >> text=Waiting for your answer (1)")
+    assert "Call three customers" not in page.inner_text(".home")
+    page.goto(href)  # the prompt's link opens the channel on the prompt's thread, where answers go
+    page.wait_for_selector("#thread-body >> text=Find quick wins")
