@@ -203,7 +203,7 @@ def test_the_canvas_says_where_the_workshop_is_and_follows_next_and_close(bot):
         stage = next(b for b in prompt.blocks if b["type"] == "actions")
         button = next(e for e in stage["elements"] if e["value"].endswith(":" + score))
         bot.ws.click(user, CHANNEL, action_id=button["action_id"], value=button["value"], message=prompt)
-    assert "emotion 3.3/5, spread ±0.9 (3 ratings: 2 ×1 · 4 ×2)" in the_canvas(bot)["markdown"]
+    assert "emotion 3.3/5, spread ±0.9 (3 ratings: 1 gave 2 · 2 gave 4)" in the_canvas(bot)["markdown"]
     bot.ws.command(FACILITATOR, CHANNEL, "next")
     assert "now: Stage 2 of 5: Consideration" in the_canvas(bot)["markdown"]
     bot.ws.command(FACILITATOR, CHANNEL, "close")

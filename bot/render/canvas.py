@@ -40,9 +40,9 @@ _PERMALINK = re.compile(r"^https?://[^\s()\[\]<>]+$")
 
 
 def _spread(emotions: list[dict]) -> str:
-    """How the ratings spread over the scale: `1 ×2 · 4 ×3` (the scores given, with how many gave each)."""
+    """How the ratings spread over the scale: `2 gave 1 · 3 gave 4` (how many gave each score)."""
     counts = {n: sum(1 for e in emotions if e.get("score") == n) for n in range(1, 6)}
-    return " · ".join(f"{n} ×{c}" for n, c in counts.items() if c)
+    return " · ".join(f"{c} gave {n}" for n, c in counts.items() if c)
 
 
 def canvas_markdown(data: dict, *, picture: str | None = None, picture_posted: datetime | None = None,
