@@ -440,6 +440,9 @@ class InboxEntry(SQLModel, table=True):
     body: str  # the payload as JSON
     failed: str | None = None  # set when processing failed: the exception's type, never people's text
     received_at: datetime = Field(sa_column=_ts_column(nullable=False))
+    # A request a rule couldn't apply yet (inbox.NotYet) waits until retry_at; attempts counts the waits.
+    attempts: int = 0
+    retry_at: datetime | None = Field(default=None, sa_column=_ts_column(nullable=True))
 
 
 class InboxDone(SQLModel, table=True):
