@@ -222,6 +222,11 @@ class PainMerge(SQLModel, table=True):
     source: str  # hand | synthesis | vote
     synthesis_id: int | None = Field(default=None, foreign_key="synthesis.id", ondelete="CASCADE")
     cluster: int | None = None  # the synthesis cluster it applies
+    # A merge that took in members of earlier merges remembers them (earlier merge id → its members' ids, JSON),
+    # and those merges wait, `superseded_by` it, so that undoing it gives each its members back: undoing a
+    # synthesis never undoes what a facilitator merged by hand before it.
+    absorbed: str = "{}"
+    superseded_by: int | None = None
     created_by: str
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
 
