@@ -165,7 +165,7 @@ class Inbox:
         database can't take it in time."""
         row = {"key": key[:255], "kind": kind, "team_id": team_id, "enterprise_id": enterprise_id,
                "bot_user_id": bot_user_id, "body": raw or json.dumps(body, separators=(",", ":")),
-               "received_at": self.clock()}
+               "received_at": self.clock(), "attempts": 0}
         if self._writer is not None:
             self._writer.put(row)
             self._last_accept = time.monotonic()
@@ -379,7 +379,7 @@ def _insert_ignoring_duplicates(engine: Engine, table=_TABLE):
     return insert(table).on_conflict_do_nothing(index_elements=["key"])
 
 
-_COLUMNS = ("key", "kind", "team_id", "enterprise_id", "bot_user_id", "body", "received_at")
+_COLUMNS = ("key", "kind", "team_id", "enterprise_id", "bot_user_id", "body", "received_at", "attempts")
 
 
 class _Writer:

@@ -24,7 +24,7 @@ from bot.blocks.workshop import build_prompt
 from bot.services import Services
 from bot.slack import error_code, outcome_unknown, post_message
 from bot.synthesis import store as synthesis_store
-from bot.workshop import flow
+from bot.workshop import flow, prompts
 from bot.workshop.flow import PromptView
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ def _post_prompt(svc: Services, *, team_id: str, prompt: PromptView, tell: Tell,
     the facilitator is told why and how. If Slack may have stored it anyway (a 5xx, a timeout), the channel is
     looked at first: a prompt is never posted twice, nor taken for refused while people can answer it."""
     try:
-        ts = post_message(svc.client, channel=prompt.channel_id, metadata=flow.prompt_metadata(prompt.step_id),
+        ts = post_message(svc.client, channel=prompt.channel_id, metadata=prompts.prompt_metadata(prompt.step_id),
                           **build_prompt(prompt))
     except (SlackApiError, OSError, HTTPException) as e:
         code = error_code(e) if isinstance(e, SlackApiError) else type(e).__name__
@@ -103,7 +103,7 @@ def _posted_anyway(svc: Services, prompt: PromptView) -> str | object | None:
         history = svc.client.conversations_history(channel=prompt.channel_id, limit=50, include_all_metadata=True)
     except (SlackApiError, OSError, HTTPException):
         return _UNKNOWN
-    return next((m["ts"] for m in history.get("messages", []) if flow.prompt_step_of(m) == prompt.step_id), None)
+    return next((m["ts"] for m in history.get("messages", []) if prompts.prompt_step_of(m) == prompt.step_id), None)
 
 
 def edit_prompts(svc: Services, *, channel_id: str, edits: tuple[flow.PromptEdit, ...] | list[flow.PromptEdit]) -> None:

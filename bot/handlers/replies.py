@@ -20,7 +20,7 @@ from bot.slack import error_code
 from bot.storage import repo
 from bot.synthesis.llm import ModelFailed
 from bot.workshop import hints, replies
-from bot.workshop.flow import prompt_step_of
+from bot.workshop.prompts import prompt_step_of
 from bot.workspace import actor_team_of
 
 log = logging.getLogger(__name__)

@@ -219,22 +219,6 @@ def _already_open(ws: Workshop | None) -> str:
     )
 
 
-PROMPT_EVENT = "journey_prompt"  # the message metadata every prompt is posted with: which step it asks for
-
-
-def prompt_metadata(step_id: int) -> dict:
-    """Slack message metadata naming the step a prompt asks for, so the prompt is recognised from Slack's side
-    even where its ts was never stored (see replies._recognise_prompts)."""
-    return {"event_type": PROMPT_EVENT, "event_payload": {"step_id": step_id}}
-
-
-def prompt_step_of(message: dict) -> int | None:
-    """The step a message of the bot's is the prompt of, from its metadata (None for any other message)."""
-    meta = message.get("metadata") or {}
-    step_id = (meta.get("event_payload") or {}).get("step_id") if meta.get("event_type") == PROMPT_EVENT else None
-    return step_id if message.get("bot_id") and isinstance(step_id, int) else None
-
-
 def record_prompt_posted(*, session: Session, team_id: str, step_id: int, ts: str | None) -> None:
     """Slack's ts of a step's prompt: replies in its thread are answers to that step. None: Slack refused it (the
     next `/journey next` posts it again)."""

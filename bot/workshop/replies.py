@@ -13,6 +13,8 @@ from sqlmodel import Session
 from bot import text as t
 from bot.storage import pain_points, repo
 from bot.storage.models import Emotion, Item, ItemKind, MapType, Reply, Step, StepKind, Workshop
+from bot.storage.prompts import steps_by_prompt_ts
+from bot.workshop import prompts
 from bot.workshop.access import Refusal
 from bot.workshop.departments import department_of
 from bot.workshop.status import step_label
@@ -32,15 +34,13 @@ class NewReply:
     event_id: str | None = None
     edited_ts: str | None = None
     user_team: str | None = None  # the author's own workspace (a partner's, in a Slack Connect channel)
-    # The step the thread's parent says it is the prompt of (its message metadata, looked up in Slack when the
-    # thread is not a prompt we know yet): how a prompt whose ts was never stored is recognised.
-    prompt_step_id: int | None = None
+    prompt_step_id: int | None = None  # the step its thread's parent names in its metadata (see prompts.py)
 
 
 @dataclass
 class ReplyOutcome:
-    # stored | duplicate | closed | ignored | removed | unchanged | unreadable | early (in a thread that may be a
-    # prompt whose ts isn't stored yet: try again shortly)
+    # stored | duplicate | closed | ignored | removed | unchanged | unreadable | early (its thread may be a prompt
+    # on its way: try again shortly)
     status: str
     stored: int = 0
     unsorted: list[tuple[int, str]] = field(default_factory=list)  # (item id, text) waiting for a kind
@@ -115,35 +115,6 @@ def _closed_outcome(session: Session, ws: Workshop, step: Step) -> ReplyOutcome:
 # --- New replies -------------------------------------------------------------------------------------------
 
 
-def _recognise_prompts(session: Session, team_id: str, replies: list[NewReply],
-                       steps: dict[tuple[str, str], Step | None]) -> None:
-    """Replies in threads that are no prompt we know, in a channel whose open workshop has a prompt on its way to
-    Slack (sent, its ts not stored yet: a reply can overtake it, and a process can die in between). Where the
-    thread's parent names that prompt's step (its metadata), the thread is that prompt: its ts is stored now and
-    the replies count. Otherwise they may still be answers to it: `steps` maps them to None ("early")."""
-    unknown: dict[tuple[str, str], int | None] = {}
-    for r in replies:
-        if (r.channel_id, r.thread_ts) not in steps and unknown.get((r.channel_id, r.thread_ts)) is None:
-            unknown[(r.channel_id, r.thread_ts)] = r.prompt_step_id
-    if not unknown:
-        return
-    on_way = repo.prompts_on_their_way(session=session, team_id=team_id, channel_ids={c for c, _ in unknown})
-    for (channel, thread_ts), step_id in unknown.items():
-        waiting = {st.id: st for st in on_way.get(channel, ())}
-        step = waiting.get(step_id) if step_id is not None else None
-        if step is not None and step.prompt_ts is None:
-            step.prompt_ts = thread_ts
-            session.add(step)
-            steps[(channel, thread_ts)] = step
-        elif waiting:
-            steps[(channel, thread_ts)] = None  # type: ignore[assignment]
-
-
-def awaits_prompt(*, session: Session, team_id: str, channel_id: str) -> bool:
-    """Whether the channel's open workshop has a prompt on its way to Slack (sent, its ts not stored yet)."""
-    return bool(repo.prompts_on_their_way(session=session, team_id=team_id, channel_ids={channel_id}))
-
-
 def record_reply(*, session: Session, team_id: str, reply: NewReply, now: datetime) -> ReplyOutcome:
     """One new reply: a batch of one."""
     (out,) = record_replies(session=session, team_id=team_id, replies=[reply], now=now)
@@ -153,9 +124,9 @@ def record_reply(*, session: Session, team_id: str, reply: NewReply, now: dateti
 def record_replies(*, session: Session, team_id: str, replies: list[NewReply], now: datetime) -> list[ReplyOutcome]:
     """Store new thread replies (and their items) in order, one outcome each. A few queries and inserts for the
     whole list, whatever its length: this is how a burst of answers is stored at thousands a second."""
-    steps = repo.steps_by_prompt_ts(session=session, team_id=team_id,
+    steps = steps_by_prompt_ts(session=session, team_id=team_id,
                                     prompts={(r.channel_id, r.thread_ts) for r in replies})
-    _recognise_prompts(session, team_id, replies, steps)
+    prompts.recognise(session=session, team_id=team_id, replies=replies, steps=steps)
     workshops = repo.workshops_by_id(session=session, team_id=team_id,
                                      ids={s.workshop_id for s in steps.values() if s is not None})
     messages = {(r.channel_id, r.ts) for r in replies}
@@ -291,11 +262,9 @@ def delete_reply(*, session: Session, team_id: str, channel_id: str, ts: str, th
     It leaves a tombstone, so no late copy of the message or of an edit brings it back; a delete that arrives
     before its message (Slack doesn't promise order) means the message is never stored."""
     reply = repo.reply_by_ts(session=session, team_id=team_id, channel_id=channel_id, ts=ts)
-    ours = reply is not None or (thread_ts is not None and repo.step_by_prompt(
-        session=session, team_id=team_id, channel_id=channel_id, prompt_ts=thread_ts) is not None)
-    if not ours and not (thread_ts is not None and awaits_prompt(session=session, team_id=team_id,
-                                                                  channel_id=channel_id)):
-        return ReplyOutcome(status="ignored")  # (in a thread that may be a prompt on its way: the tombstone stays)
+    if reply is None and not (thread_ts is not None and prompts.may_be_prompt(
+            session=session, team_id=team_id, channel_id=channel_id, thread_ts=thread_ts)):
+        return ReplyOutcome(status="ignored")
     repo.add_tombstone(session=session, team_id=team_id, channel_id=channel_id, ts=ts, now=now)
     if reply is None:
         return ReplyOutcome(status="removed")
