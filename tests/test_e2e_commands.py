@@ -22,7 +22,7 @@ def test_help_and_a_typo(bot):
     assert "Did you mean `/journey new`?" in bot.last_said_to(ANA)
     bot.ws.command(ANA, CHANNEL, "map pdf")
     said = bot.last_said_to(ANA)
-    assert "Usage: `/journey map [wide] [svg]`" in said and "`status`" not in said
+    assert "Usage: `/journey map [wide] [svg] [nocanvas]`" in said and "`status`" not in said
 
 
 @pytest.mark.parametrize("name", sorted(e.name for e in commands.TABLE if e.who == commands.FACILITATOR))

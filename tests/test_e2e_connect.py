@@ -16,7 +16,7 @@ from sqlmodel import select
 from bot import ids
 from bot.reminders.kinds import make_dispatcher
 from bot.storage.models import InboxDone, Reminder, Reply, UserProfile
-from fakeslack.api import BOT_USER_ID
+from fakeslack.api import BOT_USER_ID, SlackError
 from fakeslack.sender import command_fields, event_payload
 from tests.conftest import ANA, BEN, CHANNEL, FACILITATOR
 
@@ -232,8 +232,11 @@ def test_the_sandbox_plays_a_channel_shared_with_a_partner_organisation(bot):
 def test_a_participant_slack_no_longer_knows_keeps_their_id_in_the_export(shared):
     bot, ws, fake = shared, shared.ws, shared.fake
     ws.command(FACILITATOR, SHARED, "new Gone")
+    # users.info answers user_not_found from now on (once they answered, their Home's publish would know them)
+    real = fake.m_users_info
+    fake.m_users_info = lambda args: (_ for _ in ()).throw(SlackError("user_not_found")) if args.get(
+        "user") == PAT else real(args)
     ws.reply(PAT, SHARED, bot.last_prompt(SHARED).ts, "an objective")
-    del fake.users[PAT]  # users.info now answers user_not_found
     people = {p["user"]: p for p in export(bot)["participants"]}
     assert (people[PAT]["name"], people[PAT]["team"], people[PAT]["external"]) == (PAT, PARTNER, True)
     assert "users.info" in {c.method for c in fake.calls}

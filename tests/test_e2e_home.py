@@ -101,6 +101,9 @@ def test_home_links_each_workshops_open_prompt_and_lists_what_waits_for_an_answe
     assert f"• <{new_link}|Personas> · *Checkout* in <#{CHANNEL}>" in text
     bot.ws.reply(ANA, CHANNEL, personas.ts, "Sam — buys online")
     assert "Waiting for your answer (0)" in home_text(bot, ANA)
+    published = len(bot.fake.calls_to("views.publish"))
+    bot.ws.reply(ANA, CHANNEL, personas.ts, "Lee — buys in store")  # a second answer changes nothing on it
+    assert len(bot.fake.calls_to("views.publish")) == published
 
     asked = len(bot.fake.calls_to("chat.getPermalink"))
     for _ in range(3):

@@ -34,7 +34,9 @@ def short(tag: str) -> str:
 # and those the bot itself may send: mentions of real people and channels, and its own date formatting.
 _TOKEN = re.compile(r"<(?:[@#!]|[A-Za-z][A-Za-z0-9+.-]*:|[^<>]*\|)[^<>]*>")
 _OWN = re.compile(r"<@U(?!EVIL)[A-Z0-9]+>|<#C(?!EVIL)[A-Z0-9]+>"
-                  r"|<!date\^\d+\^\{date_short_pretty\} at \{time\}\|\d{4}-\d\d-\d\d \d\d:\d\d UTC>")
+                  r"|<!date\^\d+\^\{date_short_pretty\} at \{time\}\|\d{4}-\d\d-\d\d \d\d:\d\d UTC>"
+                  # Slack's permalinks of the bot's own prompts (the Home tab links to them), with escaped text
+                  r"|<http://127\.0\.0\.1:\d+/archives/C[A-Z0-9]+/p\d+\|[^<>&]*(?:&(?:amp|lt|gt);[^<>&]*)*>")
 
 
 def _strings(value):

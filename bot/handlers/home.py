@@ -5,7 +5,10 @@ database when it runs, so a burst of changes publishes the latest state once or 
 
 from __future__ import annotations
 
+import logging
+
 from slack_bolt import App
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from bot import home
@@ -18,6 +21,8 @@ from bot.services import Services
 from bot.storage import home as home_store
 from bot.storage import repo
 from bot.workshop import flow
+
+log = logging.getLogger(__name__)
 
 
 def register(app: App, svc: Services) -> None:
@@ -49,13 +54,24 @@ def home_changed(svc: Services, team_id: str, *users: str | None) -> Then:
 
 def refresh_workshop_homes(svc: Services, team_id: str, channel_id: str) -> None:
     """The channel's workshop moved on or closed: publish again the Home of everyone it shows on (read now)."""
-    with svc.session() as s:
-        ws = repo.latest_workshop(session=s, team_id=team_id, channel_id=channel_id)
-        people = home_store.participants(session=s, team_id=team_id, workshop_id=ws.id) if ws else []
+    try:
+        with svc.session() as s:
+            ws = repo.latest_workshop(session=s, team_id=team_id, channel_id=channel_id)
+            people = home_store.participants(session=s, team_id=team_id, workshop_id=ws.id) if ws else []
+    except OperationalError:
+        log.warning("Home tabs not published: the database is unavailable")
+        return
     refresh_home(svc, team_id, *people)
 
 
 def publish_home(svc: Services, team_id: str, user_id: str) -> None:
+    try:
+        _publish_home(svc, team_id, user_id)
+    except OperationalError:  # the Home is only a view of stored work: the next change or opening publishes it
+        log.warning("Home tab not published: the database is unavailable")
+
+
+def _publish_home(svc: Services, team_id: str, user_id: str) -> None:
     svc.warm(user_id)  # "today" and "overdue" are the person's
     with svc.session() as s:
         channels = home.channels(session=s, team_id=team_id, user_id=user_id)

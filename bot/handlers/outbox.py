@@ -16,6 +16,7 @@ from http.client import HTTPException
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import OperationalError
 
 from bot import canvases, followups, voting
 from bot.blocks.followups import build_action
@@ -288,11 +289,15 @@ def show_canvas(svc: Services, team_id: str, channel_id: str) -> None:
     """Bring what shows the channel's map up to date: replace the canvas's document (or update the pinned
     message). Nothing is sent when it would change nothing. A 429 is raised for the debouncer to try again after
     its Retry-After; what says the canvas is gone stops the edits and tells the facilitators, once."""
-    with svc.session() as s:
-        shown = canvases.shown_in(session=s, team_id=team_id, channel_id=channel_id)
-    if shown is None:
+    try:
+        with svc.session() as s:
+            shown = canvases.shown_in(session=s, team_id=team_id, channel_id=channel_id)
+        if shown is None:
+            return
+        data, extras = _canvas_content(svc, team_id, shown.workshop_id)
+    except OperationalError:  # the canvas is only a view of the map: the next change brings it up to date
+        log.warning("Canvas not updated: the database is unavailable")
         return
-    data, extras = _canvas_content(svc, team_id, shown.workshop_id)
     content = _board(data, extras) if shown.kind == canvases.MESSAGE else _document(data, extras)
     digest = _digest(content)
     if digest == shown.shown:

@@ -4,6 +4,7 @@ questions about lines with no known prefix (or the model's sorting of them), and
 from __future__ import annotations
 
 import logging
+from collections import Counter
 
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
@@ -17,6 +18,7 @@ from bot.handlers.outbox import canvas_changed
 from bot.inbox import NotYet, Request, Then
 from bot.services import Services
 from bot.slack import error_code
+from bot.storage import home as home_store
 from bot.storage import repo
 from bot.synthesis.llm import ModelFailed
 from bot.workshop import hints, replies
@@ -130,9 +132,13 @@ def _posted_many(svc: Services, s: Session, reqs: list[Request], prompt_step_id:
         for r, e in zip(reqs, events, strict=True)])
     if any(o.status == "early" for o in outcomes):
         raise NotYet
+    # A person's Home changes with their first answers to a prompt (it stops waiting for them), not with each.
+    new = Counter((e["user"], e["channel"], e["thread_ts"]) for e, o in zip(events, outcomes, strict=True) if o.stored)
+    held = home_store.answers_in_threads(session=s, team_id=reqs[0].team_id, keys=set(new))
+    first = {key[0] for key, n in new.items() if held.get(key, 0) <= n}
     return [[task(_follow_up, svc, r.team_id, e["channel"], e, outcome, confirm=True, lane="confirmations"),
-             *((canvas_changed(svc, r.team_id, e["channel"]) + _home_changed(svc, r.team_id, e["user"]))
-               if outcome.stored else [])]
+             *(canvas_changed(svc, r.team_id, e["channel"]) if outcome.stored else []),
+             *(_home_changed(svc, r.team_id, e["user"]) if outcome.stored and e["user"] in first else [])]
             for r, e, outcome in zip(reqs, events, outcomes, strict=True)]
 
 

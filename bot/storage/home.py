@@ -3,6 +3,7 @@ Keyword-only, take the session, and always filter by team_id."""
 
 from __future__ import annotations
 
+from sqlalchemy import func, tuple_
 from sqlmodel import Session, col, select
 
 from bot.storage.models import Emotion, Facilitator, Reply, Step, ValidationTask, Workshop
@@ -60,3 +61,14 @@ def answered(*, session: Session, team_id: str, user_id: str, steps: list[Step])
     rated = set(session.exec(select(Emotion.stage_id).where(
         Emotion.team_id == team_id, Emotion.user_id == user_id, col(Emotion.stage_id).in_(stage_ids)))) if stage_ids else set()
     return replied | {s.id for s in steps if s.stage_id in rated}
+
+
+def answers_in_threads(*, session: Session, team_id: str,
+                       keys: set[tuple[str, str, str]]) -> dict[tuple[str, str, str], int]:
+    """(person, channel, thread ts) → how many answers that person has in that prompt's thread."""
+    if not keys:
+        return {}
+    counts = session.exec(select(Reply.user_id, Reply.channel_id, Reply.thread_ts, func.count()).where(
+        Reply.team_id == team_id, tuple_(Reply.user_id, Reply.channel_id, Reply.thread_ts).in_(list(keys)))
+        .group_by(Reply.user_id, Reply.channel_id, Reply.thread_ts))
+    return {(user, channel, thread): n for user, channel, thread, n in counts}
