@@ -241,3 +241,16 @@ def test_the_confirmation_is_inert():
                                            "<@UANA> <https://evil.example|click>", True))
     assert "<!channel>" not in message["text"] and "<@UANA>" not in message["text"]
     assert "a new pain point, *#12*" in message["text"] and "click (https://evil.example)" in message["text"]
+
+
+def test_the_manifest_and_the_sandbox_declare_the_shortcut_the_bot_listens_for():
+    import re
+    from pathlib import Path
+
+    from bot import ids
+    from fakeslack.sandbox import MESSAGE_SHORTCUTS
+
+    manifest = (Path(__file__).parent.parent / "manifest.yml").read_text()
+    declared = re.search(r"shortcuts:.*?- name: (.+?)\n\s+type: (\w+)\n\s+callback_id: (\w+)", manifest, re.S)
+    assert declared and declared.groups() == ("Add to journey map", "message", ids.ADD_TO_MAP_SHORTCUT)
+    assert MESSAGE_SHORTCUTS == [(ids.ADD_TO_MAP_SHORTCUT, "Add to journey map")]
