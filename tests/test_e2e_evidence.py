@@ -98,6 +98,9 @@ def test_evidence_for_a_pain_point_keeps_its_link_and_author_and_shows_everywher
     said = bot.last_said_to(BEN)  # privately, where the shortcut was used
     assert "Added to the map of *Checkout*" in said and "evidence for pain point *#2*" in said
     assert "keeps a link to the message" in said
+    sent_out = json.dumps([c.args for c in bot.fake.calls if c.method in (
+        "response_url", "chat.postMessage", "chat.postEphemeral", "views.update", "canvases.edit")])
+    assert "<!channel>" not in sent_out and "<@UANA>" not in sent_out  # nobody pinged by the message's text
 
     data = export(bot)
     (p2,) = [p for st in data["stages"] for p in st["pain_points"] if p["number"] == 2]
