@@ -1,7 +1,7 @@
 """Evidence: Slack messages filed into a workshop's map with the "Add to journey map" shortcut
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0018
 Create Date: 2026-11-23
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import bot.storage.models
 
 revision: str = '0013'
-down_revision: str | None = '0011'
+down_revision: str | None = '0018'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
