@@ -2,7 +2,7 @@
 showed; the latest picture of each map; each prompt's permalink (the Home tab links to it)
 
 Revision ID: 0016
-Revises: 0018
+Revises: 0013
 Create Date: 2026-11-24
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import bot.storage.models
 
 revision: str = '0016'
-down_revision: str | None = '0018'  # after main's 0017/0018 (the lead re-chains when merging)
+down_revision: str | None = '0013'  # after main's head (evidence's 0013, after 0018); the lead re-chains when merging
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
