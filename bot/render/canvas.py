@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from bot.journeymap import validation_text
-from bot.render.export import _md
+from bot.render.export import _md, metrics_lines, review_mark, since_review
 
 MAX_PER_LANE = 30  # a canvas is a page people read: a busy lane shows its first items and a count
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -32,7 +32,7 @@ def _pain(p: dict) -> str:
     checked = validation_text(p.get("validation"))
     return (f"- **#{p['number']}** {_md(p['text'], 300)} · {p['votes']} vote{'s' if p['votes'] != 1 else ''}"
             + (f" · {_md(checked, 120)}" if checked else "")
-            + (f" · said {len(p['variants'])} ways" if p.get("variants") else ""))
+            + (f" · said {len(p['variants'])} ways" if p.get("variants") else "") + review_mark(p))
 
 
 def canvas_markdown(data: dict) -> str:
@@ -47,12 +47,13 @@ def canvas_markdown(data: dict) -> str:
         out += ["## Personas", ""] + [f"- **{_md(p['name'], 100)}**" + (f": {_md(p['description'], 400)}"
                                                                         if p["description"] else "")
                                       for p in data["personas"]] + [""]
+    out += since_review(data)
     out += ["## Stages", ""]
     for n, st in enumerate(data["stages"], 1):
         emo = (f"emotion {st['emotion_average']:.1f}/5, spread ±{st['emotion_spread']:.1f} "
                f"({len(st['emotions'])} rating{'s' if len(st['emotions']) != 1 else ''})"
                if st["emotion_average"] is not None else "no emotion ratings yet")
-        out += [f"### {n}. {_md(st['name'], 100)}", "", f"*{emo}*", ""]
+        out += [f"### {n}. {_md(st['name'], 100)}", "", f"*{emo}*", ""] + metrics_lines(st)
         body = (_lane("Touchpoints", st["touchpoints"], lambda i: f"- {_md(i['text'], 300)}")
                 + _lane("Pain points", st["pain_points"], _pain)
                 + _lane("Opportunities", st["opportunities"], lambda i: f"- {_md(i['text'], 300)}"))
