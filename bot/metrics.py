@@ -159,5 +159,6 @@ def add_metrics(*, session: Session, team_id: str, workshop_id: int, data: dict,
         for history in by_name.values():
             latest = history[-1]
             before = next((m for m in reversed(history) if m.review_id != latest.review_id), None)
-            shown.append({**entry(latest), "previous": entry(before) if before else None})
+            # (named as first written: "nps" recorded later is the same NPS)
+            shown.append({**entry(latest), "name": history[0].name, "previous": entry(before) if before else None})
         st["metrics"] = shown

@@ -150,7 +150,8 @@ def build_review_closed(c: Closed) -> dict:
     tied = [p for p in pains if p["outcome"] == "tie"]
     if tied:
         blocks.append(section("*Tied* (people disagree): " + "; ".join(
-            f"#{p['number']} {t.show(p['text'], 120)} ({outcome_text('tie', p['tied'], p['counts'])})"
+            f"#{p['number']} {t.show(p['text'], 120)} ({' / '.join(OUTCOMES[o] for o in p['tied'])}, "
+            f"{p['counts'][p['tied'][0]]} each)"
             for p in tied[:LISTED]) + (f" and {len(tied) - LISTED} more" if len(tied) > LISTED else "")))
     unanswered = [p for p in pains if p["outcome"] is None]
     if unanswered:

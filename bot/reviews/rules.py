@@ -312,17 +312,21 @@ def stages_for_form(*, session: Session, team_id: str, review_id: int) -> list[t
 
 
 def facilitators_of_channel(*, session: Session, team_id: str, channel_id: str) -> list[str]:
-    ws = repo.latest_workshop(session=session, team_id=team_id, channel_id=channel_id)
+    """The facilitators of the map whose review `/journey review close` would close."""
+    row = storage.open_in_channel(session=session, team_id=team_id, channel_id=channel_id)
+    ws = (repo.workshop(session=session, team_id=team_id, workshop_id=row.workshop_id) if row is not None
+          else repo.latest_workshop(session=session, team_id=team_id, channel_id=channel_id))
     return repo.facilitators(session=session, team_id=team_id, workshop_id=ws.id) if ws else []
 
 
 def close_review(*, session: Session, team_id: str, channel_id: str, user_id: str, now: datetime,
                  zone_of: Callable[[str], ZoneInfo] | None = None) -> Closed:
-    """End the channel's open review: the map compares with its snapshot from now on, and the next review is
+    """End the channel's open review (of whichever of its maps): the map compares with its snapshot from now on, and the next review is
     planned (the reminders pending for this map give way to it: one review reminder per facilitator)."""
-    ws = require_latest(session=session, team_id=team_id, channel_id=channel_id)
+    row = storage.open_in_channel(session=session, team_id=team_id, channel_id=channel_id)
+    ws = (repo.workshop(session=session, team_id=team_id, workshop_id=row.workshop_id) if row is not None
+          else require_latest(session=session, team_id=team_id, channel_id=channel_id))
     require_facilitator(session=session, team_id=team_id, workshop_id=ws.id, user_id=user_id, to="close the review")
-    row = storage.open_review(session=session, team_id=team_id, workshop_id=ws.id)
     if row is None:
         done = storage.of_workshop(session=session, team_id=team_id, workshop_id=ws.id)
         last = (f": review #{done[-1].number} closed on {done[-1].closed_at.date().isoformat()}"

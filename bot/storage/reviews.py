@@ -26,6 +26,12 @@ def open_review(*, session: Session, team_id: str, workshop_id: int) -> Review |
                                              Review.status == "open")).first()
 
 
+def open_in_channel(*, session: Session, team_id: str, channel_id: str) -> Review | None:
+    """The open review of a map of this channel (any of its workshops: the channel's latest may be a newer one)."""
+    return session.exec(select(Review).where(Review.team_id == team_id, Review.channel_id == channel_id,
+                                             Review.status == "open").order_by(Review.id)).first()
+
+
 def next_number(*, session: Session, team_id: str, workshop_id: int) -> int:
     last = session.exec(select(func.max(Review.number)).where(Review.team_id == team_id,
                                                               Review.workshop_id == workshop_id)).one()
