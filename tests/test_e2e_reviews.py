@@ -7,6 +7,7 @@ and form, with bad input refused and nothing stored."""
 from __future__ import annotations
 
 import json
+
 import jsonschema
 import pytest
 
