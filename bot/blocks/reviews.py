@@ -32,7 +32,7 @@ def _pain_line(r: PainRow, closed: bool) -> str:
     last = f" · last review: {outcome_text(r.status)}" if r.status != "open" else ""
     so_far = " · ".join(f"{r.counts[o]} {OUTCOMES[o]}" for o in OUTCOMES if r.counts.get(o))
     if closed:
-        verdict = f"→ *{outcome_text(r.outcome, r.tied, r.counts)}*" + (f" ({so_far})" if so_far else "")
+        verdict = f"→ *{outcome_text(r.outcome, r.tied)}*" + (f" ({so_far})" if so_far else "")
     else:
         verdict = so_far or "no answers yet"
     return f"*#{r.number}* {t.show(r.text, 300)} _({t.show(r.stage, 60)})_{last}\n{verdict}"
