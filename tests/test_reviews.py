@@ -4,6 +4,7 @@ reminder opens one review; metrics parse strictly and belong to a period until a
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -199,3 +200,42 @@ def test_the_stage_comes_first_by_number_name_or_the_start_of_a_name(session, cl
         metrics.check_name("x" * 41)
     with pytest.raises(metrics.BadMetric, match="plain words"):
         metrics.check_name("<@U1> score")
+
+
+# --- Builders: within Slack's limits at their largest -------------------------------------------------------------
+
+
+def test_review_pages_and_the_closing_message_stay_within_slacks_limits():
+    from datetime import date
+
+    from bot.blocks import reviews as b
+    from fakeslack.blockkit import block_problems, view_problems
+
+    long = "A pain point that goes on and on " * 20
+    stages = [rules.StageRow(n, f"Stage {n} " + "x" * 60, n, 2.5, 0.5, None, 0) for n in range(12)]
+    pains = [rules.PainRow(n, long, "Stage", "tie", {"resolved": 3, "still": 3, "worse": 0}, None, ())
+             for n in range(1, 101)]
+    rows = [*stages, *pains]
+    chunks = [rows[i:i + rules.PAGE_ROWS] for i in range(0, len(rows), rules.PAGE_ROWS)]
+    for closed in (False, True):
+        for n, chunk in enumerate(chunks):
+            page = rules.ReviewPage(1, 1, long, C, n, len(chunks), "1.1", closed, "2027-02-01",
+                                    tuple(r for r in chunk if isinstance(r, rules.StageRow)),
+                                    tuple(r for r in chunk if isinstance(r, rules.PainRow)), 40)
+            message = b.build_review_page(page)
+            assert block_problems(message["blocks"]) == [], (closed, n)
+            assert len(message["blocks"]) <= 50 and (closed or any(
+                e.get("action_id") == "review_mark_worse" for blk in message["blocks"] for e in blk.get("elements", [])))
+    pain = {"number": 1, "text": long, "stage": "Stage", "outcome": "tie", "tied": ["resolved", "still"],
+            "counts": {"resolved": 3, "still": 3, "worse": 0}}
+    review = {"stages": [{"name": s.name, "before": 2.5, "emotion_average": 4.0, "ratings": 3} for s in stages],
+              "pain_points": [{**pain, "number": n, "outcome": o} for n, o in
+                              zip(range(1, 121), ["resolved", "still", "worse", "tie", None] * 24, strict=True)],
+              "people": 40}
+    previous = {"date": "2027-02-01", "new": [{"number": n, "text": long, "stage": "S"} for n in range(50)],
+                "actions_done": [{"id": n, "text": long, "owner": "U1", "owner_name": "ana"} for n in range(50)]}
+    closing = b.build_review_closed(rules.Closed(1, 1, long, C, [], review, previous, date(2027, 5, 3), 1))
+    assert block_problems(closing["blocks"]) == []
+    assert "and 9 more" in json.dumps(closing["blocks"]) and "and 35 more" in json.dumps(closing["blocks"])
+    assert view_problems(b.build_add_pain_modal(review_id=1, channel_id=C, stages=[(s.stage_id, long)
+                                                                                  for s in stages])) == []
