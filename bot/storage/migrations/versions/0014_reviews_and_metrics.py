@@ -2,7 +2,7 @@
 figures per stage
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0018 (main's 0013_merges_remember_what_they_took)
 Create Date: 2026-11-23
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import bot.storage.models
 
 revision: str = '0014'
-down_revision: str | None = '0011'
+down_revision: str | None = '0018'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
