@@ -117,6 +117,16 @@ class Synthesize(NoArguments): ...
 
 
 @dataclass(frozen=True)
+class Review:
+    close: bool = False  # `/journey review close`: end the open review
+
+
+@dataclass(frozen=True)
+class Metric:
+    text: str  # "<stage> <name> <value>", read against the map's stages; empty: open the form
+
+
+@dataclass(frozen=True)
 class Ai:
     enabled: bool
 
@@ -134,7 +144,7 @@ class Invalid:
 
 
 Command = (Help | New | Status | Next | Dept | Stages | Reopen | Export | Canvas | Close | Templates | Vote | Map | Merge | Unmerge
-           | Action | Actions | Validate | Nudge | Digest | Synthesize | Ai | Invalid)
+           | Action | Actions | Validate | Nudge | Digest | Synthesize | Ai | Review | Metric | Invalid)
 
 EXPORT_FORMATS = ("json", "csv", "md")
 MAP_TYPES = ("current", "future", "blueprint")
@@ -377,3 +387,16 @@ def parse_reopen(args: str) -> Command:
     if not stage:
         return Invalid("Say which stage, by its number or name, e.g. `/journey reopen 1` or `/journey reopen Awareness`.")
     return Reopen(stage=stage)
+
+
+def parse_review(args: str) -> Command:
+    word = args.strip().lower()
+    if not word:
+        return Review()
+    if word in ("close", "end", "done"):
+        return Review(close=True)
+    return Invalid("`/journey review` starts a review of this channel's closed map; `/journey review close` ends it.")
+
+
+def parse_metric(args: str) -> Command:
+    return Metric(text=" ".join(args.split()))

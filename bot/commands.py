@@ -16,7 +16,7 @@ from typing import Any
 
 from bot import arguments as a
 from bot.blocks import help as b
-from bot.handlers import digests, followups, maps, synthesis, workshop
+from bot.handlers import digests, followups, maps, metrics, reviews, synthesis, workshop
 from bot.text import from_slack
 
 ANYONE, FACILITATOR = "anyone", "facilitator"
@@ -45,7 +45,8 @@ def _invalid(r, cmd: a.Invalid) -> None:
     r.reply(invalid_message(cmd))
 
 
-WORKSHOP, MAP, FOLLOW_UPS, AI, HELP = "Run a workshop", "The map", "After the workshop", "Synthesis", "Help"
+# (help is listed with the workshop's commands: a heading of its own would cost the list a line)
+WORKSHOP, MAP, FOLLOW_UPS, AI = "Run a workshop", "The map", "After the workshop", "Synthesis"
 # The longer help texts, for `/journey help <command>`.
 NEW_DETAIL = ("`--template` picks the stages (`/journey templates` lists them); `--type blueprint` adds frontstage and "
               "backstage lanes; `--future-of 12` starts a future-state map from workshop #12's stages and pain "
@@ -59,6 +60,13 @@ ACTION_DETAIL = ("Dates: `2026-12-15`, `in 2 weeks`, `next friday`, `end of mont
                  "is announced in the channel with Done / Snooze / Drop buttons.")
 DIGEST_DETAIL = ("Also `/journey digest unsubscribe [@someone]` (yourself, or someone you subscribed), `now`, "
                  "`follow #channel` (`follow all`: every workshop). It covers the workshops its reader may see.")
+REVIEW_DETAIL = ("Everyone re-rates each stage and says of each pain point whether it is resolved, still there or "
+                 "worse (one answer each, changeable), and can add new ones. `/journey review close` ends it: the map, "
+                 "its canvas and report then compare with the snapshot, and the next review is planned in 90 days. "
+                 "The review reminder's *Start the review* button does the same as `/journey review`.")
+METRIC_DETAIL = ("The stage by number or name, then the figure's name (up to 40 characters), then its value: "
+                 "`/journey metric Awareness NPS 32`, `/journey metric 3 Conversion 3.2%`. Each review keeps the "
+                 "figures of its period; the map shows the latest beside the one before.")
 
 TABLE: tuple[Subcommand, ...] = (
     Subcommand("new", a.parse_new, workshop.new, prepare=workshop.prepare_new, group=WORKSHOP,
@@ -141,6 +149,14 @@ TABLE: tuple[Subcommand, ...] = (
                usage="digest subscribe [daily|weekly] [@someone]", detail=DIGEST_DETAIL,
                brief="Action-item digests by DM",
                summary="Action-item digests by DM; also `unsubscribe`, `now`, `follow #channel`."),
+    Subcommand("review", a.parse_review, reviews.review, prepare=reviews.prepare_review, group=FOLLOW_UPS,
+               who=FACILITATOR, usage="review [close]", detail=REVIEW_DETAIL,
+               brief="Review the closed map: re-rate, what's resolved",
+               summary="Snapshot the closed map and review it in the channel; `close` ends it and shows what changed."),
+    Subcommand("metric", a.parse_metric, metrics.metric, group=FOLLOW_UPS, aliases=("metrics",),
+               usage="metric <stage> <name> <value>", detail=METRIC_DETAIL,
+               brief="Record a figure for a stage (NPS, CSAT…)",
+               summary="Record a named figure for a stage (NPS, CSAT, conversion %…); no arguments opens a form."),
     Subcommand("synthesize", a.no_args(a.Synthesize(), "synthesize"), synthesis.synthesize, aliases=("synthesise",),
                group=AI, who=FACILITATOR, usage="synthesize",
                brief="Merge duplicates, summarise, draft ideas",
@@ -148,7 +164,7 @@ TABLE: tuple[Subcommand, ...] = (
     Subcommand("ai", a.parse_ai, synthesis.ai, group=AI, who=FACILITATOR, usage="ai off|on",
                brief="Keep this workshop away from any model",
                summary="Keep this workshop's answers away from any model (basic synthesis only)."),
-    Subcommand("help", a.parse_help, _help, group=HELP, usage="help [<command>]",
+    Subcommand("help", a.parse_help, _help, group=WORKSHOP, usage="help [<command>]",
                brief="This help",
                summary="This help; `/journey help <command>` for one command's options and examples."),
 )

@@ -66,3 +66,23 @@ ADD_TO_MAP_WORKSHOP_BLOCK, ADD_TO_MAP_WORKSHOP_INPUT = "add_to_map_workshop", "a
 ADD_TO_MAP_KIND_BLOCK, ADD_TO_MAP_KIND_INPUT = "add_to_map_kind", "add_to_map_kind_input"
 ADD_TO_MAP_STAGE_BLOCK, ADD_TO_MAP_STAGE_INPUT = "add_to_map_stage", "add_to_map_stage_input"
 ADD_TO_MAP_PAIN_BLOCK, ADD_TO_MAP_PAIN_INPUT = "add_to_map_pain", "add_to_map_pain_input"
+
+# Reviews of a closed map. The review reminder's button (value "<workshop id>:<reminder id>") opens one; the
+# review's 1–5 buttons re-rate a stage ("review_rate_4", value "<review id>:<stage id>"), its pain point buttons
+# answer about one ("review_mark_resolved", value "<review id>:<number>"); a button opens the form to add a pain
+# point that has come up since (value: the review id).
+REVIEW_START = "review_start"
+REVIEW_RATE = "review_rate"
+REVIEW_RATE_PATTERN = r"^review_rate_[1-5]$"
+REVIEW_MARK = "review_mark"
+REVIEW_MARK_PATTERN = r"^review_mark_(resolved|still|worse)$"
+REVIEW_ADD_PAIN = "review_add_pain"
+REVIEW_PAIN_VIEW = "review_pain"
+REVIEW_PAIN_STAGE_BLOCK, REVIEW_PAIN_STAGE_INPUT = "review_pain_stage", "review_pain_stage_input"
+REVIEW_PAIN_TEXT_BLOCK, REVIEW_PAIN_TEXT_INPUT = "review_pain_text", "review_pain_text_input"
+
+# The `/journey metric` form (no arguments).
+METRIC_VIEW = "metric"
+METRIC_STAGE_BLOCK, METRIC_STAGE_INPUT = "metric_stage", "metric_stage_input"
+METRIC_NAME_BLOCK, METRIC_NAME_INPUT = "metric_name", "metric_name_input"
+METRIC_VALUE_BLOCK, METRIC_VALUE_INPUT = "metric_value", "metric_value_input"

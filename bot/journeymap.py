@@ -17,6 +17,8 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot import metrics
+from bot.reviews import compare
 from bot.storage import action_items, pain_points, repo, syntheses, validation_tasks
 from bot.storage import evidence as filed_messages
 from bot.storage.models import Item, ItemKind, PainMerge, Synthesis
@@ -212,7 +214,8 @@ def build_map(*, session: Session, team_id: str, workshop_id: int) -> dict:
     for g in groups:
         groups_in[g.lead.stage_id].append(g)
     stages = []
-    for s in repo.stages(session=session, team_id=team_id, workshop_id=ws.id):
+    stage_rows = repo.stages(session=session, team_id=team_id, workshop_id=ws.id)
+    for s in stage_rows:
         rated = rated_in[s.id]
         scores = [e.score for e in rated]
         pains = [pain(g) for g in rank(groups_in[s.id], voters)]
@@ -235,7 +238,7 @@ def build_map(*, session: Session, team_id: str, workshop_id: int) -> dict:
 
     number_of = {i.id: g.lead.number for g in groups for i in g.members}
     histories = action_items.histories(session=session, team_id=team_id, action_ids=[a.id for a in actions])
-    return {
+    data = {
         "schema": SCHEMA,
         "workshop": {
             "id": ws.id, "title": ws.title, "team_id": ws.team_id, "channel_id": ws.channel_id,
@@ -266,6 +269,13 @@ def build_map(*, session: Session, team_id: str, workshop_id: int) -> dict:
                           "department": dept, "contributions": n} for u, dept, n in contributors],
         "evidence_total": sum(st["evidence_count"] for st in stages),
     }
+    # Reviews since the workshop (and the map compared with the latest one's snapshot), and metrics per stage.
+    stage_ids = [s.id for s in stage_rows]
+    compare.add_reviews(session=session, team_id=team_id, workshop_id=ws.id, data=data, stage_ids=stage_ids,
+                        person=person)
+    metrics.add_metrics(session=session, team_id=team_id, workshop_id=ws.id, data=data, stage_ids=stage_ids,
+                        person=person)
+    return data
 
 
 def _people(contributors, facilitators, actions, tasks, filings=()) -> list[str]:

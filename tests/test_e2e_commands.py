@@ -9,7 +9,7 @@ from tests.conftest import ANA, BEN, CHANNEL, FACILITATOR
 
 # Arguments that make each facilitator command reach its rule.
 ARGS = {"stages": "A, B", "vote": "", "validate": "", "nudge": "", "next": "", "close": "", "synthesize": "",
-        "ai": "off", "merge": "1 2", "unmerge": "1", "reopen": "1"}
+        "ai": "off", "merge": "1 2", "unmerge": "1", "reopen": "1", "review": ""}
 
 
 def test_help_and_a_typo(bot):

@@ -38,8 +38,9 @@ def test_the_fake_slack_knows_nothing_of_the_bot():
 
 # Modules that may be longer, each one cohesive thing: the inbox (accepting, processing and the group-commit
 # writer of one queue, whose logic the fault suite pins down), the tables (DESIGN: one models module) and the map
-# picture (one layout planned in pixels, then drawn; its own issue's work).
-LONG_BUT_COHESIVE = {"bot/inbox.py", "bot/storage/models.py", "bot/render/picture.py"}
+# picture (one layout planned in pixels, then drawn; its own issue's work), and the subcommands' typed arguments
+# (one small dataclass and parser per subcommand of the command table: it grows by one of each per command).
+LONG_BUT_COHESIVE = {"bot/inbox.py", "bot/storage/models.py", "bot/render/picture.py", "bot/arguments.py"}
 
 
 def test_no_module_of_the_bot_grows_past_about_400_lines():

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from bot import ids
 from bot import text as t
 from bot.blocks import limits
 from bot.blocks.digests import digest_blocks
@@ -45,11 +46,20 @@ def nudge(view: NudgeView, today: date, late: bool) -> list[dict]:
 
 
 def map_review(view: ReviewView, today: date, late: bool) -> list[dict]:
-    return [section(f"{_headline('🗓️ Time to review a journey map', late)}\n"
-                    f"It's been {view.days} days since *{t.show(view.title, 100)}* (workshop #{view.workshop_id}) "
-                    "closed. Does the map still match what customers go through? Check its action items with "
-                    f"`/journey actions all` in <#{view.channel_id}>, and map what has changed with "
-                    f"`/journey new <title> --future-of {view.workshop_id}`.")]
+    since = "its last review" if view.reviewed else f"*{t.show(view.title, 100)}* (workshop #{view.workshop_id}) closed"
+    about = f" of *{t.show(view.title, 100)}*" if view.reviewed else ""
+    blocks = [section(f"{_headline('🗓️ Time to review a journey map', late)}\n"
+                      f"It's been {view.days} days since {since}{about}. Does the map still match what customers go "
+                      f"through? *Start the review* in <#{view.channel_id}>: everyone re-rates each stage and says "
+                      "which pain points are resolved, still there or worse, and the map then shows what changed. "
+                      f"(Or type `/journey review` there; `/journey new <title> --future-of {view.workshop_id}` maps "
+                      "how the journey should be.)")]
+    if view.reminder_id is not None:
+        blocks.append({"type": "actions", "block_id": f"review_start:{view.reminder_id}", "elements": [
+            {"type": "button", "action_id": ids.REVIEW_START, "style": "primary",
+             "text": {"type": "plain_text", "text": "Start the review"},
+             "value": f"{view.workshop_id}:{view.reminder_id}"}]})
+    return blocks
 
 
 def digest(view: Digest, today: date, late: bool) -> list[dict]:

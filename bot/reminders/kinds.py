@@ -110,9 +110,10 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          subject=lambda d: nudges.nudge_due(session=d.session, team_id=d.reminder.team_id,
                                             workshop_id=d.reminder.workshop_id, step_id=d.reminder.subject_id,
                                             user_id=d.reminder.recipient)),
+    # Also planned again, 90 days on, when a review of the map closes (bot/reviews/rules.py close_review).
     Kind(ReminderKind.MAP_REVIEW, planned_by=nudges.plan_map_reviews, build=blocks.map_review,
          subject=lambda d: nudges.review_due(session=d.session, team_id=d.reminder.team_id,
-                                             workshop_id=d.reminder.workshop_id)),
+                                             workshop_id=d.reminder.workshop_id, reminder_id=d.reminder.id)),
     Kind(ReminderKind.DIGEST, planned_by=digests.subscribe, build=blocks.digest, says_late=False,
          look_up=_digest_channels,
          subject=lambda d: digests.due_digest(session=d.session, team_id=d.reminder.team_id,

@@ -10,7 +10,7 @@ import re
 from datetime import datetime
 
 from bot.journeymap import validation_text
-from bot.render.export import _md
+from bot.render.export import _md, metrics_lines, review_mark, since_review
 
 MAX_PER_LANE = 30  # a canvas is a page people read: a busy lane shows its first items and a count
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -35,7 +35,7 @@ def _pain(p: dict) -> str:
     return (f"- **#{p['number']}** {_md(p['text'], 300)} · {p['votes']} vote{'s' if p['votes'] != 1 else ''}"
             + (f" · {_md(checked, 120)}" if checked else "")
             + (f" · said {len(p['variants'])} ways" if p.get("variants") else "")
-            + (f" · 📎 {found} piece{'s' if found != 1 else ''} of evidence" if found else ""))
+            + (f" · 📎 {found} piece{'s' if found != 1 else ''} of evidence" if found else "") + review_mark(p))
 
 
 def _quote(e: dict) -> str:
@@ -72,6 +72,7 @@ def canvas_markdown(data: dict, *, picture: str | None = None, picture_posted: d
         out += ["## Personas", ""] + [f"- **{_md(p['name'], 100)}**" + (f": {_md(p['description'], 400)}"
                                                                         if p["description"] else "")
                                       for p in data["personas"]] + [""]
+    out += since_review(data)
     out += ["## Stages", ""]
     for n, st in enumerate(data["stages"], 1):
         emo = (f"emotion {st['emotion_average']:.1f}/5, spread ±{st['emotion_spread']:.1f} "
@@ -79,7 +80,7 @@ def canvas_markdown(data: dict, *, picture: str | None = None, picture_posted: d
                if st["emotion_average"] is not None else "no emotion ratings yet")
         found = st.get("evidence_count") or 0
         counted = f" · 📎 {found} piece{'s' if found != 1 else ''} of evidence from conversations" if found else ""
-        out += [f"### {n}. {_md(st['name'], 100)}", "", f"*{emo}{counted}*", ""]
+        out += [f"### {n}. {_md(st['name'], 100)}", "", f"*{emo}{counted}*", ""] + metrics_lines(st)
         body = (_lane("Touchpoints", st["touchpoints"], lambda i: f"- {_md(i['text'], 300)}")
                 + _lane("Pain points", st["pain_points"], _pain)
                 + _lane("Opportunities", st["opportunities"], lambda i: f"- {_md(i['text'], 300)}")

@@ -142,13 +142,14 @@ def export_markdown(data: dict) -> bytes:
                 out += [f"> {_md(p['description'], 600)}", ""]
             out += [f"*Described by {_who(p.get('author_name'), p['department'])}*", ""]
     out += ["## The journey at a glance", "", "```mermaid", mermaid_journey(data), "```", ""]
+    out += since_review(data)
     out += _top_pain_points(data)
     out += ["## Stages", ""]
     for n, st in enumerate(data["stages"], 1):
         emo = (f"emotion {st['emotion_average']:.1f}/5, spread ±{st['emotion_spread']:.1f} "
                f"({len(st['emotions'])} rating{'s' if len(st['emotions']) != 1 else ''})" if st["emotion_average"] is not None
                else "no emotion ratings")
-        out += [f"### {n}. {_md(st['name'], 100)}", "", f"*{emo}*", ""]
+        out += [f"### {n}. {_md(st['name'], 100)}", "", f"*{emo}*", ""] + metrics_lines(st)
         rows = [(lane, i) for key, lane in _LANES for i in st.get(key, [])]
         if rows:
             out += ["| Lane | # | Item | Votes | Who |", "| --- | ---: | --- | ---: | --- |"]
@@ -158,7 +159,7 @@ def export_markdown(data: dict) -> bytes:
                 who = ", ".join(_md(d, 40) for d in i["departments"]) if i.get("variants") else _who(
                     i.get("author_name"), i["department"])
                 source = f" ([the message]({i['source']['url']}))" if (i.get("source") or {}).get("url") else ""
-                out.append(f"| {lane} | {number} | {_md(i['text'])}{source} | {votes} | {who or '—'} |")
+                out.append(f"| {lane} | {number} | {_md(i['text'])}{source}{review_mark(i)} | {votes} | {who or '—'} |")
             out.append("")
         else:
             out += ["*Nothing was said about this stage.*", ""]
@@ -169,6 +170,7 @@ def export_markdown(data: dict) -> bytes:
             out.append("")
     out += _evidence(data)
     out += _action_items(data)
+    out += _metrics_history(data) + _reviews_history(data)
     syn = data.get("synthesis")
     if syn:
         made = f"the model {_md(syn['model'], 60)}" if syn["source"] == "model" else "the basic synthesis (no model)"
@@ -265,6 +267,79 @@ def _action_items(data: dict) -> list[str]:
         pain = f"#{a['pain_point_number']}" if a.get("pain_point_number") else "—"
         out.append(f"| {_md(a.get('owner_name') or a['owner'], 80)} | {_md(a['text'], 300)} | {a['due'] or '—'} | "
                    f"{a['status']} | {pain} |")
+    return out + [""]
+
+
+# --- Reviews and metrics: shared by the report and the canvas ----------------------------------------------------
+
+
+def metrics_lines(stage: dict) -> list[str]:
+    """A stage's latest figures, each with the one before the latest snapshot: "*Metrics:* NPS 32 (was 25)"."""
+    shown = [f"{_md(m['name'], 40)} {_md(m['text'], 30)}"
+             + (f" (was {_md(m['previous']['text'], 30)})" if m.get("previous") else "")
+             for m in stage.get("metrics") or []]
+    return [f"*Metrics:* {' · '.join(shown)}", ""] if shown else []
+
+
+def review_mark(pain: dict) -> str:
+    """" · review #2: resolved" on a pain point the latest review answered about."""
+    from bot.reviews.compare import outcome_text
+
+    r = pain.get("review")
+    return f" · review #{r['review']}: {outcome_text(r['outcome'], r['tied'], r['counts'])}" if r else ""
+
+
+def since_review(data: dict) -> list[str]:
+    """What the latest closed review found, against the map as it stood when it opened: each stage's emotion then
+    and now, what was resolved, still there or got worse, what is new, which action items were done since."""
+    prev = data.get("previous")
+    if not prev:
+        return []
+    out = ["## Since the last review", "",
+           f"*Review #{prev['review']} compared the map with how it stood on {prev['date']}.*", ""]
+    then = {s["position"]: s for s in prev["stages"]}
+    for st in data["stages"]:
+        before = (then.get(st["position"]) or {}).get("emotion_average")
+        now = st["emotion_average"]
+        out.append(f"- {_md(st['name'], 100)}: emotion {f'{before:.1f}' if before is not None else 'unrated'} → "
+                   f"{f'{now:.1f}' if now is not None else 'unrated'}")
+    out.append("")
+    for key, title in (("resolved", "Resolved"), ("worse", "Worse"), ("still", "Still there"),
+                       ("new", f"New since {prev['date']}")):
+        if prev.get(key):
+            out += [f"**{title}** ({len(prev[key])})", ""] + [
+                f"- #{p['number']} {_md(p['text'], 300)} ({_md(p['stage'], 60)})" for p in prev[key]] + [""]
+    if prev.get("actions_done"):
+        out += [f"**Action items done since {prev['date']}** ({len(prev['actions_done'])})", ""] + [
+            f"- {_md(a['text'], 300)} ({_md(a.get('owner_name') or a['owner'], 80)})" for a in prev["actions_done"]]
+        out.append("")
+    return out
+
+
+def _metrics_history(data: dict) -> list[str]:
+    rows = data.get("metrics") or []
+    if not rows:
+        return []
+    out = ["## Metrics", "", "| Stage | Metric | Value | Period | Recorded by | When |",
+           "| --- | --- | ---: | --- | --- | --- |"]
+    for m in rows:
+        period = f"until review #{m['period']}" if m["period"] else "current"
+        out.append(f"| {_md(m['stage'] or '—', 60)} | {_md(m['name'], 40)} | {_md(m['text'], 30)} | {period} | "
+                   f"{_md(m.get('by_name') or m['by'], 80)} | {m['at'][:10]} |")
+    return out + [""]
+
+
+def _reviews_history(data: dict) -> list[str]:
+    reviews = data.get("reviews") or []
+    if not reviews:
+        return []
+    out = ["## Reviews", "", "| Review | Opened | Closed | People | Resolved | Still there | Worse | Tied |",
+           "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    for r in reviews:
+        said = [p["outcome"] for p in r["pain_points"]]
+        out.append(f"| #{r['number']} | {r['opened_at'][:10]} by {_md(r.get('opened_by_name') or r['opened_by'], 80)} | "
+                   f"{(r['closed_at'] or '')[:10] or 'open'} | {r['people']} | {said.count('resolved')} | "
+                   f"{said.count('still')} | {said.count('worse')} | {said.count('tie')} |")
     return out + [""]
 
 

@@ -495,6 +495,7 @@ class Plan:
     other_departments: set[str] = field(default_factory=set)  # past the palette: one grey
     overflow: bool = False  # a fixed-size picture whose content runs past its bottom
     shown_pains: list[Entry] = field(default_factory=list)  # the pain points drawn (not under "+N more")
+    previous: str | None = None  # the key's name for the earlier emotion curve ("previous review, 2027-02-01")
 
 
 @dataclass
@@ -626,16 +627,23 @@ def _plan(data: dict, lay: Layout) -> Plan:
     stage_m = fonts(lay.stage_px, True)
     names = [clip_lines(wrap(clean(st.get("name")) or "—", col_w - 2 * pad, stage_m), 2, col_w - 2 * pad, stage_m)
              for st in stages]
-    stage_h = max(len(lines) for lines in names) * stage_m.pitch + 2 * pad
+    # Each stage's metrics (NPS 32 · CSAT 4.1), a small line under its name.
+    metric_m = fonts(round(lay.item_px * 0.8))
+    figures = [shorten_to(metrics_line(st), col_w - 2 * pad, metric_m) for st in stages]
+    metric_h = metric_m.pitch if any(figures) else 0
+    stage_h = max(len(lines) for lines in names) * stage_m.pitch + metric_h + 2 * pad
     for c, lines in enumerate(names):
         x = left + lay.label_w + c * col_w
         plan.boxes[f"stage:{c}"] = Box(x, y, x + col_w, y + stage_h)
         plan.rects.append(Rect(plan.boxes[f"stage:{c}"], STAGE_COLOURS[c % len(STAGE_COLOURS)], "white"))
-        top = y + (stage_h - len(lines) * stage_m.pitch) / 2
+        top = y + (stage_h - len(lines) * stage_m.pitch - metric_h) / 2
         for k, line in enumerate(lines):
             plan.labels.append(Label(x + col_w / 2, top + k * stage_m.pitch + stage_m.ascent,
                                      directed(line, is_rtl(line)), lay.stage_px, "white", bold=True, ha="center",
                                      gid=f"stage:{c}:{k}"))
+        if figures[c]:
+            plan.labels.append(Label(x + col_w / 2, top + len(lines) * stage_m.pitch + metric_m.ascent, figures[c],
+                                     metric_m.size_px, "#d9e8f5", ha="center", gid=f"stage:{c}:metrics"))
     y += stage_h
 
     # What each cell holds, wrapped; and the key, which goes at the bottom: the lanes share what height is left.
@@ -643,6 +651,8 @@ def _plan(data: dict, lay: Layout) -> Plan:
     _department_colours(plan, stages)
     contents = {lane.key: [_entries(plan, st, lane.key, numbers, col_w - 2 * pad, fonts) for st in stages]
                 for lane in lanes if lane.key != "emotion"}
+    previous = previous_averages(data, stages)
+    plan.previous = f"previous review, {clean(str(data['previous'].get('date') or ''))}" if previous else None
     # Room for the key of everything; it is made once the cells are filled, of what they show.
     _, legend_h, _ = _legend(plan, [e for column in contents.get("pain_points", []) for e in column], fonts, inner)
 
@@ -671,7 +681,7 @@ def _plan(data: dict, lay: Layout) -> Plan:
                                      "#243b53", bold=True, gid=f"lane:{index}:{k}"))
         if lane.key == "emotion":
             plan.emotion = plan.boxes["emotion"] = Box(left + lay.label_w, y, left + lay.label_w + n * col_w, y + h)
-            _emotion(plan, stages, plan.emotion, col_w, fonts)
+            _emotion(plan, stages, plan.emotion, col_w, fonts, previous)
         else:
             for c in range(n):
                 x = left + lay.label_w + c * col_w
@@ -933,9 +943,11 @@ def _persona_cards(plan: Plan, personas: list[dict], fonts: _Fonts, y: float, in
     return y + rows_used * card_h + (rows_used - 1) * gap
 
 
-def _emotion(plan: Plan, stages: list[dict], box: Box, col_w: float, fonts: _Fonts) -> None:
+def _emotion(plan: Plan, stages: list[dict], box: Box, col_w: float, fonts: _Fonts,
+             previous: list[float | None] | None = None) -> None:
     """The emotion curve: each stage's average rating (1–5) as a dot coloured red to green, its spread as a bar,
-    the value beside it; a scale on the left, a grid behind."""
+    the value beside it; a scale on the left, a grid behind. After a review, the curve it started from is drawn
+    behind, lighter and dashed, with hollow dots (`previous`: each stage's average then)."""
     from matplotlib import colormaps
     from matplotlib.colors import Normalize, to_hex
 
@@ -954,6 +966,8 @@ def _emotion(plan: Plan, stages: list[dict], box: Box, col_w: float, fonts: _Fon
     for c in range(1, len(stages)):
         x = box.left + c * col_w
         plan.strokes.append(Stroke([(x, box.top), (x, box.bottom)], "#d5dbe1", 0.8))
+    if previous:
+        _previous_curve(plan, previous, box, col_w, y_of)
     curve: list[tuple[float, float]] = []
     dot = lay.item_px * 1.25
     for c, st in enumerate(stages):
@@ -986,6 +1000,65 @@ def _emotion(plan: Plan, stages: list[dict], box: Box, col_w: float, fonts: _Fon
             segment = []
         else:
             segment.append(point)
+
+
+# --- After a review: the earlier curve, and metrics per stage ---------------------------------------------------
+
+PREVIOUS_COLOUR = "#8fa3b8"
+
+
+def previous_averages(data: dict, stages: list[dict]) -> list[float | None] | None:
+    """Each stage's emotion average in the snapshot the latest review compared with (by name, else by place);
+    None when the map has not been reviewed or the snapshot had no ratings."""
+    before = (data.get("previous") or {}).get("stages") or []
+    by_name = {clean(st.get("name")).casefold(): st for st in before if isinstance(st, dict)}
+    out: list[float | None] = []
+    for c, st in enumerate(stages):
+        then = by_name.get(clean(st.get("name")).casefold()) or (before[c] if c < len(before) else None)
+        avg = then.get("emotion_average") if isinstance(then, dict) else None
+        out.append(float(avg) if isinstance(avg, int | float) and not isinstance(avg, bool) else None)
+    return out if any(v is not None for v in out) else None
+
+
+def metrics_line(stage: dict) -> str:
+    """"NPS 32 · CSAT 4.1": a stage's latest figures."""
+    return " · ".join(f"{clean(m.get('name'))} {clean(str(m.get('text') if m.get('text') is not None else m.get('value')))}"
+                      for m in stage.get("metrics") or [] if isinstance(m, dict))
+
+
+def _dashes(points: list[tuple[float, float]], dash: float, gap: float) -> list[list[tuple[float, float]]]:
+    """A polyline cut into dashes (the strokes are plain lines: a dashed one is drawn as its dashes)."""
+    out: list[list[tuple[float, float]]] = []
+    on, left, current = True, dash, [points[0]]
+    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+        length = ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5
+        done = 0.0
+        while length - done > left:
+            done += left
+            point = (x0 + (x1 - x0) * done / length, y0 + (y1 - y0) * done / length)
+            if on:
+                out.append([*current, point])
+            current, on, left = [point], not on, gap if on else dash
+        left -= length - done
+        if on:
+            current.append((x1, y1))
+    if on and len(current) > 1:
+        out.append(current)
+    return out
+
+
+def _previous_curve(plan: Plan, previous: list[float | None], box: Box, col_w: float, y_of) -> None:
+    dot = plan.layout.item_px * 0.8
+    segment: list[tuple[float, float]] = []
+    for c, avg in enumerate([*previous, None]):
+        if avg is None:
+            if len(segment) > 1:
+                plan.strokes += [Stroke(d, PREVIOUS_COLOUR, 2.0) for d in _dashes(segment, 9.0, 6.0)]
+            segment = []
+            continue
+        point = (box.left + (c + 0.5) * col_w, y_of(min(5.0, max(1.0, avg))))
+        segment.append(point)
+        plan.markers.append(Marker("o", "white", *point, dot, "emotion", edge=PREVIOUS_COLOUR))
 
 
 # --- The key ---------------------------------------------------------------------------------------------------
@@ -1034,6 +1107,8 @@ def _legend(plan: Plan, pains: list[Entry], fonts: _Fonts, inner: float) -> tupl
                    ("circle", "", "#fee08b", False), ("circle", "", "#1a9850", False),
                    ("text", "average rating, 1 bad to 5 good", INK, False)])
     groups.append([("text", "±1.0", INK, True), ("text", "and bar: how far people's ratings spread", INK, False)])
+    if plan.previous:
+        groups.append([("text", "– – –", PREVIOUS_COLOUR, True), ("text", plan.previous, INK, False)])
 
     space, marker = m(" "), lay.legend_px * 0.62
     items: list[_KeyItem] = []

@@ -396,6 +396,82 @@ class ValidationTask(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
 
 
+class Review(SQLModel, table=True):
+    """A review of a closed workshop's map (`/journey review`, or the button on the quarterly reminder): the map as
+    it stood when the review opened (`snapshot`, JSON: per stage the emotion average and spread, the numbered pain
+    points with their status, the action items' status, the metrics), against which people re-rate each stage and
+    say of each pain point whether it is resolved, still there or worse. One open review per workshop."""
+
+    __table_args__ = (
+        Index("uq_open_review_per_workshop", "team_id", "workshop_id", unique=True,
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+        UniqueConstraint("workshop_id", "number", name="uq_review_number"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    number: int  # 1, 2, … per workshop
+    channel_id: str
+    status: str = "open"  # open | closed
+    snapshot: str  # JSON: the map as it was when the review opened (bot/reviews.py snapshot_of)
+    reminder_id: int | None = None  # the review reminder whose button opened it
+    opened_by: str
+    opened_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
+    closed_by: str | None = None
+    closed_at: datetime | None = Field(default=None, sa_column=_ts_column(nullable=True))
+
+
+class ReviewMessage(SQLModel, table=True):
+    """One posted page of a review (a long map takes several), updated as people answer and when it closes."""
+
+    team_id: str = Field(primary_key=True)
+    review_id: int = Field(primary_key=True, foreign_key="review.id")
+    page: int = Field(primary_key=True)
+    ts: str | None = None
+
+
+class ReviewRating(SQLModel, table=True):
+    """One person's rating of one stage in one review; a new one replaces the old."""
+
+    team_id: str = Field(primary_key=True)
+    review_id: int = Field(primary_key=True, foreign_key="review.id")
+    stage_id: int = Field(primary_key=True, foreign_key="stage.id")
+    user_id: str = Field(primary_key=True)
+    score: int
+    department: str | None = None
+    at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
+
+
+class ReviewMark(SQLModel, table=True):
+    """One person's answer about one pain point (by its number) in one review: resolved | still | worse. A new
+    one replaces the old."""
+
+    team_id: str = Field(primary_key=True)
+    review_id: int = Field(primary_key=True, foreign_key="review.id")
+    number: int = Field(primary_key=True)
+    user_id: str = Field(primary_key=True)
+    outcome: str
+    at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
+
+
+class Metric(SQLModel, table=True):
+    """A named figure recorded for a stage (NPS, CSAT, conversion %, tickets per week), with who and when. It
+    belongs to the current period (`review_id` None) until a review's snapshot freezes it (`review_id`)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    # Stages replaced before the stage walk take their figures with them.
+    stage_id: int = Field(foreign_key="stage.id", ondelete="CASCADE")
+    name: str  # as typed, at most 40 characters; the same name in any case is the same metric
+    value: float
+    shown: str  # the value as typed ("3.2%", "1,200")
+    recorded_by: str
+    recorded_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
+    review_id: int | None = Field(default=None, foreign_key="review.id")  # the snapshot that froze it
+
+
 class ReminderKind(StrEnum):
     ACTION_DUE_SOON = "action_due_soon"
     ACTION_OVERDUE = "action_overdue"

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from bot.dates import is_working_day, next_working_day
 from bot.reminders import schedule
-from bot.storage import repo
+from bot.storage import repo, reviews
 from bot.storage.models import ReminderKind, Workshop
 from bot.workshop.access import Refusal, require_facilitator, require_open
 from bot.workshop.status import step_label
@@ -148,11 +148,17 @@ class ReviewView:
     workshop_id: int
     title: str
     channel_id: str
-    days: int  # since it closed
+    days: int  # since it closed, or since its last review
+    reminder_id: int | None = None  # its button opens the review, once
+    reviewed: int = 0  # reviews held so far
 
 
-def review_due(*, session: Session, team_id: str, workshop_id: int | None) -> ReviewView | None:
+def review_due(*, session: Session, team_id: str, workshop_id: int | None,
+               reminder_id: int | None = None) -> ReviewView | None:
+    """What a review reminder says; None while a review of the map is under way (nothing to remind of)."""
     ws = repo.workshop(session=session, team_id=team_id, workshop_id=workshop_id) if workshop_id else None
-    if ws is None:
+    if ws is None or reviews.open_review(session=session, team_id=team_id, workshop_id=ws.id) is not None:
         return None
-    return ReviewView(workshop_id=ws.id, title=ws.title, channel_id=ws.channel_id, days=ws.review_after_days)
+    held = reviews.of_workshop(session=session, team_id=team_id, workshop_id=ws.id)
+    return ReviewView(workshop_id=ws.id, title=ws.title, channel_id=ws.channel_id, days=ws.review_after_days,
+                      reminder_id=reminder_id, reviewed=len(held))
