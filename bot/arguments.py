@@ -62,6 +62,7 @@ class Vote:
 class Map:
     format: str = "png"
     layout: str = "default"  # default: sized to the map; wide: a 16:9 slide
+    view: str = "journey"  # journey: the map; opportunities: the value/effort 2×2
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,19 @@ class Action:
     text: str = ""
     due: str | None = None  # as typed; read in the person's time zone
     pain_point: int | None = None
+
+
+@dataclass(frozen=True)
+class Opportunities:
+    number: int | None = None  # None: list them, ranked, each with its Rate button
+    value: int | None = None
+    effort: int | None = None
+    owner: str | None = None
+    clear: tuple[str, ...] = ()  # what was set to `none`: value, effort, owner
+
+    @property
+    def changes(self) -> bool:
+        return any(x is not None for x in (self.value, self.effort, self.owner)) or bool(self.clear)
 
 
 @dataclass(frozen=True)
@@ -133,7 +147,7 @@ class Invalid:
 
 
 Command = (Help | New | Status | Next | Dept | Stages | Reopen | Export | Canvas | Close | Templates | Vote | Map | Merge | Unmerge
-           | Action | Actions | Validate | Nudge | Digest | Synthesize | Ai | Invalid)
+           | Action | Actions | Opportunities | Validate | Nudge | Digest | Synthesize | Ai | Invalid)
 
 EXPORT_FORMATS = ("json", "csv", "md")
 MAP_TYPES = ("current", "future", "blueprint")
@@ -189,14 +203,21 @@ def parse_vote(args: str) -> Command:
     return Vote(votes=int(raw))
 
 
+OPPORTUNITY_WORDS = ("opportunities", "opportunity", "opps", "2x2")
+
+
 def parse_map(args: str) -> Command:
     words = [w.lower() for w in args.split()]
     fmt = next((w for w in words if w in ("png", "svg")), "png")
     layout = "wide" if "wide" in words else "default"
-    if any(w not in ("png", "svg", "wide") for w in words) or len(words) != len(set(words)):
+    view = "opportunities" if any(w in OPPORTUNITY_WORDS for w in words) else "journey"
+    known = ("png", "svg", "wide", *OPPORTUNITY_WORDS)
+    if any(w not in known for w in words) or len(words) != len(set(words)) or (
+            view == "opportunities" and (layout == "wide" or sum(w in OPPORTUNITY_WORDS for w in words) > 1)):
         return Invalid("`/journey map` posts a picture, `/journey map wide` a 16:9 slide, `/journey map svg` an "
-                       "editable SVG (`/journey map wide svg` both).")
-    return Map(format=fmt, layout=layout)
+                       "editable SVG (`/journey map wide svg` both); `/journey map opportunities` the value/effort "
+                       "2×2 of the opportunities.")
+    return Map(format=fmt, layout=layout, view=view)
 
 
 MAX_MERGE = 20

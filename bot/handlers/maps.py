@@ -100,6 +100,11 @@ def _named_map(r: CommandRequest) -> dict:
 
 def show_map(r: CommandRequest, cmd: a.Map) -> None:
     data = _named_map(r)
+    if cmd.view == "opportunities":  # the value/effort 2×2
+        from bot.handlers.opportunities import post_quadrant
+
+        r.later(post_quadrant, r.svc, channel_id=r.channel_id, data=data, fmt=cmd.format, tell=r.tell)
+        return
     r.later(_post_map, r.svc, channel_id=r.channel_id, data=data, fmt=cmd.format, layout=cmd.layout, tell=r.tell)
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from bot.storage import opportunities
 from bot.storage.models import Item, ItemKind, PainMerge, Workshop
 
 
@@ -21,8 +22,9 @@ def reserve_numbers(*, session: Session, team_id: str, workshop_id: int, count: 
 
 
 def number_new(*, session: Session, team_id: str, workshop_id: int) -> None:
-    """Give every pain point of the workshop that has no number yet the next ones, in the order they came."""
-    session.flush()
+    """Give every pain point of the workshop that has no number yet the next ones, in the order they came; and
+    every opportunity its own number (O1, O2, …): wherever items are added or change kind, both are numbered."""
+    opportunities.number_new(session=session, team_id=team_id, workshop_id=workshop_id)
     waiting = list(session.exec(
         select(Item).where(Item.team_id == team_id, Item.workshop_id == workshop_id,
                            Item.kind == ItemKind.PAIN_POINT, col(Item.number).is_(None)).order_by(Item.id)))
