@@ -254,7 +254,7 @@ def test_a_long_list_stays_inside_slacks_limits_and_counts_the_rest(session, clo
 
 
 def test_the_form_is_filled_in_with_what_the_opportunity_has(session, clock):
-    run = rated_workshop(session, clock)
+    rated_workshop(session, clock)
     view = rules.find(session=session, team_id=T, channel_id=C, number=1)
     modal = b.build_rating_modal(view, response_url="https://hooks.example/x")
     assert view_problems(modal) == []

@@ -23,6 +23,7 @@ from bot.render.picture import (
     DPI,
     FAINT,
     INK,
+    LRM,
     MUTED,
     Box,
     Label,
@@ -80,6 +81,11 @@ def _font(px: float, bold: bool = False) -> Measure:
     return Measure(px, bold=bold)
 
 
+def _line(m: Measure) -> float:
+    """A line of people's text: the font's line, and room for scripts whose glyphs stand taller (CJK, Arabic)."""
+    return m.pitch + 0.2 * m.size_px
+
+
 @dataclass
 class Dot:
     number: int | None
@@ -115,8 +121,10 @@ def _rating(o: dict) -> tuple[int, int] | None:
 
 def _opportunities(data: dict) -> list[tuple[dict, str]]:
     """The map's opportunities, ranked, each with a checked rating and score (the map model's, or from a file)."""
-    stages = [{**st, "opportunities": [{**o, "score": score(*_rating(o)) if _rating(o) else None}
-                                       for o in st.get("opportunities") or []]} for st in data.get("stages") or []]
+    stages = [{**st, "opportunities": [{**o, "score": score(*_rating(o)) if _rating(o) else None,
+                                        "number": _number(o), "id": k} for k, o in enumerate(st.get("opportunities")
+                                                                                          or [])]}
+              for st in data.get("stages") or []]
     return ranked_opportunities({"stages": stages})
 
 
@@ -162,9 +170,9 @@ def plan_opportunities(data: dict) -> QuadrantPlan:
                 + (f" · {len(unrated)} not rated yet" if unrated else "")
                 + " · numbers as in /journey opportunities (3 is O3)")
     title_label = Label(left, y + title_m.ascent, "", TITLE_PX, INK, True, gid="title:0")
-    sub_label = Label(left, y + title_m.pitch + sub_m.ascent, "", SUBTITLE_PX, MUTED, gid="subtitle:0")
+    sub_label = Label(left, y + _line(title_m) + sub_m.ascent, "", SUBTITLE_PX, MUTED, gid="subtitle:0")
     plan.labels += [title_label, sub_label]
-    y += title_m.pitch + sub_m.pitch + 18
+    y += _line(title_m) + sub_m.pitch + 18
 
     # The chart: quadrants, cells, the lines at 3, the quadrants' names in the bands.
     top = y
@@ -281,7 +289,7 @@ class _Entry:
     def height(self) -> float:
         if self.kind != "opportunity":
             return len(self.lines) * _font(META_PX, True).pitch + ENTRY_GAP
-        return len(self.lines) * _font(TEXT_PX).pitch + _font(META_PX).pitch + ENTRY_GAP
+        return len(self.lines) * _line(_font(TEXT_PX)) + _line(_font(META_PX)) + ENTRY_GAP
 
 
 def _meta(o: dict, stage: str, rated: bool) -> str:
@@ -291,7 +299,7 @@ def _meta(o: dict, stage: str, rated: bool) -> str:
         parts.append(f"owner {owner}")
     if clean(stage):
         parts.append(clean(stage))
-    return " · ".join(parts)
+    return f" {LRM}· ".join(parts)  # each part its own run: two right-to-left names keep their order
 
 
 def _legend(plan: QuadrantPlan, rated: list, unrated: list, left: float, top: float,
@@ -325,7 +333,7 @@ def _legend(plan: QuadrantPlan, rated: list, unrated: list, left: float, top: fl
                              gid="legendhead:0"))
     room, cap = chart_bottom - start, MAX_HEIGHT - MARGIN - start
     while _flow(entries, room) < len(entries) and room < cap:  # taller than the chart, up to the cap
-        room = min(room + text_m.pitch, cap)
+        room = min(room + _line(text_m), cap)
     shown = _flow(entries, room)
     if shown < len(entries):  # what doesn't fit is counted, not cut silently
         more = _Entry("more", [""])  # one line, as its text will be
@@ -344,15 +352,15 @@ def _legend(plan: QuadrantPlan, rated: list, unrated: list, left: float, top: fl
         box = Box(x, y, x + COLUMN_W - COLUMN_GAP, y + e.height - ENTRY_GAP)
         plan.boxes[f"legend:{n}"] = box
         if e.kind == "opportunity":
-            first = y + text_m.pitch / 2
+            first = y + _line(text_m) / 2
             _badge(plan, x + BADGE / 2, first, BADGE, BADGE_PX, e.number, e.colour, f"badge:{n}", "legend")
             plan.listed.append(e.number)
             tx = x + text_x
             for k, line in enumerate(e.lines):
-                base = y + k * text_m.pitch + text_m.ascent
+                base = y + k * _line(text_m) + 0.1 * TEXT_PX + text_m.ascent
                 plan.labels.append(Label(box.right if e.rtl else tx, base, directed(line, e.rtl), TEXT_PX, INK,
                                          ha="right" if e.rtl else "left", gid=f"legend:{n}:{k}"))
-            base = y + len(e.lines) * text_m.pitch + meta_m.ascent
+            base = y + len(e.lines) * _line(text_m) + 0.1 * META_PX + meta_m.ascent
             plan.labels.append(Label(tx, base, directed(e.meta, False), META_PX, MUTED,
                                      gid=f"legend:{n}:{len(e.lines)}"))
         else:
