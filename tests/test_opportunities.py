@@ -284,3 +284,33 @@ def test_people_s_text_stays_inert_everywhere_opportunities_show(session, clock)
 def test_quadrants():
     assert [rules.quadrant(v, e) for v, e in ((5, 1), (4, 4), (2, 2), (1, 5), (3, 1), (5, 3))] == [
         "quick_win", "big_bet", "fill_in", "money_pit", None, None]
+
+
+def test_opportunities_given_before_the_upgrade_are_numbered_in_order(tmp_path):
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+    from alembic import command
+
+    from bot.storage.db import alembic_config, make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path}/old.db")
+    now = datetime(2026, 1, 1, tzinfo=UTC).replace(tzinfo=None)
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0011")
+        for ws in (1, 2):
+            conn.execute(sa.text("INSERT INTO workshop (id, team_id, channel_id, title, template, map_type, status, "
+                                 "created_by, created_at, review_after_days, ai_enabled, pain_numbers) VALUES (:id, "
+                                 "'T', :c, 'Old', 'buyer', 'current', 'closed', 'U', :now, 90, 1, 0)"),
+                         {"id": ws, "c": f"C{ws}", "now": now})
+        for n, (ws, kind) in enumerate([(1, "opportunity"), (2, "opportunity"), (1, "pain_point"), (1, "opportunity")]):
+            conn.execute(sa.text("INSERT INTO item (id, team_id, workshop_id, channel_id, line_no, kind, text, author, "
+                                 "created_at, updated_at) VALUES (:id, 'T', :ws, 'C', :n, :kind, 'x', 'U', :now, :now)"),
+                         {"id": n + 1, "ws": ws, "n": n, "kind": kind, "now": now})
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "head")
+    with engine.begin() as conn:
+        numbers = conn.execute(sa.text("SELECT id, opportunity_number FROM item ORDER BY id")).all()
+        counters = conn.execute(sa.text("SELECT id, opportunity_numbers FROM workshop ORDER BY id")).all()
+    assert [tuple(r) for r in numbers] == [(1, 1), (2, 1), (3, None), (4, 2)]
+    assert [tuple(r) for r in counters] == [(1, 2), (2, 1)]
