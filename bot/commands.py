@@ -138,7 +138,7 @@ TABLE: tuple[Subcommand, ...] = (
                summary="Your action items, or this channel's, overdue first, with Done / Snooze / Drop."),
     Subcommand("opportunities", opportunity_rules.parse, opportunities.opportunities, prepare=opportunities.prepare,
                aliases=("opportunity", "opps", "opp"), group=FOLLOW_UPS,
-               usage="opportunities [<#> value <1-5> effort <1-5> owner @someone]", detail=OPPORTUNITY_DETAIL,
+               usage="opportunities [O3 value 1-5 effort 1-5 owner @someone]", detail=OPPORTUNITY_DETAIL,
                brief="Rank opportunities: value, effort, owner",
                summary="The opportunities ranked by value over effort, each with a Rate button; or rate one."),
     Subcommand("validate", a.parse_validate, followups.validate, prepare=followups.prepare_validate,

@@ -26,7 +26,7 @@ def _score(s: float) -> str:
 def rating_text(o: dict, *, mention: bool) -> str:
     """"value 4 · effort 2 · score 2 · owner <@U…>", or "not rated yet" (with the owner if it has one)."""
     parts = ([f"value {o['value']} · effort {o['effort']} · score {_score(o['score'])}"] if o.get("score") is not None
-             else [NOT_RATED + (f" (value {o['value']})" if o.get("value") else "")
+             else [f"_{NOT_RATED}_" + (f" (value {o['value']})" if o.get("value") else "")
                    + (f" (effort {o['effort']})" if o.get("effort") else "")])
     if o.get("owner"):
         parts.append("owner " + (f"<@{o['owner']}>" if mention else t.show(o.get("owner_name") or o["owner"], 60)))
