@@ -1,19 +1,19 @@
 """The opportunities' value/effort 2×2 (`/journey map opportunities`), drawn from the one map model.
 
-Effort runs left to right, value bottom to top, each 1–5; the lines at 3 split the square into quick wins (high
-value, low effort), big bets, fill-ins and money pits. Each rated opportunity is a numbered dot in the cell of
-its value and effort: dots sharing a cell are laid out side by side (smaller when many share it), never on top of
-each other. The texts are in a ranked legend beside the chart (value over effort, the unrated last, saying so), so
-40 opportunities with long texts stay readable; the legend takes more columns, then more height, and past that
-says how many it leaves out.
+Effort runs left to right, value bottom to top, each 1–5; lines at 3 split it into quick wins (high value, low
+effort), big bets, fill-ins and money pits. Each rated opportunity is a numbered dot in the cell of its value and
+effort; dots sharing a cell sit side by side (smaller when many do), never on top of each other. The texts are in
+a legend beside the chart, ranked by value over effort with the unrated last (saying so), so 40 opportunities with
+long texts stay readable: it takes more columns, then more height, and past that counts what it leaves out.
 
 It shares the map picture's fonts, measuring, wrapping, cleaning and drawing (bot/render/picture.py): planned in
-pixels first (`plan_opportunities`, which tests check), then drawn by the same `draw`.
+pixels (`plan_opportunities`, which tests check), then drawn by the same `draw`.
 """
 
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -260,9 +260,7 @@ def _place_dots(plan: QuadrantPlan, rated: list[tuple[dict, str]]) -> None:
     for (effort, value), group in by_cell.items():
         cell = plan.cells[(effort, value)]
         n = len(group)
-        across = 1
-        while across * across < n:
-            across += 1
+        across = math.isqrt(n - 1) + 1  # the smallest square grid that holds them
         rows = -(-n // across)
         pitch = min(DOT + 8, (CELL - 8) / max(across, rows))
         d = max(MIN_DOT, min(DOT, pitch - 3))
@@ -295,10 +293,7 @@ class _Entry:
 def _meta(o: dict, stage: str, rated: bool) -> str:
     parts = [f"value {o['value']} · effort {o['effort']} · score {o['score']:g}"] if rated else ["not rated yet"]
     owner = clean(o.get("owner_name") or o.get("owner"))
-    if owner:
-        parts.append(f"owner {owner}")
-    if clean(stage):
-        parts.append(clean(stage))
+    parts += ([f"owner {owner}"] if owner else []) + ([clean(stage)] if clean(stage) else [])
     return f" {LRM}· ".join(parts)  # each part its own run: two right-to-left names keep their order
 
 
