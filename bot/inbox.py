@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slack_bolt.context.respond import Respond
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
@@ -52,6 +52,15 @@ class InboxUnavailable(Exception):
     """The database couldn't take the request in time: answer Slack with an error so that it retries."""
 
 
+class NotYet(Exception):
+    """Raised by a rule for a request it can't apply yet, because what it refers to isn't stored yet (a reply
+    overtaking its prompt's ts). The request stays pending and is tried again after a growing delay (its route's
+    `prepare` sees `Request.attempts`); after GIVE_UP it is taken as one that needs nothing done."""
+
+
+GIVE_UP = timedelta(minutes=10)
+
+
 @dataclass(frozen=True)
 class Request:
     """One stored request, as a rule sees it."""
@@ -63,6 +72,7 @@ class Request:
     bot_user_id: str | None
     body: dict
     received_at: datetime
+    attempts: int = 0  # times it was put off (NotYet)
 
     @property
     def user_id(self) -> str | None:
@@ -155,7 +165,7 @@ class Inbox:
         database can't take it in time."""
         row = {"key": key[:255], "kind": kind, "team_id": team_id, "enterprise_id": enterprise_id,
                "bot_user_id": bot_user_id, "body": raw or json.dumps(body, separators=(",", ":")),
-               "received_at": self.clock()}
+               "received_at": self.clock(), "attempts": 0}
         if self._writer is not None:
             self._writer.put(row)
             self._last_accept = time.monotonic()
@@ -186,7 +196,8 @@ class Inbox:
         """Process pending requests (oldest first; or the one with `key`) in one transaction; returns how many
         were taken. Raises OperationalError when the database is unavailable (nothing is lost: they stay pending)."""
         with session_scope(self.engine) as s:
-            query = select(InboxEntry).where(InboxEntry.failed.is_(None))
+            query = select(InboxEntry).where(InboxEntry.failed.is_(None), or_(
+                InboxEntry.retry_at.is_(None), InboxEntry.retry_at <= self.clock()))
             query = query.where(InboxEntry.key == key) if key else query.order_by(InboxEntry.id).limit(
                 limit or self.batch)
             requests = [_request(e) for e in s.scalars(query)]
@@ -219,6 +230,8 @@ class Inbox:
                         continue
                     except OperationalError:
                         raise
+                    except NotYet:
+                        pass  # one of them must wait: the others go on, one by one
                     except Exception:
                         log.warning("inbox: a batch of %s failed; taking them one by one", len(run))
                 for req in run:
@@ -248,6 +261,15 @@ class Inbox:
                 return True, list(route.apply(s, req, prepared) or [])
         except OperationalError:
             raise  # the database went away: the whole batch stays pending
+        except NotYet:
+            now = self.clock()
+            if now - req.received_at > GIVE_UP:
+                log.info("inbox: %s request %s still can't be applied; nothing to do", req.kind, req.id)
+                return True, []
+            delay = self.retry_delays[min(req.attempts, len(self.retry_delays) - 1)]
+            s.execute(update(_TABLE).where(_TABLE.c.id == req.id).values(
+                attempts=req.attempts + 1, retry_at=now + timedelta(seconds=delay)))
+            return False, []
         except Exception as e:
             log.error("inbox: %s request %s failed (%s)", req.kind, req.id, type(e).__name__, exc_info=e)
             s.execute(update(_TABLE).where(_TABLE.c.id == req.id).values(failed=type(e).__name__))
@@ -345,7 +367,8 @@ def _runs(requests: list[Request], route_for: Callable[[Request], Route | None])
 
 def _request(e: InboxEntry) -> Request:
     return Request(id=e.id, kind=e.kind, team_id=e.team_id, enterprise_id=e.enterprise_id,
-                   bot_user_id=e.bot_user_id, body=json.loads(e.body or "{}"), received_at=e.received_at)
+                   bot_user_id=e.bot_user_id, body=json.loads(e.body or "{}"), received_at=e.received_at,
+                   attempts=e.attempts)
 
 
 def _insert_ignoring_duplicates(engine: Engine, table=_TABLE):
@@ -356,7 +379,7 @@ def _insert_ignoring_duplicates(engine: Engine, table=_TABLE):
     return insert(table).on_conflict_do_nothing(index_elements=["key"])
 
 
-_COLUMNS = ("key", "kind", "team_id", "enterprise_id", "bot_user_id", "body", "received_at")
+_COLUMNS = ("key", "kind", "team_id", "enterprise_id", "bot_user_id", "body", "received_at", "attempts")
 
 
 class _Writer:

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from http.client import HTTPException
 from typing import Any, TypeVar
 from urllib.error import URLError
 from urllib.parse import urlsplit
@@ -86,6 +87,19 @@ def make_client(*, token: str | None, base_url: str, timeout: int = 15) -> WebCl
         timeout=timeout,
         retry_handlers=[RateLimitRetryHandler(max_retry_count=4), RepeatableCallRetryHandler(max_retry_count=2)],
     )
+
+
+# Errors after which Slack may have stored the message anyway ("it's possible some aspect of the operation
+# succeeded", Slack's docs say): like a 5xx, they leave the outcome unknown.
+UNSURE = frozenset({"internal_error", "fatal_error", "service_unavailable"})
+
+
+def outcome_unknown(e: BaseException) -> bool:
+    """Whether a failed call may have taken effect anyway (a 5xx, an "unsure" error, a timeout or a dropped
+    connection): what it posted must be looked for in Slack before it is posted again."""
+    if isinstance(e, SlackApiError):
+        return e.response.status_code >= 500 or error_code(e) in UNSURE
+    return isinstance(e, (OSError, HTTPException))
 
 
 def error_code(e: SlackApiError) -> str:

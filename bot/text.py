@@ -153,6 +153,13 @@ _PERSONA_SPLIT = re.compile(r"\s+[—–-]\s+|\s*[—–]\s*|:\s+|:$")
 
 
 _PERSONA_START = re.compile(r"^\*?[A-Z][\w'’.-]*(?:\s+[\w'’.-]+){0,3}\*?(?:\s+[—–-]\s+|\s*[—–]\s*|:\s+)\S")
+# A line like `Budget: tight` under a persona is a detail of it, not a persona called Budget: the words persona
+# templates use for a persona's attributes.
+_PERSONA_DETAIL = re.compile(
+    r"^\*?(?:age|budget|background|behaviou?rs?|channels?|context|devices?|dislikes?|education|experience|fears?|"
+    r"frustrations?|goals?|income|industry|jobs?(?: to be done)?|likes?|location|motivations?|needs?|"
+    r"pains?(?: points?)?|quote|role|segment|size|skills?|tasks?|team|tech(?:nology)?|tools?|wants?)\*?\s*[:—–-]",
+    re.IGNORECASE)
 
 
 def parse_personas(text: str) -> list[tuple[str, str]]:
@@ -161,7 +168,7 @@ def parse_personas(text: str) -> list[tuple[str, str]]:
     lines = [line for _, line in split_lines(text)]
     groups: list[list[str]] = []
     for line in lines:
-        if not groups or _PERSONA_START.match(line):
+        if not groups or (_PERSONA_START.match(line) and not _PERSONA_DETAIL.match(line)):
             groups.append([line])
         else:
             groups[-1].append(line)

@@ -457,6 +457,29 @@ class FakeSlack:
             out.append(e)
         return {"ok": True, "messages": out, "has_more": False}
 
+    def m_conversations_replies(self, args: dict) -> dict:
+        # Slack: channel and ts required; the thread's parent first, then its replies, oldest first; metadata only
+        # with include_all_metadata; a ts that is no message: thread_not_found.
+        ch = self._channel(args.get("channel"))
+        self._require_bot_in(ch)
+        ts = args.get("ts") or ""
+        if not ts:
+            raise SlackError("invalid_arguments")
+        parent = self.message(ch["id"], ts)
+        if parent is None:
+            raise SlackError("thread_not_found")
+        include = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        thread = [parent, *(m for m in self.channel_messages(ch["id"]) if m.thread_ts == ts and m.ts != ts)]
+        out = []
+        for m in thread[:int(args.get("limit") or 1000)]:
+            e = m.as_event()
+            if m is parent and any(r.thread_ts == ts for r in thread[1:]):
+                e["thread_ts"] = ts
+            if include and m.metadata:
+                e["metadata"] = m.metadata
+            out.append(e)
+        return {"ok": True, "messages": out, "has_more": False}
+
     def dm_messages(self, user_id: str) -> list[Message]:
         return self.channel_messages("D" + user_id)
 

@@ -154,3 +154,25 @@ def test_the_report_names_people_and_holds_what_the_team_decided(bot):
     assert "## Action items" in md and "| ben | Publish a price table | 2026-12-15 | open | #1 |" in md
     assert "> “the prices confuse everyone” — ana (Marketing), 2/5" in md
     assert "what customers said: “All four hit it”" in md
+
+
+def test_undoing_a_synthesis_merge_gives_a_hand_merge_before_it_back(bot):
+    workshop(bot)
+    bot.ws.command(FACILITATOR, CHANNEL, "merge 1 3 as 3-D Secure fails on Safari")
+    bot.ws.command(FACILITATOR, CHANNEL, "synthesize")  # its cluster takes #1, #3 and #4
+    post = next(m for m in reversed(bot.fake.channel_messages(CHANNEL, bot_only=True)) if "Synthesis" in m.text)
+    undo = next(b["accessory"] for b in post.blocks if b.get("accessory", {}).get("action_id") == ids.SYNTH_UNDO)
+
+    def merged():
+        return {p["number"]: (p["text"], sorted(v["number"] for v in p["variants"]))
+                for p in export(bot)["stages"][0]["pain_points"] if p.get("variants")}
+
+    assert merged()[1][1] == [1, 3, 4]
+    bot.ws.click(FACILITATOR, CHANNEL, action_id=ids.SYNTH_UNDO, value=undo["value"], message=post)
+    assert merged() == {1: ("3-D Secure fails on Safari", [1, 3])}, "the facilitator's own merge stays"
+    bot.ws.click(FACILITATOR, CHANNEL, action_id=ids.SYNTH_UNDO, value=undo["value"], message=post)  # merge again
+    assert merged()[1][1] == [1, 3, 4]
+    bot.ws.command(FACILITATOR, CHANNEL, "unmerge 4")
+    assert merged() == {1: ("3-D Secure fails on Safari", [1, 3])}
+    bot.ws.command(FACILITATOR, CHANNEL, "unmerge 3")
+    assert merged() == {}

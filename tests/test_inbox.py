@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
-from bot.inbox import Inbox, first_time
+from bot.inbox import GIVE_UP, Inbox, NotYet, first_time
 from bot.storage.db import session_scope
 from bot.tasks import TaskQueue
 
@@ -79,3 +79,34 @@ def test_first_time_recognises_a_submission_delivered_twice(engine, clock):
         assert first_time(s, "view:T:V1", now=clock())
     with session_scope(engine) as s:
         assert not first_time(s, "view:T:V1", now=clock() + timedelta(seconds=1))
+
+
+def test_a_request_that_cant_be_applied_yet_waits_and_is_tried_again_then_given_up(engine, clock):
+    seen: list = []
+    ready = {"a": False}
+    inbox = Inbox(engine, outbox=TaskQueue("o", 0), clock=clock, retry_delays=(1, 5))
+
+    def apply(s, req, prepared):
+        seen.append((req.body["n"], req.attempts, prepared))
+        if req.body["n"] in ready and not ready[req.body["n"]]:
+            raise NotYet
+        return []
+
+    inbox.route("event", apply, key=lambda body: f"event:{body['n']}", prepare=lambda req: f"look-up {req.attempts}",
+                batchable=lambda req: True, apply_many=lambda s, reqs: [apply(s, r, None) for r in reqs])
+    for n in "abc":
+        _accept(inbox, n)
+    assert inbox.process() == 3  # one batch: "a" must wait, "b" and "c" go on without it
+    assert inbox.pending() == 1 and ("b", 0, "look-up 0") in seen and ("c", 0, "look-up 0") in seen
+    assert inbox.process() == 0  # not before its time
+    clock.advance(seconds=1)
+    assert inbox.process() == 1 and seen[-1] == ("a", 1, "look-up 1")
+    ready["a"] = True
+    clock.advance(seconds=5)
+    assert inbox.process() == 1 and seen[-1] == ("a", 2, "look-up 2") and inbox.pending() == 0
+    # One that never can be: given up (taken as needing nothing) after GIVE_UP.
+    ready["d"] = False
+    _accept(inbox, "d")
+    inbox.process()
+    clock.advance(seconds=GIVE_UP.total_seconds() + 1)
+    assert inbox.process() == 1 and inbox.pending() == 0

@@ -52,3 +52,4 @@ def test_platform_style_postgres_urls_use_the_shipped_driver():
     assert normalise_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_url("sqlite:///data/x.db") == "sqlite:///data/x.db"
+

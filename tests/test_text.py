@@ -98,3 +98,13 @@ def test_blueprint_lanes_only_on_blueprints():
     assert t.parse_stage_line("support: CRM sync", blueprint=True).kind == ItemKind.BACKSTAGE
     assert t.parse_stage_line("backstage: billing run", blueprint=True).kind == ItemKind.BACKSTAGE
     assert t.parse_stage_line("frontstage: agent calls").kind == ItemKind.UNSORTED  # asked, not dropped
+
+
+def test_a_personas_attribute_lines_are_its_details_not_personas_of_their_own():
+    reply = ("Sam the shop owner: runs a two-person shop\nBudget: tight\n*Goals*: sell online\nUses a phone\n"
+             "Priya — procurement lead\nRole: approves vendors")
+    assert t.parse_personas(reply) == [
+        ("Sam the shop owner", "runs a two-person shop\nBudget: tight\n*Goals*: sell online\nUses a phone"),
+        ("Priya", "procurement lead\nRole: approves vendors")]
+    assert t.parse_personas("Budget Bob: price-sensitive buyer\nNeeds: a clear quote") == [
+        ("Budget Bob", "price-sensitive buyer\nNeeds: a clear quote")]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import date
+from http.client import HTTPException
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -21,9 +22,9 @@ from bot.blocks.messages import build_slack_failed
 from bot.blocks.synthesis import build_synthesis
 from bot.blocks.workshop import build_prompt
 from bot.services import Services
-from bot.slack import error_code, post_message
+from bot.slack import error_code, outcome_unknown, post_message
 from bot.synthesis import store as synthesis_store
-from bot.workshop import flow
+from bot.workshop import flow, prompts
 from bot.workshop.flow import PromptView
 
 log = logging.getLogger(__name__)
@@ -70,18 +71,39 @@ def post_prompt(svc: Services, *, team_id: str, prompt: PromptView, tell: Tell, 
 def _post_prompt(svc: Services, *, team_id: str, prompt: PromptView, tell: Tell, then: dict | None) -> None:
     """Post a step's prompt and remember its ts (replies in its thread are answers), then tell the facilitator
     `then`. If Slack won't take the prompt, that is remembered (the next `/journey next` posts it again) before
-    the facilitator is told why and how."""
+    the facilitator is told why and how. If Slack may have stored it anyway (a 5xx, a timeout), the channel is
+    looked at first: a prompt is never posted twice, nor taken for refused while people can answer it."""
     try:
-        ts = post_message(svc.client, channel=prompt.channel_id, **build_prompt(prompt))
-    except SlackApiError as e:
-        log.warning("chat.postMessage of a prompt failed: %s", error_code(e))
-        failed = build_slack_failed("post the prompt in this channel", error_code(e), retry="run `/journey next` to post it")
-        store(svc, flow.record_prompt_posted, team_id=team_id, step_id=prompt.step_id, ts=None,
-              then=lambda: tell(failed))
-        return
+        ts = post_message(svc.client, channel=prompt.channel_id, metadata=prompts.prompt_metadata(prompt.step_id),
+                          **build_prompt(prompt))
+    except (SlackApiError, OSError, HTTPException) as e:
+        code = error_code(e) if isinstance(e, SlackApiError) else type(e).__name__
+        log.warning("chat.postMessage of a prompt failed: %s", code)
+        found = _posted_anyway(svc, prompt) if outcome_unknown(e) else None
+        if found is _UNKNOWN:  # left on its way: replies in its thread are recognised by the prompt's metadata
+            return
+        if found is None:
+            failed = build_slack_failed("post the prompt in this channel", code, retry="run `/journey next` to post it")
+            store(svc, flow.record_prompt_posted, team_id=team_id, step_id=prompt.step_id, ts=None,
+                  then=lambda: tell(failed))
+            return
+        ts = found  # Slack stored it after all
     store(svc, flow.record_prompt_posted, team_id=team_id, step_id=prompt.step_id, ts=ts)
     if then is not None:
         tell(then)
+
+
+_UNKNOWN = object()
+
+
+def _posted_anyway(svc: Services, prompt: PromptView) -> str | object | None:
+    """After a post whose outcome is unknown (Slack may have stored it, then failed or went quiet): the prompt's
+    ts if it is in the channel (found by its metadata), None if it isn't, _UNKNOWN if Slack can't tell us now."""
+    try:
+        history = svc.client.conversations_history(channel=prompt.channel_id, limit=50, include_all_metadata=True)
+    except (SlackApiError, OSError, HTTPException):
+        return _UNKNOWN
+    return next((m["ts"] for m in history.get("messages", []) if prompts.prompt_step_of(m) == prompt.step_id), None)
 
 
 def edit_prompts(svc: Services, *, channel_id: str, edits: tuple[flow.PromptEdit, ...] | list[flow.PromptEdit]) -> None:

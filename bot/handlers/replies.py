@@ -14,12 +14,13 @@ from bot import text as t
 from bot.blocks import replies as b
 from bot.handlers.common import button, durable, ephemeral, task, whisper
 from bot.handlers.outbox import canvas_changed
-from bot.inbox import Request, Then
+from bot.inbox import NotYet, Request, Then
 from bot.services import Services
 from bot.slack import error_code
 from bot.storage import repo
 from bot.synthesis.llm import ModelFailed
 from bot.workshop import hints, replies
+from bot.workshop.prompts import prompt_step_of
 from bot.workspace import actor_team_of
 
 log = logging.getLogger(__name__)
@@ -47,8 +48,10 @@ def _wanted(body: dict) -> bool:
 def register(app: App, svc: Services) -> None:
     app.event("message")(durable(svc, "event"))  # Socket Mode; over HTTP the front door stores it (intake.py)
     svc.inbox.route("event", key=event_key, matches=lambda body: (body.get("event") or {}).get("type") == "message",
-                    wanted=_wanted, apply=lambda s, req, _ready: handle_message(svc, s, req),
-                    batchable=_is_new_reply, apply_many=lambda s, reqs: _posted_many(svc, s, reqs))
+                    wanted=_wanted, prepare=lambda req: _prompt_of_thread(svc, req),
+                    apply=lambda s, req, step_id: handle_message(svc, s, req, step_id),
+                    batchable=lambda req: _is_new_reply(req) and not req.attempts,
+                    apply_many=lambda s, reqs: _posted_many(svc, s, reqs))
     button(app, svc, ids.EMOTION_RATE_PATTERN, _rate)
     button(app, svc, ids.CLASSIFY_PATTERN, _classify)
 
@@ -61,7 +64,24 @@ def _is_new_reply(req: Request) -> bool:
     return event.get("subtype") in _PERSON_SUBTYPES and not event.get("bot_id") and _is_thread_reply(event)
 
 
-def handle_message(svc: Services, s: Session, req: Request) -> Then:
+def _prompt_of_thread(svc: Services, req: Request) -> int | None:
+    """For a reply put off because its thread wasn't a prompt we knew (NotYet): the step the thread's parent says
+    it is the prompt of, from the metadata every prompt is posted with. A prompt whose ts was never stored (Slack
+    answered after the reply came, or the process died in between) is recognised this way."""
+    event = req.body.get("event") or {}
+    msg = event.get("message") if event.get("subtype") == "message_changed" else event
+    if not req.attempts or not isinstance(msg, dict) or not _is_thread_reply(msg):
+        return None
+    try:
+        parent = svc.client.conversations_replies(channel=event.get("channel"), ts=msg["thread_ts"], limit=1,
+                                                  include_all_metadata=True)["messages"][0]
+    except (SlackApiError, IndexError, KeyError) as e:
+        log.info("conversations.replies of a thread failed: %s", error_code(e) if isinstance(e, SlackApiError) else e)
+        return None
+    return prompt_step_of(parent)
+
+
+def handle_message(svc: Services, s: Session, req: Request, prompt_step_id: int | None = None) -> Then:
     event = req.body.get("event") or {}
     subtype = event.get("subtype")
     channel = event.get("channel")
@@ -69,9 +89,9 @@ def handle_message(svc: Services, s: Session, req: Request) -> Then:
         _deleted(svc, s, req.team_id, channel, event)
         return canvas_changed(svc, req.team_id, channel)
     elif subtype == "message_changed":
-        return _changed(svc, s, req.team_id, channel, event, req.body)
+        return _changed(svc, s, req.team_id, channel, event, req.body, prompt_step_id)
     elif subtype in _PERSON_SUBTYPES and not event.get("bot_id"):
-        return _posted(svc, s, req.team_id, event, req.body)
+        return _posted(svc, s, req, prompt_step_id)
     return []
 
 
@@ -79,11 +99,11 @@ def _is_thread_reply(msg: dict) -> bool:
     return bool(msg.get("thread_ts")) and msg.get("thread_ts") != msg.get("ts") and bool(msg.get("user"))
 
 
-def _posted(svc: Services, s: Session, team_id: str, event: dict, body: dict) -> Then:
+def _posted(svc: Services, s: Session, req: Request, prompt_step_id: int | None) -> Then:
+    event = req.body["event"]
     if not _is_thread_reply(event):
-        return _top_level(svc, s, team_id, event)
-    req = Request(0, "event", team_id, None, None, body, svc.clock())
-    return _posted_many(svc, s, [req])[0]
+        return _top_level(svc, s, req.team_id, event)
+    return _posted_many(svc, s, [req], prompt_step_id)[0]
 
 
 def _top_level(svc: Services, s: Session, team_id: str, event: dict) -> Then:
@@ -98,26 +118,33 @@ def _top_level(svc: Services, s: Session, team_id: str, event: dict) -> Then:
                  lane="confirmations")]
 
 
-def _posted_many(svc: Services, s: Session, reqs: list[Request]) -> list[Then]:
-    """New thread replies, stored together (a burst of answers is a few statements, not a few per answer)."""
+def _posted_many(svc: Services, s: Session, reqs: list[Request], prompt_step_id: int | None = None) -> list[Then]:
+    """New thread replies, stored together (a burst of answers is a few statements, not a few per answer). One
+    in a thread that may be a prompt on its way to Slack puts them off (NotYet): the inbox tries again."""
     events = [r.body["event"] for r in reqs]
     outcomes = replies.record_replies(session=s, team_id=reqs[0].team_id, now=svc.clock(), replies=[
         replies.NewReply(channel_id=e["channel"], user_id=e["user"], ts=e["ts"], thread_ts=e["thread_ts"],
-                         text=t.message_text(e), event_id=r.body.get("event_id"), user_team=actor_team_of(r.body))
+                         text=t.message_text(e), event_id=r.body.get("event_id"), user_team=actor_team_of(r.body),
+                         prompt_step_id=prompt_step_id)
         for r, e in zip(reqs, events, strict=True)])
+    if any(o.status == "early" for o in outcomes):
+        raise NotYet
     return [[task(_follow_up, svc, r.team_id, e["channel"], e, outcome, confirm=True, lane="confirmations"),
              *(canvas_changed(svc, r.team_id, e["channel"]) if outcome.stored else [])]
             for r, e, outcome in zip(reqs, events, outcomes, strict=True)]
 
 
-def _changed(svc: Services, s: Session, team_id: str, channel: str, event: dict, body: dict) -> Then:
+def _changed(svc: Services, s: Session, team_id: str, channel: str, event: dict, body: dict,
+             prompt_step_id: int | None) -> Then:
     msg = event.get("message") or {}
     if msg.get("bot_id") or msg.get("subtype") == "bot_message" or not _is_thread_reply(msg):
         return []
     outcome = replies.edit_reply(session=s, team_id=team_id, now=svc.clock(), reply=replies.NewReply(
         channel_id=channel, user_id=msg["user"], ts=msg["ts"], thread_ts=msg["thread_ts"],
         text=t.message_text(msg), event_id=body.get("event_id"), user_team=actor_team_of(body),
-        edited_ts=(msg.get("edited") or {}).get("ts")))
+        edited_ts=(msg.get("edited") or {}).get("ts"), prompt_step_id=prompt_step_id))
+    if outcome.status == "early":
+        raise NotYet
     return [task(_follow_up, svc, team_id, channel, msg, outcome, confirm=False, lane="confirmations"),
             *canvas_changed(svc, team_id, channel)]
 

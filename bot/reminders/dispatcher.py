@@ -38,7 +38,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.slack import checked_before_retry, error_code
+from bot.slack import checked_before_retry, error_code, outcome_unknown
 from bot.storage import repo
 from bot.storage.db import session_scope
 from bot.storage.models import Reminder, UserProfile
@@ -55,9 +55,6 @@ METADATA_EVENT = "journey_reminder"
 UNDELIVERABLE = {"user_not_found", "account_inactive", "channel_not_found", "is_archived", "cannot_dm_bot",
                  "user_disabled", "not_in_channel", "user_not_visible", "invalid_user_combination",
                  "restricted_action", "messages_tab_disabled"}
-# Errors after which Slack may have stored the message anyway ("it's possible some aspect of the operation
-# succeeded", Slack's docs say): like a 5xx, the next attempt looks in the DM first.
-UNSURE = {"internal_error", "fatal_error", "service_unavailable"}
 RETRY_DELAYS = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(hours=1))
 
 
@@ -259,12 +256,10 @@ class Dispatcher:
         try:
             with checked_before_retry(still_ours):
                 return self.client.chat_postMessage(channel=channel, metadata=metadata, **message)["ts"]
-        except SlackApiError as e:
-            if e.response.status_code >= 500 or error_code(e) in UNSURE:
-                raise OutcomeUnknown(error_code(e)) from e
+        except (SlackApiError, OSError, HTTPException) as e:  # a 5xx, a timeout, a dropped connection: the
+            if outcome_unknown(e):  # request may have reached Slack: the next attempt looks in the DM first
+                raise OutcomeUnknown(error_code(e) if isinstance(e, SlackApiError) else type(e).__name__) from e
             raise
-        except (OSError, HTTPException) as e:  # a timeout, a dropped connection: the request may have reached Slack
-            raise OutcomeUnknown(type(e).__name__) from e
 
     def _dm_channel(self, team_id: str, user_id: str) -> str:
         if (team_id, user_id) in self._dms:

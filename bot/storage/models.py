@@ -227,6 +227,11 @@ class PainMerge(SQLModel, table=True):
     source: str  # hand | synthesis | vote
     synthesis_id: int | None = Field(default=None, foreign_key="synthesis.id", ondelete="CASCADE")
     cluster: int | None = None  # the synthesis cluster it applies
+    # A merge that took in members of earlier merges remembers them (earlier merge id → its members' ids, JSON),
+    # and those merges wait, `superseded_by` it, so that undoing it gives each its members back: undoing a
+    # synthesis never undoes what a facilitator merged by hand before it.
+    absorbed: str = "{}"
+    superseded_by: int | None = None
     created_by: str
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
 
@@ -459,6 +464,9 @@ class InboxEntry(SQLModel, table=True):
     body: str  # the payload as JSON
     failed: str | None = None  # set when processing failed: the exception's type, never people's text
     received_at: datetime = Field(sa_column=_ts_column(nullable=False))
+    # A request a rule couldn't apply yet (inbox.NotYet) waits until retry_at; attempts counts the waits.
+    attempts: int = 0
+    retry_at: datetime | None = Field(default=None, sa_column=_ts_column(nullable=True))
 
 
 class InboxDone(SQLModel, table=True):

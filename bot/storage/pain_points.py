@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -38,13 +39,16 @@ def number_new(*, session: Session, team_id: str, workshop_id: int) -> None:
 
 
 def merges(*, session: Session, team_id: str, workshop_id: int) -> dict[int, PainMerge]:
+    """The workshop's merges in force (not those waiting, superseded by a later merge that took their members)."""
     return {m.id: m for m in session.exec(
-        select(PainMerge).where(PainMerge.team_id == team_id, PainMerge.workshop_id == workshop_id))}
+        select(PainMerge).where(PainMerge.team_id == team_id, PainMerge.workshop_id == workshop_id,
+                                col(PainMerge.superseded_by).is_(None)))}
 
 
 def merge_of_cluster(*, session: Session, team_id: str, synthesis_id: int, cluster: int) -> PainMerge | None:
     return session.exec(select(PainMerge).where(PainMerge.team_id == team_id, PainMerge.synthesis_id == synthesis_id,
-                                                PainMerge.cluster == cluster)).first()
+                                                PainMerge.cluster == cluster,
+                                                col(PainMerge.superseded_by).is_(None))).first()
 
 
 def members(*, session: Session, team_id: str, merge_id: int) -> list[Item]:
@@ -55,36 +59,64 @@ def members(*, session: Session, team_id: str, merge_id: int) -> list[Item]:
 def make_merge(*, session: Session, team_id: str, workshop_id: int, items: Iterable[Item], statement: str,
                source: str, by: str, now: datetime, synthesis_id: int | None = None,
                cluster: int | None = None) -> PainMerge:
-    """One pain point of these (each leaves any merge it was in; a merge left with one member goes)."""
+    """One pain point of these. Each leaves any merge it was in; such a merge is remembered by the new one (see
+    PainMerge.absorbed) and, if it is left with one member, waits superseded until the new one is undone."""
     items = list(items)
     merge = PainMerge(team_id=team_id, workshop_id=workshop_id, statement=statement, source=source,
                       synthesis_id=synthesis_id, cluster=cluster, created_by=by, created_at=now)
     session.add(merge)
     session.flush()
-    left = {i.merge_id for i in items if i.merge_id is not None}
+    left = sorted({i.merge_id for i in items if i.merge_id is not None})
+    absorbed = {old: [i.id for i in members(session=session, team_id=team_id, merge_id=old)] for old in left}
     for item in items:
         item.merge_id = merge.id
         session.add(item)
+    merge.absorbed = json.dumps(absorbed)
+    session.add(merge)
     session.flush()
     for old in left:
-        _drop_if_alone(session, team_id, old)
+        rest = members(session=session, team_id=team_id, merge_id=old)
+        if len(rest) < 2:  # nothing left to merge: it waits for the new merge to be undone
+            for item in rest:
+                item.merge_id = None
+                session.add(item)
+            row = session.get(PainMerge, old)
+            row.superseded_by = merge.id
+            session.add(row)
+    session.flush()
     return merge
 
 
 def dissolve(*, session: Session, team_id: str, merge_id: int) -> list[Item]:
-    """Undo a merge: each member gets its own place back. Its former members."""
+    """Undo a merge: each member gets its own place back, or its place in the merge it was part of before this
+    one took it (where that merge has two members or more again). Its former members."""
+    merge = session.get(PainMerge, merge_id)
+    if merge is None or merge.team_id != team_id:
+        return []
     items = members(session=session, team_id=team_id, merge_id=merge_id)
     for item in items:
         item.merge_id = None
         session.add(item)
     session.flush()
-    merge = session.get(PainMerge, merge_id)
-    if merge is not None and merge.team_id == team_id:
-        session.delete(merge)
+    mine = {i.id: i for i in items}
+    for old_id, former in sorted(json.loads(merge.absorbed or "{}").items()):
+        old = session.get(PainMerge, int(old_id))
+        if old is None or old.team_id != team_id:
+            continue
+        staying = members(session=session, team_id=team_id, merge_id=old.id)
+        back = [mine[i] for i in former if i in mine and mine[i].merge_id is None]
+        if old.superseded_by == merge.id:  # its lone member, if no other merge has taken it meanwhile
+            back += [i for i in session.exec(select(Item).where(Item.team_id == team_id, col(Item.id).in_(former),
+                                                                 col(Item.merge_id).is_(None))) if i.id not in mine]
+        if len(staying) + len(back) >= 2:
+            for item in back:
+                item.merge_id = old.id
+                session.add(item)
+            old.superseded_by = None
+            session.add(old)
+        elif old.superseded_by == merge.id:
+            session.delete(old)
         session.flush()
+    session.delete(merge)
+    session.flush()
     return items
-
-
-def _drop_if_alone(session: Session, team_id: str, merge_id: int) -> None:
-    if len(members(session=session, team_id=team_id, merge_id=merge_id)) < 2:
-        dissolve(session=session, team_id=team_id, merge_id=merge_id)

@@ -112,21 +112,6 @@ def current_step(*, session: Session, team_id: str, workshop_id: int) -> Step | 
     ).first()
 
 
-def step_by_prompt(*, session: Session, team_id: str, channel_id: str, prompt_ts: str) -> Step | None:
-    return session.exec(
-        select(Step).where(Step.team_id == team_id, Step.channel_id == channel_id, Step.prompt_ts == prompt_ts)
-    ).first()
-
-
-def steps_by_prompt_ts(*, session: Session, team_id: str, prompts: set[tuple[str, str]]) -> dict[tuple[str, str], Step]:
-    """(channel, prompt ts) → the step whose prompt it is, for every pair that is one."""
-    if not prompts:
-        return {}
-    rows = session.exec(select(Step).where(Step.team_id == team_id,
-                                           tuple_(Step.channel_id, Step.prompt_ts).in_(list(prompts))))
-    return {(s.channel_id, s.prompt_ts): s for s in rows}
-
-
 def step(*, session: Session, team_id: str, step_id: int) -> Step | None:
     return session.exec(select(Step).where(Step.team_id == team_id, Step.id == step_id)).first()
 

@@ -13,6 +13,8 @@ from sqlmodel import Session
 from bot import text as t
 from bot.storage import opportunities, pain_points, repo
 from bot.storage.models import Emotion, Item, ItemKind, MapType, Reply, Step, StepKind, Workshop
+from bot.storage.prompts import steps_by_prompt_ts
+from bot.workshop import prompts
 from bot.workshop.access import Refusal
 from bot.workshop.departments import department_of
 from bot.workshop.status import step_label
@@ -32,11 +34,14 @@ class NewReply:
     event_id: str | None = None
     edited_ts: str | None = None
     user_team: str | None = None  # the author's own workspace (a partner's, in a Slack Connect channel)
+    prompt_step_id: int | None = None  # the step its thread's parent names in its metadata (see prompts.py)
 
 
 @dataclass
 class ReplyOutcome:
-    status: str  # stored | duplicate | closed | ignored | removed | unchanged | unreadable
+    # stored | duplicate | closed | ignored | removed | unchanged | unreadable | early (its thread may be a prompt
+    # on its way: try again shortly)
+    status: str
     stored: int = 0
     unsorted: list[tuple[int, str]] = field(default_factory=list)  # (item id, text) waiting for a kind
     problems: list[tuple[str, str]] = field(default_factory=list)  # (line, what is wrong with it)
@@ -119,9 +124,11 @@ def record_reply(*, session: Session, team_id: str, reply: NewReply, now: dateti
 def record_replies(*, session: Session, team_id: str, replies: list[NewReply], now: datetime) -> list[ReplyOutcome]:
     """Store new thread replies (and their items) in order, one outcome each. A few queries and inserts for the
     whole list, whatever its length: this is how a burst of answers is stored at thousands a second."""
-    steps = repo.steps_by_prompt_ts(session=session, team_id=team_id,
+    steps = steps_by_prompt_ts(session=session, team_id=team_id,
                                     prompts={(r.channel_id, r.thread_ts) for r in replies})
-    workshops = repo.workshops_by_id(session=session, team_id=team_id, ids={s.workshop_id for s in steps.values()})
+    prompts.recognise(session=session, team_id=team_id, replies=replies, steps=steps)
+    workshops = repo.workshops_by_id(session=session, team_id=team_id,
+                                     ids={s.workshop_id for s in steps.values() if s is not None})
     messages = {(r.channel_id, r.ts) for r in replies}
     stored = repo.stored_replies(session=session, team_id=team_id, messages=messages)
     deleted = repo.deleted_messages(session=session, team_id=team_id, messages=messages)
@@ -131,7 +138,7 @@ def record_replies(*, session: Session, team_id: str, replies: list[NewReply], n
         step = steps.get((r.channel_id, r.thread_ts))
         ws = workshops.get(step.workshop_id) if step else None
         if step is None or ws is None:
-            outcomes[n] = ReplyOutcome(status="ignored")
+            outcomes[n] = ReplyOutcome(status="early" if (r.channel_id, r.thread_ts) in steps else "ignored")
         elif (r.channel_id, r.ts) in stored:
             outcomes[n] = ReplyOutcome(status="duplicate")
         elif (r.channel_id, r.ts) in deleted:
@@ -257,9 +264,8 @@ def delete_reply(*, session: Session, team_id: str, channel_id: str, ts: str, th
     It leaves a tombstone, so no late copy of the message or of an edit brings it back; a delete that arrives
     before its message (Slack doesn't promise order) means the message is never stored."""
     reply = repo.reply_by_ts(session=session, team_id=team_id, channel_id=channel_id, ts=ts)
-    ours = reply is not None or (thread_ts is not None and repo.step_by_prompt(
-        session=session, team_id=team_id, channel_id=channel_id, prompt_ts=thread_ts) is not None)
-    if not ours:
+    if reply is None and not (thread_ts is not None and prompts.may_be_prompt(
+            session=session, team_id=team_id, channel_id=channel_id, thread_ts=thread_ts)):
         return ReplyOutcome(status="ignored")
     repo.add_tombstone(session=session, team_id=team_id, channel_id=channel_id, ts=ts, now=now)
     if reply is None:

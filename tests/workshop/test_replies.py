@@ -74,6 +74,38 @@ def test_replies_to_closed_steps_or_unknown_threads(session, clock):
     assert out.status == "closed" and out.open_label is None
     assert session.exec(select(Reply)).all() == []
 
+def test_a_reply_overtaking_its_prompts_ts_waits_and_a_prompt_named_by_its_metadata_is_recognised(session, clock):
+    p = start(session, clock)  # posted to Slack; its ts not stored yet
+    early = replies.NewReply(channel_id=C, user_id="UANA", ts="5.1", thread_ts="5.0", text="grow sign-ups")
+    assert replies.record_replies(session=session, team_id=T, replies=[early], now=clock())[0].status == "early"
+    other = replies.NewReply(channel_id="C2", user_id="UANA", ts="5.2", thread_ts="5.0", text="elsewhere")
+    assert replies.record_reply(session=session, team_id=T, reply=other, now=clock()).status == "ignored"
+    # The thread's parent names the step (its metadata): that thread is the prompt, and the reply counts.
+    named = replies.NewReply(**{**early.__dict__, "prompt_step_id": p.step_id})
+    assert replies.record_reply(session=session, team_id=T, reply=named, now=clock()).status == "stored"
+    assert repo.step(session=session, team_id=T, step_id=p.step_id).prompt_ts == "5.0"
+    # Once the prompt's ts is known, other threads are chatter again.
+    assert reply(session, clock, "7.0", "a thread of something else").status == "ignored"
+
+
+def test_a_reply_waits_for_a_prompt_whose_ts_is_stored_late_and_a_delete_before_it_is_kept(session, clock):
+    p = start(session, clock)
+    assert reply(session, clock, "6.0", "grow sign-ups", ts="6.1").status == "early"
+    # Deleted before its prompt's ts is stored: the tombstone stays, so it is never stored later.
+    assert replies.delete_reply(session=session, team_id=T, channel_id=C, ts="6.2", thread_ts="6.0",
+                                now=clock()).status == "removed"
+    posted(session, p, "6.0")
+    assert reply(session, clock, "6.0", "grow sign-ups", ts="6.1").status == "stored"
+    assert reply(session, clock, "6.0", "withdrawn", ts="6.2").status == "ignored"
+    # A prompt Slack refused is no prompt on its way: nothing waits for it.
+    flow.record_prompt_posted(session=session, team_id=T, step_id=advance_unposted(session, clock).step_id, ts=None)
+    assert reply(session, clock, "8.0", "chatter").status == "ignored"
+
+
+def advance_unposted(session, clock):
+    return flow.open_next_step(session=session, team_id=T, channel_id=C, user_id=FAC, now=clock()).prompt
+
+
 def test_edit_updates_items_in_place_and_delete_removes_them(session, clock):
     to_stage_walk(session, clock)
     out = reply(session, clock, "100.4", "pain: slow\nodd line\nemotion: 2", ts="400.1")
