@@ -38,6 +38,23 @@ def number_new(*, session: Session, team_id: str, workshop_id: int) -> None:
     session.flush()
 
 
+def number_rows(*, session: Session, rows: list[dict]) -> None:
+    """Number the new pain points (#1, #2, …) and opportunities (O1, O2, …) among item rows about to be inserted
+    together, workshop by workshop, in their order."""
+    for kind, column, reserve in ((ItemKind.PAIN_POINT, "number", reserve_numbers),
+                                  (ItemKind.OPPORTUNITY, "opportunity_number", opportunities.reserve_numbers)):
+        by_workshop: dict[tuple[str, int], list[dict]] = {}
+        for row in rows:
+            if row["kind"] == kind:
+                by_workshop.setdefault((row["team_id"], row["workshop_id"]), []).append(row)
+        for (team_id, workshop_id), given in by_workshop.items():
+            first = reserve(session=session, team_id=team_id, workshop_id=workshop_id, count=len(given))
+            for n, row in enumerate(given):
+                row[column] = first + n
+        for row in rows:
+            row.setdefault(column, None)  # one INSERT for all rows: every row names the same columns
+
+
 def merges(*, session: Session, team_id: str, workshop_id: int) -> dict[int, PainMerge]:
     """The workshop's merges in force (not those waiting, superseded by a later merge that took their members)."""
     return {m.id: m for m in session.exec(
