@@ -62,3 +62,14 @@ OPPORTUNITY_VIEW = "opportunity_rating"
 OPPORTUNITY_VALUE_BLOCK, OPPORTUNITY_VALUE_INPUT = "value", "value_input"
 OPPORTUNITY_EFFORT_BLOCK, OPPORTUNITY_EFFORT_INPUT = "effort", "effort_input"
 OPPORTUNITY_OWNER_BLOCK, OPPORTUNITY_OWNER_INPUT = "owner", "owner_input"
+
+# "Add to journey map": the message shortcut (its callback_id, declared in manifest.yml) and the form it opens.
+ADD_TO_MAP_SHORTCUT = "add_to_journey_map"
+ADD_TO_MAP_LOADING_VIEW = "add_to_map_loading"  # shown while the bot looks the message and the workshops up
+ADD_TO_MAP_VIEW = "add_to_map"
+ADD_TO_MAP_SOURCE_BLOCK = "add_to_map_source"
+ADD_TO_MAP_TEXT_BLOCK, ADD_TO_MAP_TEXT_INPUT = "add_to_map_text", "add_to_map_text_input"
+ADD_TO_MAP_WORKSHOP_BLOCK, ADD_TO_MAP_WORKSHOP_INPUT = "add_to_map_workshop", "add_to_map_workshop_input"
+ADD_TO_MAP_KIND_BLOCK, ADD_TO_MAP_KIND_INPUT = "add_to_map_kind", "add_to_map_kind_input"
+ADD_TO_MAP_STAGE_BLOCK, ADD_TO_MAP_STAGE_INPUT = "add_to_map_stage", "add_to_map_stage_input"
+ADD_TO_MAP_PAIN_BLOCK, ADD_TO_MAP_PAIN_INPUT = "add_to_map_pain", "add_to_map_pain_input"

@@ -21,12 +21,14 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.storage import action_items, opportunities, pain_points, repo, syntheses, validation_tasks
+from bot.storage import evidence as filed_messages
 from bot.storage.models import Item, ItemKind, PainMerge, Synthesis
 from bot.synthesis.schemas import SynthesisResult
 from bot.workshop.access import Refusal, require_latest
 from bot.workshop.tally import emotion_average, emotion_spread, tally
 
 SCHEMA = "journey-map/1"
+QUOTED = ("evidence", "quote")  # filed messages shown as evidence (bot/evidence.py); the other kinds made items
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -146,10 +148,12 @@ def build_map(*, session: Session, team_id: str, workshop_id: int) -> dict:
     actions = action_items.of_workshop(session=session, team_id=team_id, workshop_id=ws.id)
     tasks = validation_tasks.of_workshop(session=session, team_id=team_id, workshop_id=ws.id)
     ratings = opportunities.ratings(session=session, team_id=team_id, workshop_id=ws.id)
+    filings = filed_messages.of_workshop(session=session, team_id=team_id, workshop_id=ws.id)
     answers = [(i.author, i.department) for i in items] + [(e.user_id, e.department) for e in emotions]
     contributors = sorted(tally(session=session, ws=ws, answers=answers).contributors, key=lambda c: (-c[2], c[0]))
     facilitators = repo.facilitators(session=session, team_id=team_id, workshop_id=ws.id)
-    people = _people(contributors, facilitators, actions, tasks, {r.owner for r in ratings.values() if r.owner})
+    people = _people(contributors, facilitators, actions, tasks, filings,
+                     {r.owner for r in ratings.values() if r.owner})
     names = {u: p.name for u, p in repo.profiles(session=session, team_id=team_id, user_ids=people).items()
              if p.name}
     # Each person's own workspace: in a Slack Connect channel some answer from a partner organisation.
@@ -163,9 +167,24 @@ def build_map(*, session: Session, team_id: str, workshop_id: int) -> dict:
     def person(user: str) -> str:
         return names.get(user) or user
 
+    # Messages filed with "Add to journey map": items they made keep their source; evidence and quotes show with
+    # their pain point (all of a merged one's variants), or with their stage.
+    made_from = {f.item_id: f for f in filings if f.kind not in QUOTED and f.item_id is not None}
+
     def item(i: Item) -> dict:
-        return {"id": i.id, "text": i.text, "author": i.author, "department": i.department,
-                "created_at": _iso(i.created_at), "author_name": person(i.author), "author_team": teams.get(i.author)}
+        out = {"id": i.id, "text": i.text, "author": i.author, "department": i.department,
+               "created_at": _iso(i.created_at), "author_name": person(i.author), "author_team": teams.get(i.author)}
+        if i.id in made_from:
+            f = made_from[i.id]
+            out["source"] = {"url": f.source_url, "channel": f.source_channel, "ts": f.source_ts,
+                             "filed_by": f.filed_by, "filed_by_name": person(f.filed_by)}
+        return out
+
+    def evidence(f) -> dict:
+        return {"id": f.id, "kind": f.kind, "text": f.text, "author": f.author,
+                "author_name": person(f.author) if f.author else None, "filed_by": f.filed_by,
+                "filed_by_name": person(f.filed_by), "source_url": f.source_url, "source_channel": f.source_channel,
+                "source_ts": f.source_ts, "created_at": _iso(f.created_at)}
 
     # One pass over the items: each lane of each stage (and each kind across stages), in id order.
     lanes: dict[tuple[str, int | None], list[Item]] = defaultdict(list)
@@ -186,12 +205,22 @@ def build_map(*, session: Session, team_id: str, workshop_id: int) -> dict:
     for a in actions:
         if a.pain_point_id in group_of_item:
             actions_of[group_of_item[a.pain_point_id].lead.id].append(a.id)
+    evidence_of: dict[int, list[dict]] = defaultdict(list)  # pain point (its lead's id) → its evidence
+    stage_evidence: dict[int | None, list[dict]] = defaultdict(list)
+    for f in filings:
+        if f.kind not in QUOTED:
+            continue
+        if f.item_id in group_of_item:
+            evidence_of[group_of_item[f.item_id].lead.id].append(evidence(f))
+        else:  # a quote about the stage (or evidence whose pain point is gone)
+            stage_evidence[f.stage_id].append(evidence(f))
 
     def pain(g: PainGroup) -> dict:
         lead = g.lead
         departments = sorted({i.department for i in g.members if i.department}, key=str.casefold)
         out = {**item(lead), "text": g.text, "number": lead.number, "votes": len(_voters(g, voters)),
-               "source_item_id": lead.source_item_id, "departments": departments, "actions": actions_of[lead.id]}
+               "source_item_id": lead.source_item_id, "departments": departments, "actions": actions_of[lead.id],
+               "evidence": evidence_of[lead.id]}
         if lead.id in validation:
             out["validation"] = validation[lead.id]
         if g.merge is not None:
@@ -217,11 +246,12 @@ def build_map(*, session: Session, team_id: str, workshop_id: int) -> dict:
     for s in repo.stages(session=session, team_id=team_id, workshop_id=ws.id):
         rated = rated_in[s.id]
         scores = [e.score for e in rated]
+        pains = [pain(g) for g in rank(groups_in[s.id], voters)]
         stages.append({
             "name": s.name,
             "position": s.position,
             "touchpoints": of(ItemKind.TOUCHPOINT, s.id),
-            "pain_points": [pain(g) for g in rank(groups_in[s.id], voters)],
+            "pain_points": pains,
             "opportunities": [opportunity(i) for i in lanes.get((ItemKind.OPPORTUNITY, s.id), ())],
             "frontstage": of(ItemKind.FRONTSTAGE, s.id),
             "backstage": of(ItemKind.BACKSTAGE, s.id),
@@ -230,6 +260,8 @@ def build_map(*, session: Session, team_id: str, workshop_id: int) -> dict:
                           "score": e.score, "note": e.note} for e in rated],
             "emotion_average": emotion_average(scores),
             "emotion_spread": emotion_spread(scores),
+            "evidence": stage_evidence[s.id],
+            "evidence_count": len(stage_evidence[s.id]) + sum(len(p["evidence"]) for p in pains),
         })
 
     ranking = sorted((o for st in stages for o in st["opportunities"]), key=_opportunity_order)
@@ -266,12 +298,14 @@ def build_map(*, session: Session, team_id: str, workshop_id: int) -> dict:
                                number_of=number_of),
         "participants": [{"user": u, "name": person(u), "team": teams.get(u), "external": external(u),
                           "department": dept, "contributions": n} for u, dept, n in contributors],
+        "evidence_total": sum(st["evidence_count"] for st in stages),
     }
 
 
-def _people(contributors, facilitators, actions, tasks, owners=()) -> list[str]:
+def _people(contributors, facilitators, actions, tasks, filings=(), owners=()) -> list[str]:
     return sorted({u for u, _, _ in contributors} | set(facilitators) | {a.owner for a in actions}
-                  | {t.owner for t in tasks} | set(owners))
+                  | {t.owner for t in tasks} | {f.filed_by for f in filings}
+                  | {f.author for f in filings if f.author} | set(owners))
 
 
 def people(*, session: Session, team_id: str, workshop_id: int) -> list[str]:
@@ -284,6 +318,7 @@ def people(*, session: Session, team_id: str, workshop_id: int) -> list[str]:
                    repo.facilitators(session=session, team_id=team_id, workshop_id=ws.id),
                    action_items.of_workshop(session=session, team_id=team_id, workshop_id=ws.id),
                    validation_tasks.of_workshop(session=session, team_id=team_id, workshop_id=ws.id),
+                   filed_messages.of_workshop(session=session, team_id=team_id, workshop_id=ws.id),
                    opportunities.owners(session=session, team_id=team_id, workshop_id=ws.id))
 
 

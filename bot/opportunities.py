@@ -142,6 +142,13 @@ def find(*, session: Session, team_id: str, channel_id: str, number: int) -> Opp
     return _view(session, ws, item)
 
 
+def number_waiting(*, session: Session, team_id: str, channel_id: str) -> None:
+    """Number any opportunity of the channel's workshop added without one, before they are listed."""
+    ws = repo.latest_workshop(session=session, team_id=team_id, channel_id=channel_id)
+    if ws is not None:
+        opportunities.number_new(session=session, team_id=team_id, workshop_id=ws.id)
+
+
 def get(*, session: Session, team_id: str, item_id: int) -> OpportunityView:
     """An opportunity by its item id (what buttons and forms carry)."""
     item = repo.item(session=session, team_id=team_id, item_id=item_id)

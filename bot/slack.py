@@ -183,6 +183,7 @@ class Directory:
         self._home: str | None = None
         self._home_enterprise: str | None = None
         self._home_known = False
+        self._bot_user: str | None = None
 
     def user(self, user_id: str) -> dict | None:
         now = self._clock()
@@ -268,8 +269,26 @@ class Directory:
                 log.warning("auth.test failed: %s", error_code(e) if isinstance(e, SlackApiError) else type(e).__name__)
                 return False
             self._home, self._home_enterprise = answer.get("team_id"), answer.get("enterprise_id")
+            self._bot_user = answer.get("user_id")
             self._home_known = True
         return True
+
+    def bot_user(self) -> str | None:
+        """The bot's own user id (auth.test, asked once), or None while Slack won't say."""
+        return self._bot_user if self._asked_home() else None
+
+    def audience(self, channel_id: str) -> tuple[bool, frozenset[str]] | None:
+        """Who may see a conversation's workshops, as `can_see` decides: (public, members), where a public
+        channel's are also everyone in the workspace. None when Slack won't say (a conversation the bot can't
+        see: a private channel it isn't in, a DM between other people)."""
+        conversation = self._fresh(self._conversations, channel_id, "conversations.info",
+                                   lambda: self._client.conversations_info(channel=channel_id)["channel"])
+        if conversation is None:
+            return None
+        members = self._fresh(self._members, channel_id, "conversations.members",
+                              lambda: frozenset(m for page in self._client.conversations_members(
+                                  channel=channel_id, limit=200) for m in page["members"]))
+        return None if members is None else (is_public(conversation), members)
 
     def visible(self, channel_ids: Iterable[str], user_id: str) -> frozenset[str]:
         """Of these conversations, those whose workshops the person may see (see `can_see`)."""

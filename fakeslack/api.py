@@ -620,11 +620,44 @@ class FakeSlack:
             with self._lock:
                 self.invalid.append(("views.open", problems))
             raise SlackError("invalid_arguments", response_metadata={"messages": problems})
-        view = {**view, "id": f"V{next(self._ids):06d}", "team_id": self.team_id,
+        view = {**view, "id": f"V{next(self._ids):06d}", "team_id": self.team_id, "hash": self._hash(),
                 "_user": self.trigger_users.get(args["trigger_id"]), "_closed": False, "_errors": {}}
         with self._lock:
             self.views.append(view)
-        return {"ok": True, "view": view}
+        return {"ok": True, "view": self._public(view)}
+
+    def _hash(self) -> str:
+        return f"{int(time.time())}.{next(self._ids):08d}"
+
+    @staticmethod
+    def _public(view: dict) -> dict:
+        return {k: v for k, v in view.items() if not k.startswith("_")}
+
+    def m_views_update(self, args: dict) -> dict:
+        """Slack's views.update (docs.slack.dev/reference/methods/views.update): a modal replaced, found by view_id
+        (or external_id); a `hash` that isn't the view's current one is a hash_conflict (the view changed since);
+        a closed or unknown view is not_found."""
+        view = args.get("view")
+        view = json.loads(view) if isinstance(view, str) else view
+        if not view or not (args.get("view_id") or args.get("external_id")):
+            raise SlackError("invalid_arguments")
+        problems = view_problems(view)
+        if problems:
+            with self._lock:
+                self.invalid.append(("views.update", problems))
+            raise SlackError("invalid_arguments", response_metadata={"messages": problems})
+        with self._lock:
+            old = next((v for v in self.views if (args.get("view_id") and v["id"] == args["view_id"]) or (
+                args.get("external_id") and v.get("external_id") == args["external_id"])), None)
+            if old is None or old["_closed"]:
+                raise SlackError("not_found")
+            if args.get("hash") and args["hash"] != old.get("hash"):
+                raise SlackError("hash_conflict")
+            for key in [k for k in old if not k.startswith("_") and k not in ("id", "team_id")]:
+                del old[key]
+            old.update({k: v for k, v in view.items() if k not in ("id", "team_id")}, hash=self._hash(), _errors={})
+            old.pop("_values", None)
+            return {"ok": True, "view": self._public(old)}
 
     def m_views_publish(self, args: dict) -> dict:
         """A user's Home tab: a `home` view, checked like a modal (100 blocks at most)."""

@@ -4,7 +4,8 @@ the bot's (bot/blocks/limits.py): a wrong limit on one side is caught by the oth
 
 Sources (docs.slack.dev/reference/…): block-kit/blocks (50 blocks a message, 100 in a modal or Home tab),
 blocks/section-block, blocks/header-block, blocks/context-block, blocks/actions-block, blocks/input-block,
-block-elements/button-element, block-elements/select-menu-element, block-elements/plain-text-input-element,
+block-elements/button-element, block-elements/select-menu-element, block-elements/radio-button-group-element,
+block-elements/checkboxes-element, composition-objects/option-group-object, block-elements/plain-text-input-element,
 composition-objects/option-object, views/modal-views.
 """
 
@@ -34,6 +35,9 @@ BUTTON_VALUE = 2000
 BUTTON_URL = 3000
 PLACEHOLDER = 150
 SELECT_OPTIONS = 100
+OPTION_GROUPS = 100  # a select's option groups, each with at most SELECT_OPTIONS options
+OPTION_GROUP_LABEL = 75
+CHOICE_OPTIONS = 10  # radio buttons and checkboxes
 OPTION_TEXT = 75
 OPTION_VALUE = 150
 OPTION_DESCRIPTION = 75
@@ -63,11 +67,18 @@ def _element_problems(where: str, e: dict) -> list[str]:
         _too_long(problems, where, "button value", e.get("value"), BUTTON_VALUE)
         _too_long(problems, where, "button url", e.get("url"), BUTTON_URL)
     options = list(e.get("options") or [])
-    for group in e.get("option_groups") or []:
+    groups = e.get("option_groups") or []
+    for group in groups:
         options += group.get("options") or []
+        _too_long(problems, where, "option group label", _text(group.get("label")), OPTION_GROUP_LABEL)
+        if len(group.get("options") or []) > SELECT_OPTIONS:
+            problems.append(f"{where}: {len(group['options'])} options in a group (limit {SELECT_OPTIONS})")
+    if len(groups) > OPTION_GROUPS:
+        problems.append(f"{where}: {len(groups)} option groups (limit {OPTION_GROUPS})")
     if kind in ("static_select", "multi_static_select", "overflow", "radio_buttons", "checkboxes"):
-        if len(e.get("options") or []) > SELECT_OPTIONS:
-            problems.append(f"{where}: {len(e['options'])} options (limit {SELECT_OPTIONS})")
+        limit = CHOICE_OPTIONS if kind in ("radio_buttons", "checkboxes") else SELECT_OPTIONS
+        if len(e.get("options") or []) > limit:
+            problems.append(f"{where}: {len(e['options'])} options (limit {limit})")
         for o in options + [e[k] for k in ("initial_option",) if isinstance(e.get(k), dict)]:
             _too_long(problems, where, "option text", _text(o.get("text")), OPTION_TEXT)
             _too_long(problems, where, "option value", o.get("value"), OPTION_VALUE)

@@ -75,6 +75,10 @@ def _text(obj: dict | None, **kw) -> str:
     return html.escape(obj.get("text", ""))
 
 
+def _plain(obj: dict | None) -> str:
+    return obj.get("text", "") if isinstance(obj, dict) else ""
+
+
 def _attrs(**values: str) -> str:
     return " ".join(f'{k.replace("_", "-")}="{html.escape(str(v))}"' for k, v in values.items() if v is not None)
 
@@ -144,9 +148,20 @@ def input_block(b: dict, *, users: dict[str, str], error: str | None = None) -> 
         field = f'<input type="date" {common} value="{html.escape(el.get("initial_date", ""))}">'
     elif kind == "static_select":
         initial = (el.get("initial_option") or {}).get("value")
-        options = "".join(f'<option value="{html.escape(o["value"])}"{" selected" if o["value"] == initial else ""}>'
-                          f'{_text(o.get("text"))}</option>' for o in el.get("options", []))
-        field = f'<select {common}><option value=""></option>{options}</select>'
+
+        def options(opts: list[dict]) -> str:
+            return "".join(f'<option value="{html.escape(o["value"])}"{" selected" if o["value"] == initial else ""}>'
+                           f'{_text(o.get("text"))}</option>' for o in opts)
+
+        groups = "".join(f'<optgroup label="{html.escape(_plain(g.get("label")))}">{options(g.get("options", []))}'
+                         "</optgroup>" for g in el.get("option_groups") or [])
+        field = f'<select {common}><option value=""></option>{options(el.get("options") or [])}{groups}</select>'
+    elif kind == "radio_buttons":
+        initial = (el.get("initial_option") or {}).get("value")
+        field = '<div class="radios">' + "".join(
+            f'<label class="radio"><input type="radio" {common} value="{html.escape(o["value"])}"'
+            f'{" checked" if o["value"] == initial else ""}> {_text(o.get("text"))}</label>'
+            for o in el.get("options", [])) + "</div>"
     elif kind == "users_select":
         initial = el.get("initial_user")
         options = "".join(f'<option value="{html.escape(u)}"{" selected" if u == initial else ""}>{html.escape(n)}</option>'
@@ -157,5 +172,6 @@ def input_block(b: dict, *, users: dict[str, str], error: str | None = None) -> 
     optional = ' <span class="optional">(optional)</span>' if b.get("optional") else ""
     hint = f'<div class="hint">{_text(b.get("hint"))}</div>' if b.get("hint") else ""
     err = f'<div class="error">{html.escape(error)}</div>' if error else ""
-    return (f'<label class="b-input" data-block="{html.escape(block_id)}">{_text(b.get("label"))}{optional}'
-            f"{field}{hint}{err}</label>")
+    tag = "div" if kind == "radio_buttons" else "label"  # a group of radio buttons has a label for each
+    return (f'<{tag} class="b-input" data-block="{html.escape(block_id)}">{_text(b.get("label"))}{optional}'
+            f"{field}{hint}{err}</{tag}>")

@@ -32,13 +32,17 @@ PARTNER_PEOPLE = [("USPIA", "Pia (Partner Co)", "Logistics"), ("USPAT", "Pat (Pa
 SHARED = ("CSSHARED", "ext-partner-journey")
 CHANNELS = [("CSWORK", "journey-workshop"), ("CSTEAM", "customer-team"), ("CSRAND", "random"), SHARED]
 ACK_DEADLINE = 3.0
+# The app's message shortcuts, as manifest.yml declares them (callback_id, name): on every message's menu.
+MESSAGE_SHORTCUTS = [("add_to_journey_map", "Add to journey map")]
 EMOJI = {"white_check_mark": "✅", "eyes": "👀", "+1": "👍", "tada": "🎉"}
 
 
 class Sandbox:
-    def __init__(self, fake: FakeSlack, workspace: Workspace, *, timer=time.monotonic):
+    def __init__(self, fake: FakeSlack, workspace: Workspace, *, timer=time.monotonic,
+                 shortcuts: list[tuple[str, str]] = MESSAGE_SHORTCUTS):
         self.fake = fake
         self.ws = workspace
+        self.shortcuts = list(shortcuts)
         self.timer = timer  # how long the bot takes to acknowledge (tests move it by hand)
         self.notices: list[tuple[str, str]] = []  # (user or "*", text): what the page tells people
         self.edited: set[tuple[str, str]] = set()  # (channel, ts) of messages people edited
@@ -69,13 +73,14 @@ class Sandbox:
     # --- Routes ---------------------------------------------------------------------------------------
 
     def handle(self, path: str, query: dict, raw: bytes, headers) -> tuple[int, dict, bytes]:
-        if path == "/":
+        if path == "/" or path.startswith("/archives/"):  # a permalink opens the page at its conversation
             page = resources.files("fakeslack").joinpath("page.html").read_text(encoding="utf-8")
             return 200, {"Content-Type": "text/html; charset=utf-8"}, page.encode()
         if path == "/ui/people":
             people = [{"id": u, "name": n, "department": d} for u, n, d in PEOPLE] + [
                 {"id": u, "name": n, "department": d, "partner": PARTNER_NAME} for u, n, d in PARTNER_PEOPLE]
-            return self._json({"people": people, "channels": [{"id": c, "name": n} for c, n in CHANNELS]})
+            return self._json({"people": people, "channels": [{"id": c, "name": n} for c, n in CHANNELS],
+                               "shortcuts": [{"callback_id": c, "name": n} for c, n in self.shortcuts]})
         if path == "/ui/view":
             return self._json(self.view(query.get("user", PEOPLE[0][0]), query.get("conv", "CSWORK"),
                                         query.get("thread") or None))
@@ -92,6 +97,8 @@ class Sandbox:
             return self._json(self.send(body["user"], body["conv"], body.get("text", ""), body.get("thread")))
         if path == "/ui/click":
             return self._json(self.click(body))
+        if path == "/ui/shortcut":
+            return self._json(self.shortcut(body["user"], body["conv"], body["ts"], body["callback_id"]))
         if path == "/ui/submit":
             return self._json(self.submit(body["user"], body["view"], body.get("values", {})))
         if path == "/ui/dismiss":
@@ -155,6 +162,14 @@ class Sandbox:
             selected=body.get("selected")))
         return {"ok": True}
 
+    def shortcut(self, user: str, conv: str, ts: str, callback_id: str) -> dict:
+        """A message's "More actions" menu: the app's message shortcut, as Slack's message_action payload."""
+        message = self.fake.message(conv, ts)
+        if message is None or callback_id not in {c for c, _ in self.shortcuts}:
+            return {"ok": False}
+        self._deliver(user, lambda: self.ws.shortcut(user, conv, message, callback_id=callback_id))
+        return {"ok": True}
+
     def dismiss(self, user: str, ts: str) -> None:
         """A person closes one of their ephemeral messages (as Slack's "Dismiss" does)."""
         with self.fake._lock:
@@ -201,6 +216,8 @@ class Sandbox:
                 entry = {"type": kind, "selected_user": value or None}
             elif kind == "datepicker":
                 entry = {"type": kind, "selected_date": value or None}
+            elif kind == "radio_buttons":
+                entry = {"type": kind, "selected_option": {"value": value} if value else None}
             else:
                 entry = {"type": kind, "value": value or None}
             state.setdefault(block["block_id"], {})[el["action_id"]] = entry
@@ -254,8 +271,9 @@ class Sandbox:
                            f'<a class="replies" data-thread="{html.escape(m.ts)}">{n} repl{"y" if n == 1 else "ies"}</a>'
                            if n else f'<a class="replies reply-first" data-thread="{html.escape(m.ts)}">Reply in thread</a>')
             raw = html.escape(_as_typed(m.text, names), quote=True) if mine_ else ""
+            more = '<a class="more" title="More actions">⋯ More actions</a>' if self.shortcuts else ""
             return (f'<div class="msg" data-ts="{html.escape(m.ts)}" data-raw="{raw}"><div class="who">{html.escape(who)} {badge}</div>'
-                    f"{body}{edited}{files}<div class='under'>{reactions}{thread_link}{mine_}</div></div>")
+                    f"{body}{edited}{files}<div class='under'>{reactions}{thread_link}{mine_}{more}</div></div>")
 
         def ephemeral_html(e) -> str:
             body = render.blocks(e.blocks, users=people, **kw) if e.blocks else render.mrkdwn(e.text, **kw)
@@ -284,10 +302,11 @@ class Sandbox:
             body = "".join(render.input_block(_with_typed(b, typed), users=people, error=errors.get(b.get("block_id")))
                            if b.get("type") == "input" else render.blocks([b], users=people, **kw)
                            for b in view.get("blocks", []))
+            submit = (f'<button type="submit" class="btn primary">{render._text(view.get("submit"))}</button>'
+                      if view.get("submit") else "")  # as in Slack: a modal without `submit` can only be closed
             modal = (f'<form class="modal" data-view="{html.escape(view["id"])}"><h2>{render._text(view.get("title"))}</h2>'
                      f'{body}<div class="modal-buttons"><button type="button" class="close">'
-                     f'{render._text(view.get("close")) or "Cancel"}</button><button type="submit" class="btn primary">'
-                     f'{render._text(view.get("submit")) or "Submit"}</button></div></form>')
+                     f'{render._text(view.get("close")) or "Cancel"}</button>{submit}</div></form>')
         notices = "".join(f'<div class="notice">{html.escape(t)}</div>' for who, t in self.notices[-3:]
                           if who in ("*", user))
         dms = [(f"D{user}", "Journey Workshop (DM)")]
@@ -310,7 +329,7 @@ def _with_typed(block: dict, typed: dict) -> dict:
     value, kind, el = typed[name], el.get("type"), dict(el)
     if kind == "datepicker":
         el["initial_date"] = value
-    elif kind == "static_select":
+    elif kind in ("static_select", "radio_buttons"):
         el["initial_option"] = {"value": value}
     elif kind == "users_select":
         el["initial_user"] = value

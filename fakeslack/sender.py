@@ -168,6 +168,24 @@ def event_payload(*, team_id: str, event: dict, event_id: str, actor_team: str |
     return payload
 
 
+def message_action_payload(fake: FakeSlack, *, user: str, channel: str, message: Message, callback_id: str,
+                           trigger_id: str) -> dict:
+    """Slack's `message_action` payload for a message shortcut: the whole message, its channel, the person, a
+    trigger_id (3 seconds to open a modal) and a response_url (answers only they see). Shape:
+    docs.slack.dev/reference/interaction-payloads/shortcuts-interactions-payload, as bolt-python's tests replay it."""
+    payload = {
+        "type": "message_action", "token": "deprecated-verification-token", "action_ts": str(time.time()),
+        "team": {"id": fake.team_id, "domain": "fake"},
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": fake.team_of(user)},
+        "channel": {"id": channel, "name": (fake.channels.get(channel) or {}).get("name", channel.lower())},
+        "is_enterprise_install": False, "enterprise": None, "callback_id": callback_id, "trigger_id": trigger_id,
+        "response_url": fake.response_url(channel, user), "message_ts": message.ts,
+        "message": {**message.as_event(), "type": "message"},
+    }
+    payload["message"].pop("channel", None)  # Slack's message object here names no channel: `channel` does
+    return payload
+
+
 class Workspace:
     """People acting in a FakeSlack workspace, with each action delivered to the bot as Slack would."""
 
@@ -274,6 +292,16 @@ class Workspace:
         if message is not None:
             payload["message"] = {**message.as_event(), "type": "message"}
         return self.sender.form({"payload": json.dumps(payload)})
+
+    def shortcut(self, user: str, channel: str, message: Message, *, callback_id: str,
+                 trigger_id: str | None = None) -> Sent:
+        """A message shortcut (a message's "More actions" menu), delivered as Slack does (see
+        message_action_payload). `trigger_id`: the same one twice is a redelivery."""
+        if trigger_id:
+            self.fake.trigger_users[trigger_id] = user
+        return self.sender.form({"payload": json.dumps(message_action_payload(
+            self.fake, user=user, channel=channel, message=message, callback_id=callback_id,
+            trigger_id=trigger_id or self._trigger(user)))})
 
     def submit_view(self, user: str, view: dict, values: dict[str, dict[str, dict]]) -> Sent:
         """Submit an opened modal with `values` in Slack's view.state.values shape."""

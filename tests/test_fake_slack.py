@@ -70,6 +70,16 @@ LIMITS = [
     ("input label 2000", lambda n: [{**_input(_text_input())[0], "label": {"type": "plain_text", "text": "x" * n}}],
      2000),
     ("plain_text_input max_length 3000", lambda n: _input(_text_input(max_length=n)), 3000),
+    ("radio_buttons 10 options", lambda n: _input({"type": "radio_buttons", "action_id": "r", "options": [
+        _option(value=str(i)) for i in range(n)]}), 10),
+    ("checkboxes 10 options", lambda n: _input({"type": "checkboxes", "action_id": "c", "options": [
+        _option(value=str(i)) for i in range(n)]}), 10),
+    ("option groups 100", lambda n: _actions({**_select([]), "options": None, "option_groups": [
+        {"label": {"type": "plain_text", "text": f"g{i}"}, "options": [_option()]} for i in range(n)]}), 100),
+    ("options in a group 100", lambda n: _actions({**_select([]), "options": None, "option_groups": [
+        {"label": {"type": "plain_text", "text": "g"}, "options": [_option(value=str(i)) for i in range(n)]}]}), 100),
+    ("option group label 75", lambda n: _actions({**_select([]), "options": None, "option_groups": [
+        {"label": {"type": "plain_text", "text": "x" * n}, "options": [_option()]}]}), 75),
 ]
 
 
@@ -124,6 +134,28 @@ def test_get_permalink(fake):
         with pytest.raises(SlackApiError) as e:
             client.chat_getPermalink(**args)
         assert e.value.response["error"] == error
+
+
+def test_views_update(fake):
+    """docs.slack.dev/reference/methods/views.update: by view_id, with the hash views.open gave (an older hash is
+    a hash_conflict); not_found for a view that isn't open; the new view is checked like any modal."""
+    client = WebClient(token=BOT_TOKEN, base_url=fake.api_url)
+    opened = client.views_open(trigger_id="1.t", view=_modal(callback_id="first"))["view"]
+    updated = client.views_update(view_id=opened["id"], hash=opened["hash"], view=_modal(callback_id="second"))
+    assert updated["view"]["id"] == opened["id"] and updated["view"]["hash"] != opened["hash"]
+    assert fake.views[-1]["callback_id"] == "second" and len(fake.views) == 1
+    for kwargs, error in (({"view_id": opened["id"], "hash": opened["hash"]}, "hash_conflict"),
+                          ({"view_id": "VNOPE"}, "not_found"),
+                          ({"view_id": opened["id"], "view": _modal(title={"type": "plain_text", "text": "x" * 25})},
+                           "invalid_arguments")):
+        with pytest.raises(SlackApiError) as e:
+            client.views_update(**{"view": _modal(), **kwargs})
+        assert e.value.response["error"] == error
+    fake.invalid.clear()
+    fake.views[-1]["_closed"] = True
+    with pytest.raises(SlackApiError) as e:
+        client.views_update(view_id=opened["id"], view=_modal())
+    assert e.value.response["error"] == "not_found"
 
 
 def test_files_upload_v2_flow(fake):

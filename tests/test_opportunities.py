@@ -314,3 +314,17 @@ def test_opportunities_given_before_the_upgrade_are_numbered_in_order(tmp_path):
         counters = conn.execute(sa.text("SELECT id, opportunity_numbers FROM workshop ORDER BY id")).all()
     assert [tuple(r) for r in numbers] == [(1, 1), (2, 1), (3, None), (4, 2)]
     assert [tuple(r) for r in counters] == [(1, 2), (2, 1)]
+
+
+def test_an_opportunity_filed_from_a_message_gets_its_number_at_once(session, clock):
+    from bot import evidence
+
+    run = Run(session, clock)
+    stage = run.to_stage()
+    run.say("idea: show prices")
+    evidence.file(session=session, team_id=T, user_id=BEN, workshop_id=run.workshop_id, kind="opportunity",
+                  text="Retry payments on a full page", stage_id=repo.step(session=session, team_id=T,
+                                                                          step_id=stage.step_id).stage_id,
+                  pain_number=None, source=evidence.Source(C, "1700000000.000100", None), now=clock())
+    assert {i.text: i.opportunity_number for i in opp_items(run)} == {"show prices": 1,
+                                                                     "Retry payments on a full page": 2}

@@ -231,3 +231,46 @@ def test_the_page_behaves_like_slack_ephemerals_mentions_forms_edits(browser_pag
     page.wait_for_selector(".ephemeral >> text=Current step")
     status = page.locator(".ephemeral", has_text="Current step").last.inner_text()
     assert "Objectives: 0 answers" in status, status  # the deleted reply is no answer
+
+
+def test_add_to_journey_map_from_a_messages_menu(browser_page, sandbox):
+    page = browser_page
+    act_as(page, "USFRAN")
+    say(page, "/journey new Onboarding")
+    page.wait_for_selector("text=Onboarding: objectives")
+    for _ in range(3):
+        say(page, "/journey next")
+    page.wait_for_selector("text=Stage 1 of 5: Awareness")
+    page.locator(".msg", has_text="Stage 1 of 5: Awareness").last.locator(".replies").click()
+    act_as(page, "USBEN")
+    say(page, "pain: pricing unclear", thread=True)
+    page.wait_for_selector("#thread-body .reaction")
+    page.click("#close-thread")
+
+    # In another channel (the bot isn't in it), Cat writes down what a customer said on the phone.
+    act_as(page, "USCAT")
+    page.click("#channels >> text=customer-team")
+    say(page, "Customer on the phone: <b>I couldn't find the price anywhere</b>")
+    act_as(page, "USFRAN")
+    message = page.locator(".msg", has_text="couldn't find the price").last
+    message.locator(".more").click()  # the message's "More actions" menu
+    page.click("#msg-menu >> text=Add to journey map")
+    page.wait_for_selector(".modal >> text=What goes on the map")
+    assert page.input_value(".modal textarea") == "Customer on the phone: <b>I couldn't find the price anywhere</b>"
+    assert "open the message" in page.inner_text(".modal")  # the permalink, and who wrote it
+    page.check(".modal input[type=radio][value=evidence]")
+    page.click(".modal button[type=submit]")  # no pain point picked: the bot's error, what was chosen kept
+    page.wait_for_selector(".modal .error >> text=Pick the pain point")
+    assert page.is_checked(".modal input[type=radio][value=evidence]")
+    page.select_option(".modal select[name='add_to_map_pain.add_to_map_pain_input']", label="#1 pricing unclear")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "sandbox-add-to-map.png"))
+    page.click(".modal button[type=submit]")
+    page.wait_for_selector(".ephemeral >> text=Added to the map of Onboarding")
+    assert page.locator(".modal").count() == 0
+    assert "<b>" in page.locator(".ephemeral", has_text="Added to the map").last.inner_text()  # shown as text
+    page.click("#channels >> text=journey-workshop")
+    say(page, "/journey map")
+    page.wait_for_selector("img.upload")
+    page.locator(".msg", has_text="Journey map").locator(".replies").first.click()
+    page.wait_for_selector("#thread-body >> text=1 piece of evidence from conversations")

@@ -11,7 +11,7 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from bot.app import build_app, services_of, stop
 from bot.tasks import TaskQueue
 from fakeslack.api import APP_TOKEN
-from fakeslack.sender import command_fields, event_payload
+from fakeslack.sender import command_fields, event_payload, message_action_payload
 from tests.conftest import ANA, CHANNEL, FACILITATOR, make_settings
 
 pytestmark = pytest.mark.slow
@@ -44,6 +44,14 @@ def test_a_workshop_runs_over_socket_mode(fake, tmp_path, clock):
         reply = fake.post_user_message(CHANNEL, ANA, "learn why carts are abandoned", thread_ts=prompt.ts)
         fake.socket_send("events_api", event_payload(team_id=fake.team_id, event=reply.as_event(), event_id="EvS1"))
         eventually(lambda: fake.message(CHANNEL, reply.ts).reactions)
+
+        # A message shortcut ("Add to journey map") arrives as an interactive envelope: stored, acked, its form
+        # opened and filled in (the workshop hasn't reached its stages, so it says so).
+        fake.trigger_users["9.socket"] = ANA
+        env = fake.socket_send("interactive", message_action_payload(
+            fake, user=ANA, channel=CHANNEL, message=reply, callback_id="add_to_journey_map", trigger_id="9.socket"))
+        eventually(lambda: env in fake.socket_acks)
+        eventually(lambda: any("haven't reached their stages" in str(v.get("blocks")) for v in fake.views))
     finally:
         handler.close()
         stop(app)

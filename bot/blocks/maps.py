@@ -166,6 +166,19 @@ def emotion_face(avg: float | None) -> str:
     return EMOTION_FACES[min(5, max(1, round(avg)))] if avg is not None else "·"
 
 
+def _quotes(st: dict) -> str:
+    """A stage's evidence from conversations ("Add to journey map"): how much, and its first quote."""
+    found = st.get("evidence_count") or 0
+    if not found:
+        return ""
+    line = f"\n📎 {plural(found, 'piece')} of evidence from conversations"
+    quotes = st.get("evidence") or [e for p in st["pain_points"] for e in p.get("evidence") or []]
+    if quotes:
+        q = quotes[0]
+        line += f": “{t.show(q['text'], 150)}” — {t.show(q.get('author_name') or 'someone', 60)}"
+    return line
+
+
 def build_map_summary(data: dict, fmt: str = "png") -> dict:
     """The objective, persona(s) and, per stage, its top pain points and emotion: beside the uploaded picture."""
     title = data["workshop"]["title"]
@@ -184,13 +197,14 @@ def build_map_summary(data: dict, fmt: str = "png") -> dict:
         avg = st["emotion_average"]
         emo = f"{emotion_face(avg)} {avg:.1f}/5" if avg is not None else "no emotion ratings"
         pains = [
-            f"*#{p['number']}* " + (f"●{p['votes']} " if p.get("votes") else "") + t.show(p["text"], 120)
+            f"*#{p['number']}* " + (f"●{p['votes']} " if p.get("votes") else "")
+            + (f"📎{len(p['evidence'])} " if p.get("evidence") else "") + t.show(p["text"], 120)
             for p in st["pain_points"][:MAX_SUMMARY_PAINS]
         ]
         more = len(st["pain_points"]) - MAX_SUMMARY_PAINS
         pain_text = "; ".join(pains) + (f" (+{more} more)" if more > 0 else "") if pains else "no pain points"
         summary = f"\n_{t.show(synthesis[st['name']], 300)}_" if st["name"] in synthesis else ""
-        blocks.append(section(f"*{t.show(st['name'], 60)}* · {emo}\n{pain_text}{summary}"))
+        blocks.append(section(f"*{t.show(st['name'], 60)}* · {emo}\n{pain_text}{summary}{_quotes(st)}"))
     extra = len(data["stages"]) - MAX_SUMMARY_STAGES
     if extra > 0:
         blocks.append(context(f"+{extra} more stages in the picture"))

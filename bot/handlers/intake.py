@@ -1,6 +1,6 @@
 """The HTTP front door's share of handling: what the bot processes later (events, the slash command, button
-clicks) is stored in the inbox the moment the server has checked Slack's signature, and acknowledged, without
-Bolt's per-request context and listener matching. That is most of what a Slack app receives, and all its
+clicks, message shortcuts) is stored in the inbox the moment the server has checked Slack's signature, and
+acknowledged, without Bolt's per-request context and listener matching. That is most of what a Slack app receives, and all its
 processing needs is the payload. Bolt still handles the rest (forms, whose errors travel in the ack; Slack's URL
 and SSL checks) and everything in Socket Mode, through listeners that store the same way (common.durable).
 
@@ -38,4 +38,6 @@ def _kind_of(svc: Services, parsed: dict) -> tuple[str | None, dict]:
         payload = json.loads(parsed["payload"])
         if payload.get("type") == "block_actions" and payload.get("actions"):
             return "action", payload
+        if payload.get("type") == "message_action":  # a message shortcut ("Add to journey map")
+            return "shortcut", payload
     return None, parsed

@@ -59,6 +59,7 @@ def _change(cmd: a.Opportunities, name: str) -> object:
 def opportunities(r: CommandRequest, cmd: a.Opportunities) -> None:
     departments.remember_names(session=r.s, team_id=r.team_id, names=r.names, now=r.svc.clock())
     if cmd.number is None:
+        rules.number_waiting(session=r.s, team_id=r.team_id, channel_id=r.channel_id)
         r.reply(b.build_opportunities_list(build_channel_map(session=r.s, team_id=r.team_id, channel_id=r.channel_id),
                                            viewer=r.user_id))
         return

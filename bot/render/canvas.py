@@ -30,9 +30,18 @@ def _lane(title: str, items: list[dict], line) -> list[str]:
 
 def _pain(p: dict) -> str:
     checked = validation_text(p.get("validation"))
+    found = len(p.get("evidence") or [])
     return (f"- **#{p['number']}** {_md(p['text'], 300)} · {p['votes']} vote{'s' if p['votes'] != 1 else ''}"
             + (f" · {_md(checked, 120)}" if checked else "")
-            + (f" · said {len(p['variants'])} ways" if p.get("variants") else ""))
+            + (f" · said {len(p['variants'])} ways" if p.get("variants") else "")
+            + (f" · 📎 {found} piece{'s' if found != 1 else ''} of evidence" if found else ""))
+
+
+def _quote(e: dict) -> str:
+    """A message filed as a quote (or evidence) with "Add to journey map": quoted, who said it, a link to it."""
+    who = _md(e.get("author_name") or "someone", 80)
+    url = f" · [the message]({e['source_url']})" if e.get("source_url") else ""
+    return f"- “{_md(e['text'], 300)}” — {who}{url}"
 
 
 def _rating(o: dict) -> str:
@@ -83,10 +92,13 @@ def canvas_markdown(data: dict) -> str:
         emo = (f"emotion {st['emotion_average']:.1f}/5, spread ±{st['emotion_spread']:.1f} "
                f"({len(st['emotions'])} rating{'s' if len(st['emotions']) != 1 else ''})"
                if st["emotion_average"] is not None else "no emotion ratings yet")
-        out += [f"### {n}. {_md(st['name'], 100)}", "", f"*{emo}*", ""]
+        found = st.get("evidence_count") or 0
+        counted = f" · 📎 {found} piece{'s' if found != 1 else ''} of evidence from conversations" if found else ""
+        out += [f"### {n}. {_md(st['name'], 100)}", "", f"*{emo}{counted}*", ""]
         body = (_lane("Touchpoints", st["touchpoints"], lambda i: f"- {_md(i['text'], 300)}")
                 + _lane("Pain points", st["pain_points"], _pain)
-                + _lane("Opportunities", st["opportunities"], _opportunity))
+                + _lane("Opportunities", st["opportunities"], _opportunity)
+                + _lane("Customer quotes", st.get("evidence") or [], _quote))
         out += body or ["*Nothing said about this stage yet.*", ""]
     out += _ranking(data)
     items = data["action_items"]

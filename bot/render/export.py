@@ -162,7 +162,8 @@ def export_markdown(data: dict) -> bytes:
                 number = (f"O{i['number']}" if lane == "opportunity" else f"#{i['number']}") if i.get("number") else ""
                 who = ", ".join(_md(d, 40) for d in i["departments"]) if i.get("variants") else _who(
                     i.get("author_name"), i["department"])
-                out.append(f"| {lane} | {number} | {_md(i['text'])} | {votes} | {who or '—'} |")
+                source = f" ([the message]({i['source']['url']}))" if (i.get("source") or {}).get("url") else ""
+                out.append(f"| {lane} | {number} | {_md(i['text'])}{source} | {votes} | {who or '—'} |")
             out.append("")
         else:
             out += ["*Nothing was said about this stage.*", ""]
@@ -171,6 +172,7 @@ def export_markdown(data: dict) -> bytes:
             out += [f"> “{_md(e['note'], 300)}” — {_who(e.get('user_name'), e['department'])}, {e['score']}/5"
                     for e in notes]
             out.append("")
+    out += _evidence(data)
     out += _action_items(data)
     syn = data.get("synthesis")
     if syn:
@@ -247,6 +249,33 @@ def _opportunities(data: dict) -> list[str]:
         out.append(f"| {rank or '—'} | O{o.get('number') or '?'} | {_md(o['text'], 300)} | {_md(stage, 60)} | "
                    f"{o.get('value') or '—'} | {o.get('effort') or '—'} | {score} | {owner} |")
     return out + [""]
+
+
+def _evidence(data: dict) -> list[str]:
+    """Messages filed with "Add to journey map" as evidence or quotes: per pain point, then per stage, each quoted
+    with who wrote it, who filed it and a link to it."""
+    total = data.get("evidence_total") or 0
+    if not total:
+        return []
+    out = ["## Evidence from conversations", "",
+           f"*{total} piece{'s' if total != 1 else ''} of evidence filed from Slack messages.*", ""]
+
+    def quote(e: dict) -> str:
+        url = f" · [the message]({e['source_url']})" if e.get("source_url") else ""
+        return (f"> “{_md(e['text'], 1000)}” — {_md(e.get('author_name') or 'someone', 80)}, filed by "
+                f"{_md(e.get('filed_by_name') or e['filed_by'], 80)}{url}")
+
+    for st in data["stages"]:
+        for p in st["pain_points"]:
+            if p.get("evidence"):
+                out += [f"### #{p['number']} {_md(p['text'], 200)} ({_md(st['name'], 60)})", ""]
+                for e in p["evidence"]:
+                    out += [quote(e), ""]
+        if st.get("evidence"):
+            out += [f"### {_md(st['name'], 100)}: customer quotes", ""]
+            for e in st["evidence"]:
+                out += [quote(e), ""]
+    return out
 
 
 def _action_items(data: dict) -> list[str]:

@@ -216,6 +216,28 @@ class Item(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
 
 
+class Evidence(SQLModel, table=True):
+    """A Slack message filed into a workshop's map with the "Add to journey map" shortcut (bot/evidence.py): as
+    evidence for a pain point or a customer quote (shown with the map, counted and quoted), or as the source of a
+    new pain point, touchpoint or opportunity (the item it made). Keeps where the message is, who wrote it and
+    who filed it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    stage_id: int | None = Field(default=None, foreign_key="stage.id", ondelete="SET NULL")
+    kind: str  # evidence | quote | pain_point | touchpoint | opportunity
+    # The pain point it supports (evidence, a quote about one) or the item it made; the link goes if that goes.
+    item_id: int | None = Field(default=None, foreign_key="item.id", ondelete="SET NULL", index=True)
+    text: str  # what was filed: the message's text as the person kept it in the form
+    author: str | None = None  # who wrote the message (a user id, or an app's bot id); None when Slack named nobody
+    source_channel: str
+    source_ts: str
+    source_url: str | None = None  # its permalink (chat.getPermalink); None when Slack gave none
+    filed_by: str
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
+
+
 class PainMerge(SQLModel, table=True):
     """Pain points that say the same thing, made one: by a facilitator (`/journey merge`), by a synthesis (its
     clusters, each with an Undo) or before a vote. Its members are the items whose merge_id is this row's id."""

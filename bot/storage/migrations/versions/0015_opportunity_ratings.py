@@ -1,7 +1,7 @@
 """Opportunities that get done: each opportunity's number (O1, O2, … per workshop), value, effort and owner
 
 Revision ID: 0015
-Revises: 0018 (main's head when merged; written against 0011)
+Revises: 0013 (main's head when merged; written against 0011)
 Create Date: 2026-11-23
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import bot.storage.models
 
 revision: str = '0015'
-down_revision: str | None = '0018'
+down_revision: str | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
