@@ -13,7 +13,19 @@ from sqlalchemy.engine import Engine
 
 from bot.blocks import messages as m
 from bot.config import Settings
-from bot.handlers import commands, evidence, followups, home, maps, metrics, replies, reviews, synthesis, workshop
+from bot.handlers import (
+    commands,
+    evidence,
+    followups,
+    home,
+    maps,
+    metrics,
+    opportunities,
+    replies,
+    reviews,
+    synthesis,
+    workshop,
+)
 from bot.handlers.common import ephemeral, task
 from bot.inbox import Inbox, InboxUnavailable, Request
 from bot.logs import keep_private
@@ -97,7 +109,7 @@ def build_app(
         # An error status makes Slack redeliver events, so a reply that couldn't be stored gets another chance.
         return BoltResponse(status=503 if unavailable else 500, body="")
 
-    for module in (commands, replies, home, workshop, maps, followups, synthesis, evidence, reviews,
+    for module in (commands, replies, home, workshop, maps, followups, opportunities, synthesis, evidence, reviews,
                    metrics):  # each feature's listeners
         module.register(app, services)
     if not inline:

@@ -63,6 +63,7 @@ class Map:
     format: str = "png"
     layout: str = "default"  # default: sized to the map; wide: a 16:9 slide
     canvas: bool = True  # the channel's first map also makes its canvas (`nocanvas`: not this time)
+    view: str = "journey"  # journey: the map; opportunities: the value/effort 2×2
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,19 @@ class Action:
     text: str = ""
     due: str | None = None  # as typed; read in the person's time zone
     pain_point: int | None = None
+
+
+@dataclass(frozen=True)
+class Opportunities:
+    number: int | None = None  # None: list them, ranked, each with its Rate button
+    value: int | None = None
+    effort: int | None = None
+    owner: str | None = None
+    clear: tuple[str, ...] = ()  # what was set to `none`: value, effort, owner
+
+    @property
+    def changes(self) -> bool:
+        return any(x is not None for x in (self.value, self.effort, self.owner)) or bool(self.clear)
 
 
 @dataclass(frozen=True)
@@ -144,7 +158,8 @@ class Invalid:
 
 
 Command = (Help | New | Status | Next | Dept | Stages | Reopen | Export | Canvas | Close | Templates | Vote | Map | Merge | Unmerge
-           | Action | Actions | Validate | Nudge | Digest | Synthesize | Ai | Review | Metric | Invalid)
+           | Action | Actions | Opportunities | Validate | Nudge | Digest | Synthesize | Ai | Review | Metric
+           | Invalid)
 
 EXPORT_FORMATS = ("json", "csv", "md")
 MAP_TYPES = ("current", "future", "blueprint")
@@ -200,16 +215,22 @@ def parse_vote(args: str) -> Command:
     return Vote(votes=int(raw))
 
 
+OPPORTUNITY_WORDS = ("opportunities", "opportunity", "opps", "2x2")
+
+
 def parse_map(args: str) -> Command:
     words = [w.lower() for w in args.split()]
     fmt = next((w for w in words if w in ("png", "svg")), "png")
     layout = "wide" if "wide" in words else "default"
     no_canvas = {"nocanvas", "no-canvas"} & set(words)
-    if (any(w not in ("png", "svg", "wide", "nocanvas", "no-canvas") for w in words)
-            or len(words) != len(set(words)) or len(no_canvas) > 1):
+    view = "opportunities" if any(w in OPPORTUNITY_WORDS for w in words) else "journey"
+    known = ("png", "svg", "wide", "nocanvas", "no-canvas", *OPPORTUNITY_WORDS)
+    if any(w not in known for w in words) or len(words) != len(set(words)) or len(no_canvas) > 1 or (
+            view == "opportunities" and (layout == "wide" or sum(w in OPPORTUNITY_WORDS for w in words) > 1)):
         return Invalid("`/journey map` posts a picture, `/journey map wide` a 16:9 slide, `/journey map svg` an "
-                       "editable SVG (`/journey map wide svg` both); `nocanvas` leaves the channel's canvas out.")
-    return Map(format=fmt, layout=layout, canvas=not no_canvas)
+                       "editable SVG (`/journey map wide svg` both); `nocanvas` leaves the channel's canvas out; "
+                       "`/journey map opportunities` the value/effort 2×2 of the opportunities.")
+    return Map(format=fmt, layout=layout, canvas=not no_canvas, view=view)
 
 
 MAX_MERGE = 20

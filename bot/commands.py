@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import arguments as a
+from bot import opportunities as opportunity_rules
 from bot.blocks import help as b
-from bot.handlers import digests, followups, maps, metrics, reviews, synthesis, workshop
+from bot.handlers import digests, followups, maps, metrics, opportunities, reviews, synthesis, workshop
 from bot.text import from_slack
 
 ANYONE, FACILITATOR = "anyone", "facilitator"
@@ -58,6 +59,10 @@ VOTE_DETAIL = ("Everyone has that many dots (default 3, at most 20); a second cl
                "moved. From then on pain points are ranked by votes everywhere.")
 ACTION_DETAIL = ("Dates: `2026-12-15`, `in 2 weeks`, `next friday`, `end of month`, read in your time zone. The item "
                  "is announced in the channel with Done / Snooze / Drop buttons.")
+OPPORTUNITY_DETAIL = ("Opportunities are numbered O1, O2, … (the list, the map summary, the canvas and the report show "
+                      "them). `/journey opportunity 3 value 4 effort 2 owner @ana` sets any of the three (`none` "
+                      "clears one); value and effort go from 1 to 5. Facilitators and an opportunity's owner can "
+                      "rate it or hand it on. `/journey map opportunities` draws the value/effort 2×2.")
 DIGEST_DETAIL = ("Also `/journey digest unsubscribe [@someone]` (yourself, or someone you subscribed), `now`, "
                  "`follow #channel` (`follow all`: every workshop). It covers the workshops its reader may see.")
 REVIEW_DETAIL = ("Everyone re-rates each stage and says of each pain point whether it is resolved, still there or "
@@ -114,8 +119,9 @@ TABLE: tuple[Subcommand, ...] = (
                brief="The journey map as a picture",
                summary="Post the journey map as a picture (or an editable SVG) with a summary.",
                detail="`wide` lays it out as a 16:9 slide for a deck; `svg` opens in Figma, Illustrator or a "
-                      "browser. The channel's first map also gives it a canvas with the map, kept current "
-                      "(`nocanvas`: not this time)."),
+                      "browser; `opportunities` draws the opportunities' value/effort 2×2 (quick wins, big bets, "
+                      "fill-ins, money pits). The channel's first map also gives it a canvas with the map, kept "
+                      "current (`nocanvas`: not this time)."),
     Subcommand("merge", a.parse_merge, maps.merge, group=MAP, who=FACILITATOR, usage="merge <number> <number>… [as <statement>]",
                brief="Make pain points that say the same thing one",
                summary="Make pain points that say the same thing one (their votes, actions and checks join).",
@@ -140,6 +146,11 @@ TABLE: tuple[Subcommand, ...] = (
                usage="actions [mine|all]",
                brief="Your action items, or this channel's",
                summary="Your action items, or this channel's, overdue first, with Done / Snooze / Drop."),
+    Subcommand("opportunities", opportunity_rules.parse, opportunities.opportunities, prepare=opportunities.prepare,
+               aliases=("opportunity", "opps", "opp"), group=FOLLOW_UPS,
+               usage="opportunities [O3 value 1-5 effort 1-5 owner @someone]", detail=OPPORTUNITY_DETAIL,
+               brief="Rank opportunities: value, effort, owner",
+               summary="The opportunities ranked by value over effort, each with a Rate button; or rate one."),
     Subcommand("validate", a.parse_validate, followups.validate, prepare=followups.prepare_validate,
                group=FOLLOW_UPS, who=FACILITATOR, usage="validate [top 3] [by <date>] [customers 5]",
                brief="Check top pain points with customers",

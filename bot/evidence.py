@@ -228,8 +228,8 @@ def file(*, session: Session, team_id: str, user_id: str, workshop_id: int, kind
                     created_at=now, updated_at=now)
         session.add(made)
         session.flush()
+        pain_points.number_new(session=session, team_id=team_id, workshop_id=ws.id)  # #n, or On
         if kind == "pain_point":
-            pain_points.number_new(session=session, team_id=team_id, workshop_id=ws.id)
             number = made.number
         item_id = made.id
     store.add(session=session, row=Evidence(

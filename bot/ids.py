@@ -56,6 +56,13 @@ SYNTH_UNDO = "synthesis_undo_merge"
 SYNTH_ACCEPT = "synthesis_accept_action"
 SYNTH_DISMISS = "synthesis_dismiss_action"
 
+# `/journey opportunities`: a Rate button per opportunity (the value is its item id), and the form it opens.
+OPPORTUNITY_RATE = "opportunity_rate"
+OPPORTUNITY_VIEW = "opportunity_rating"
+OPPORTUNITY_VALUE_BLOCK, OPPORTUNITY_VALUE_INPUT = "value", "value_input"
+OPPORTUNITY_EFFORT_BLOCK, OPPORTUNITY_EFFORT_INPUT = "effort", "effort_input"
+OPPORTUNITY_OWNER_BLOCK, OPPORTUNITY_OWNER_INPUT = "owner", "owner_input"
+
 # "Add to journey map": the message shortcut (its callback_id, declared in manifest.yml) and the form it opens.
 ADD_TO_MAP_SHORTCUT = "add_to_journey_map"
 ADD_TO_MAP_LOADING_VIEW = "add_to_map_loading"  # shown while the bot looks the message and the workshops up

@@ -6,6 +6,9 @@ so two surfaces can never disagree. Its result is the `journey-map/1` export con
 A pain point is shown once however many people said it: pain points merged (by hand, by a synthesis, or before a
 vote) are one entry with one statement, its variants (each with its author and department), the votes of all of
 them (each person once) and the validation and action items of any of them. Its number is its first variant's.
+
+An opportunity carries its own number (O1, O2, …), its value and effort (1–5, or None until rated), its owner and
+its score, value over effort; `rank` orders the rated ones across stages (`ranked_opportunities`), unrated last.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from sqlmodel import Session
 
 from bot import metrics
 from bot.reviews import compare
-from bot.storage import action_items, pain_points, repo, syntheses, validation_tasks
+from bot.storage import action_items, opportunities, pain_points, repo, syntheses, validation_tasks
 from bot.storage import evidence as filed_messages
 from bot.storage.models import Item, ItemKind, PainMerge, Synthesis
 from bot.synthesis.schemas import SynthesisResult
@@ -116,6 +119,25 @@ def ranked_pain_points(data: dict) -> list[tuple[dict, str]]:
     return sorted(pains, key=lambda ps: (-ps[0]["votes"], ps[0].get("number") or 1 << 30))
 
 
+def score(value: int | None, effort: int | None) -> float | None:
+    """An opportunity's value over effort (2 decimals); None until both are rated."""
+    return round(value / effort, 2) if value and effort else None
+
+
+def _opportunity_order(o: dict) -> tuple:
+    """Rated first, by value over effort, then by value; ties and the unrated in number order."""
+    rated = o.get("score") is not None
+    return (not rated, -(o.get("score") or 0), -(o.get("value") or 0) if rated else 0, o.get("number") or 1 << 30,
+            o.get("id") or 0)
+
+
+def ranked_opportunities(data: dict) -> list[tuple[dict, str]]:
+    """A built map's opportunities across all stages, with their stage: rated ones by value over effort (then
+    value, then number), then those not rated yet (no value or no effort), in number order."""
+    opps = [(o, st["name"]) for st in data["stages"] for o in st.get("opportunities", [])]
+    return sorted(opps, key=lambda os_: _opportunity_order(os_[0]))
+
+
 def build_map(*, session: Session, team_id: str, workshop_id: int) -> dict:
     ws = repo.workshop(session=session, team_id=team_id, workshop_id=workshop_id)
     if ws is None:
@@ -127,11 +149,13 @@ def build_map(*, session: Session, team_id: str, workshop_id: int) -> dict:
     groups = pain_groups(items, merges)
     actions = action_items.of_workshop(session=session, team_id=team_id, workshop_id=ws.id)
     tasks = validation_tasks.of_workshop(session=session, team_id=team_id, workshop_id=ws.id)
+    ratings = opportunities.ratings(session=session, team_id=team_id, workshop_id=ws.id)
     filings = filed_messages.of_workshop(session=session, team_id=team_id, workshop_id=ws.id)
     answers = [(i.author, i.department) for i in items] + [(e.user_id, e.department) for e in emotions]
     contributors = sorted(tally(session=session, ws=ws, answers=answers).contributors, key=lambda c: (-c[2], c[0]))
     facilitators = repo.facilitators(session=session, team_id=team_id, workshop_id=ws.id)
-    people = _people(contributors, facilitators, actions, tasks, filings)
+    people = _people(contributors, facilitators, actions, tasks, filings,
+                     {r.owner for r in ratings.values() if r.owner})
     names = {u: p.name for u, p in repo.profiles(session=session, team_id=team_id, user_ids=people).items()
              if p.name}
     # Each person's own workspace: in a Slack Connect channel some answer from a partner organisation.
@@ -207,6 +231,13 @@ def build_map(*, session: Session, team_id: str, workshop_id: int) -> dict:
                                 "author_name": person(i.author), "department": i.department} for i in g.members]
         return out
 
+    def opportunity(i: Item) -> dict:
+        r = ratings.get(i.id)
+        value, effort, owner = (r.value, r.effort, r.owner) if r is not None else (None, None, None)
+        return {**item(i), "number": i.opportunity_number, "value": value, "effort": effort,
+                "score": score(value, effort), "owner": owner, "owner_name": person(owner) if owner else None,
+                "rank": None}
+
     rated_in: dict[int, list] = defaultdict(list)
     for e in emotions:
         rated_in[e.stage_id].append(e)
@@ -224,7 +255,7 @@ def build_map(*, session: Session, team_id: str, workshop_id: int) -> dict:
             "position": s.position,
             "touchpoints": of(ItemKind.TOUCHPOINT, s.id),
             "pain_points": pains,
-            "opportunities": of(ItemKind.OPPORTUNITY, s.id),
+            "opportunities": [opportunity(i) for i in lanes.get((ItemKind.OPPORTUNITY, s.id), ())],
             "frontstage": of(ItemKind.FRONTSTAGE, s.id),
             "backstage": of(ItemKind.BACKSTAGE, s.id),
             "unsorted": of(ItemKind.UNSORTED, s.id),
@@ -236,6 +267,9 @@ def build_map(*, session: Session, team_id: str, workshop_id: int) -> dict:
             "evidence_count": len(stage_evidence[s.id]) + sum(len(p["evidence"]) for p in pains),
         })
 
+    ranking = sorted((o for st in stages for o in st["opportunities"]), key=_opportunity_order)
+    for n, o in enumerate((o for o in ranking if o["score"] is not None), 1):
+        o["rank"] = n
     number_of = {i.id: g.lead.number for g in groups for i in g.members}
     histories = action_items.histories(session=session, team_id=team_id, action_ids=[a.id for a in actions])
     data = {
@@ -278,14 +312,15 @@ def build_map(*, session: Session, team_id: str, workshop_id: int) -> dict:
     return data
 
 
-def _people(contributors, facilitators, actions, tasks, filings=()) -> list[str]:
+def _people(contributors, facilitators, actions, tasks, filings=(), owners=()) -> list[str]:
     return sorted({u for u, _, _ in contributors} | set(facilitators) | {a.owner for a in actions}
                   | {t.owner for t in tasks} | {f.filed_by for f in filings}
-                  | {f.author for f in filings if f.author})
+                  | {f.author for f in filings if f.author} | set(owners))
 
 
 def people(*, session: Session, team_id: str, workshop_id: int) -> list[str]:
-    """Everyone a workshop's map names: who answered, facilitates, or owns an action item or validation task."""
+    """Everyone a workshop's map names: who answered, facilitates, or owns an action item, validation task or
+    opportunity."""
     ws = repo.workshop(session=session, team_id=team_id, workshop_id=workshop_id)
     if ws is None:
         return []
@@ -293,7 +328,8 @@ def people(*, session: Session, team_id: str, workshop_id: int) -> list[str]:
                    repo.facilitators(session=session, team_id=team_id, workshop_id=ws.id),
                    action_items.of_workshop(session=session, team_id=team_id, workshop_id=ws.id),
                    validation_tasks.of_workshop(session=session, team_id=team_id, workshop_id=ws.id),
-                   filed_messages.of_workshop(session=session, team_id=team_id, workshop_id=ws.id))
+                   filed_messages.of_workshop(session=session, team_id=team_id, workshop_id=ws.id),
+                   opportunities.owners(session=session, team_id=team_id, workshop_id=ws.id))
 
 
 def _validation(task, person) -> dict:

@@ -98,7 +98,7 @@ def test_help_is_one_line_a_command_in_groups_and_fits_a_screen():
     text = "\n".join(b["text"]["text"] for b in msg["blocks"] if isinstance(b.get("text"), dict))
     lines = [line for line in text.splitlines() if line.startswith("`/journey ")]
     assert len(lines) == len(commands.TABLE)
-    assert len(text.splitlines()) <= 30
+    assert len(text.splitlines()) <= 32  # 25 commands in their groups: one laptop screen of Slack
     assert max(len(line) for line in lines) <= 70  # one line each, even in a narrow window
     for entry in commands.TABLE:
         assert any(line.startswith(f"`/journey {entry.name}`") for line in lines), entry.name

@@ -54,7 +54,8 @@ def test_csv_has_a_row_per_item_and_defuses_formulas(session, clock):
     data = full_map(session, clock)
     rows = list(csv.DictReader(io.StringIO(export_csv(data).decode("utf-8-sig"))))
     assert list(rows[0]) == ["id", "stage", "lane", "text", "author", "department", "votes", "score", "created_at",
-                             "number", "author_name", "merged_into", "author_team"]  # new columns only ever at the end
+                             "number", "author_name", "merged_into", "author_team", "value", "effort",
+                             "value_over_effort", "owner", "owner_name"]  # new columns only ever at the end
     lanes = [(r["stage"], r["lane"]) for r in rows]
     assert ("", "objective") in lanes and ("", "persona") in lanes
     assert lanes.count(("Awareness", "touchpoint")) == 2 and lanes.count(("Awareness", "emotion")) == 2

@@ -8,6 +8,7 @@ from bot import ids
 from bot import text as t
 from bot.blocks import limits
 from bot.blocks.kit import EMOTION_FACES, context, header, message, note, plural, section
+from bot.blocks.opportunities import ranking_text
 from bot.merges import Merged, Split, Suggestion
 from bot.voting import BallotPage, VoteOutcome
 
@@ -236,6 +237,8 @@ def build_map_summary(data: dict, fmt: str = "png") -> dict:
     extra = len(data["stages"]) - MAX_SUMMARY_STAGES
     if extra > 0:
         blocks.append(context(f"+{extra} more stages in the picture"))
+    if ranking := ranking_text(data):
+        blocks += [{"type": "divider"}, section(ranking)]
     what = "The picture" if fmt == "png" else "The SVG (open it in a browser, Figma or Illustrator to edit)"
     blocks.append(context(f"{what} has every lane; `/journey export md` makes a report, `/journey map svg` an editable copy."))
     return message(f"Journey map of {t.show(title, 100)}", blocks)

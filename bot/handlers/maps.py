@@ -105,6 +105,11 @@ def show_map(r: CommandRequest, cmd: a.Map) -> None:
     """The picture and its summary; the first time a channel's map is drawn, its canvas too (unless `nocanvas`
     or CANVAS_WITH_FIRST_MAP=false), made once the picture is posted so it links to it."""
     data = _named_map(r)
+    if cmd.view == "opportunities":  # the value/effort 2×2
+        from bot.handlers.opportunities import post_quadrant
+
+        r.later(post_quadrant, r.svc, channel_id=r.channel_id, data=data, fmt=cmd.format, tell=r.tell)
+        return
     make_canvas = (cmd.canvas and r.svc.settings.canvas_with_first_map and canvases.claim_first(
         session=r.s, team_id=r.team_id, channel_id=r.channel_id, workshop_id=data["workshop"]["id"],
         user_id=r.user_id, now=r.svc.clock()))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from bot.journeymap import validation_text
+from bot.journeymap import ranked_opportunities, validation_text
 from bot.render.export import _md, metrics_lines, review_mark, since_review
 
 MAX_PER_LANE = 30  # a canvas is a page people read: a busy lane shows its first items and a count
@@ -43,6 +43,37 @@ def _quote(e: dict) -> str:
     who = _md(e.get("author_name") or "someone", 80)
     url = f" · [the message]({e['source_url']})" if e.get("source_url") else ""
     return f"- “{_md(e['text'], 300)}” — {who}{url}"
+
+
+def _rating(o: dict) -> str:
+    rating = (f"value {o['value']} · effort {o['effort']} · score {o['score']:g}" if o.get("score") is not None
+              else "not rated yet")
+    return rating + (f" · owner {_mention(o['owner'], o.get('owner_name'))}" if o.get("owner") else "")
+
+
+def _opportunity(o: dict) -> str:
+    return f"- **O{o.get('number') or '?'}** {_md(o['text'], 300)} · {_rating(o)}"
+
+
+def _ranking(data: dict) -> list[str]:
+    """The opportunities across stages by value over effort; those not rated yet last, saying so."""
+    ranked = ranked_opportunities(data)
+    if not ranked:
+        return []
+    out = ["## Opportunities by value over effort", ""]
+    rated = [(o, st) for o, st in ranked if o.get("score") is not None]
+    unrated = [(o, st) for o, st in ranked if o.get("score") is None]
+    out += [f"{n}. **O{o.get('number') or '?'}** {_md(o['text'], 300)} ({_md(st, 60)}) · {_rating(o)}"
+            for n, (o, st) in enumerate(rated[:MAX_PER_LANE], 1)]
+    if len(rated) > MAX_PER_LANE:
+        out.append(f"- …and {len(rated) - MAX_PER_LANE} more (`/journey opportunities` ranks them all)")
+    if unrated:
+        out += ["", f"*Not rated yet ({len(unrated)}), so ranked last: `/journey opportunities` rates them.*", ""]
+        out += [f"- **O{o.get('number') or '?'}** {_md(o['text'], 300)} ({_md(st, 60)})"
+                for o, st in unrated[:MAX_PER_LANE]]
+        if len(unrated) > MAX_PER_LANE:
+            out.append(f"- …and {len(unrated) - MAX_PER_LANE} more")
+    return out + [""]
 
 
 _PERMALINK = re.compile(r"^https?://[^\s()\[\]<>]+$")
@@ -83,9 +114,10 @@ def canvas_markdown(data: dict, *, picture: str | None = None, picture_posted: d
         out += [f"### {n}. {_md(st['name'], 100)}", "", f"*{emo}{counted}*", ""] + metrics_lines(st)
         body = (_lane("Touchpoints", st["touchpoints"], lambda i: f"- {_md(i['text'], 300)}")
                 + _lane("Pain points", st["pain_points"], _pain)
-                + _lane("Opportunities", st["opportunities"], lambda i: f"- {_md(i['text'], 300)}")
+                + _lane("Opportunities", st["opportunities"], _opportunity)
                 + _lane("Customer quotes", st.get("evidence") or [], _quote))
         out += body or ["*Nothing said about this stage yet.*", ""]
+    out += _ranking(data)
     items = data["action_items"]
     out += ["## Action items", ""]
     if not items:

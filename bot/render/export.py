@@ -8,7 +8,7 @@ import io
 import json
 import re
 
-from bot.journeymap import ranked_pain_points, validation_text
+from bot.journeymap import ranked_opportunities, ranked_pain_points, validation_text
 from bot.templates import load_templates
 
 
@@ -24,7 +24,8 @@ def export_filename(data: dict, ext: str) -> str:
 # --- CSV: one row per item, for spreadsheets ----------------------------------------------------------------
 
 CSV_COLUMNS = ["id", "stage", "lane", "text", "author", "department", "votes", "score", "created_at", "number",
-               "author_name", "merged_into", "author_team"]  # columns are only ever added, at the end
+               "author_name", "merged_into", "author_team",
+               "value", "effort", "value_over_effort", "owner", "owner_name"]  # columns are only ever added, at the end
 _LANES = [("touchpoints", "touchpoint"), ("pain_points", "pain point"), ("opportunities", "opportunity"),
           ("frontstage", "frontstage"), ("backstage", "backstage"), ("unsorted", "unsorted")]
 
@@ -53,6 +54,9 @@ def export_csv(data: dict) -> bytes:
     for st in data["stages"]:
         for key, lane in _LANES:
             for i in st.get(key, []):
+                if key == "opportunities":  # `score` is an emotion row's; an opportunity's is value over effort
+                    row({**i, "score": None}, st["name"], lane, value_over_effort=i.get("score"))
+                    continue
                 row(i, st["name"], lane)
                 for v in i.get("variants", []):  # what each person said, beside the merged statement
                     row({**v, "created_at": ""}, st["name"], "pain point variant", merged_into=i["number"])
@@ -144,6 +148,7 @@ def export_markdown(data: dict) -> bytes:
     out += ["## The journey at a glance", "", "```mermaid", mermaid_journey(data), "```", ""]
     out += since_review(data)
     out += _top_pain_points(data)
+    out += _opportunities(data)
     out += ["## Stages", ""]
     for n, st in enumerate(data["stages"], 1):
         emo = (f"emotion {st['emotion_average']:.1f}/5, spread ±{st['emotion_spread']:.1f} "
@@ -155,7 +160,7 @@ def export_markdown(data: dict) -> bytes:
             out += ["| Lane | # | Item | Votes | Who |", "| --- | ---: | --- | ---: | --- |"]
             for lane, i in rows:
                 votes = str(i["votes"]) if "votes" in i else ""
-                number = f"#{i['number']}" if i.get("number") else ""
+                number = (f"O{i['number']}" if lane == "opportunity" else f"#{i['number']}") if i.get("number") else ""
                 who = ", ".join(_md(d, 40) for d in i["departments"]) if i.get("variants") else _who(
                     i.get("author_name"), i["department"])
                 source = f" ([the message]({i['source']['url']}))" if (i.get("source") or {}).get("url") else ""
@@ -228,6 +233,24 @@ def _top_pain_points(data: dict) -> list[str]:
     if out[-1] != "":
         out.append("")
     return out
+
+
+def _opportunities(data: dict) -> list[str]:
+    """Every opportunity, ranked by value over effort; those not rated yet last, saying so."""
+    ranked = ranked_opportunities(data)
+    if not ranked:
+        return []
+    rated = sum(1 for o, _ in ranked if o.get("score") is not None)
+    out = ["## Opportunities", "", f"Ranked by value over effort (each rated 1–5): {rated} of {len(ranked)} rated."
+           + (" Those not rated yet (no value or no effort) can't be ranked and come last." if rated < len(ranked)
+              else ""), "", "| Rank | # | Opportunity | Stage | Value | Effort | Value / effort | Owner |",
+           "| ---: | ---: | --- | --- | ---: | ---: | ---: | --- |"]
+    for o, stage in ranked:
+        owner = _md(o.get("owner_name") or o.get("owner"), 80) if o.get("owner") else "—"
+        rank, score = (o["rank"], f"{o['score']:g}") if o.get("score") is not None else ("—", "not rated yet")
+        out.append(f"| {rank or '—'} | O{o.get('number') or '?'} | {_md(o['text'], 300)} | {_md(stage, 60)} | "
+                   f"{o.get('value') or '—'} | {o.get('effort') or '—'} | {score} | {owner} |")
+    return out + [""]
 
 
 def _evidence(data: dict) -> list[str]:

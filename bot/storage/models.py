@@ -88,6 +88,7 @@ class Workshop(SQLModel, table=True):
     ai_enabled: bool = True  # `/journey ai off`: nothing of this workshop is ever sent to a model
     status: str = "open"  # open | closed
     pain_numbers: int = 0  # pain point numbers handed out so far (#1, #2, …), never handed out twice
+    opportunity_numbers: int = 0  # opportunity numbers handed out so far (O1, O2, …), never handed out twice
     created_by: str
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
     closed_at: datetime | None = Field(default=None, sa_column=_ts_column(nullable=True))
@@ -204,6 +205,7 @@ class Item(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("reply_id", "line_no", name="uq_item_line"),
         UniqueConstraint("workshop_id", "number", name="uq_item_number"),
+        UniqueConstraint("workshop_id", "opportunity_number", name="uq_item_opportunity_number"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -224,6 +226,9 @@ class Item(SQLModel, table=True):
     department: str | None = None  # the author's department when the item was given
     # A pain point's number in its workshop (#1, #2, …): given once, kept whatever happens to its kind or text.
     number: int | None = None
+    # An opportunity's number in its workshop (O1, O2, …), counted apart from pain points: its handle for
+    # `/journey opportunity 3 …`. Given once, like `number`, and kept if the item's kind changes and changes back.
+    opportunity_number: int | None = None
     # The merge that makes this pain point one with others (bot/journeymap.py shows the group once).
     merge_id: int | None = Field(default=None, foreign_key="painmerge.id", ondelete="SET NULL", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
@@ -270,6 +275,20 @@ class PainMerge(SQLModel, table=True):
     superseded_by: int | None = None
     created_by: str
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
+
+
+class OpportunityRating(SQLModel, table=True):
+    """An opportunity's value and effort (1–5 each, or not rated yet) and its owner: set by a facilitator or by
+    the owner, from the opportunities list's form or `/journey opportunity <#> value … effort … owner …`."""
+
+    team_id: str = Field(index=True)
+    item_id: int = Field(primary_key=True, foreign_key="item.id", ondelete="CASCADE")  # the opportunity
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    value: int | None = None
+    effort: int | None = None
+    owner: str | None = None
+    updated_by: str
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts_column(nullable=False))
 
 
 class Emotion(SQLModel, table=True):

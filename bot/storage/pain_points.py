@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from bot.storage import opportunities
 from bot.storage.models import Item, ItemKind, PainMerge, Workshop
 
 
@@ -22,8 +23,9 @@ def reserve_numbers(*, session: Session, team_id: str, workshop_id: int, count: 
 
 
 def number_new(*, session: Session, team_id: str, workshop_id: int) -> None:
-    """Give every pain point of the workshop that has no number yet the next ones, in the order they came."""
-    session.flush()
+    """Give every pain point of the workshop that has no number yet the next ones, in the order they came; and
+    every opportunity its own number (O1, O2, …): wherever items are added or change kind, both are numbered."""
+    opportunities.number_new(session=session, team_id=team_id, workshop_id=workshop_id)
     waiting = list(session.exec(
         select(Item).where(Item.team_id == team_id, Item.workshop_id == workshop_id,
                            Item.kind == ItemKind.PAIN_POINT, col(Item.number).is_(None)).order_by(Item.id)))
@@ -34,6 +36,23 @@ def number_new(*, session: Session, team_id: str, workshop_id: int) -> None:
         item.number = first + n
         session.add(item)
     session.flush()
+
+
+def number_rows(*, session: Session, rows: list[dict]) -> None:
+    """Number the new pain points (#1, #2, …) and opportunities (O1, O2, …) among item rows about to be inserted
+    together, workshop by workshop, in their order."""
+    for kind, column, reserve in ((ItemKind.PAIN_POINT, "number", reserve_numbers),
+                                  (ItemKind.OPPORTUNITY, "opportunity_number", opportunities.reserve_numbers)):
+        by_workshop: dict[tuple[str, int], list[dict]] = {}
+        for row in rows:
+            if row["kind"] == kind:
+                by_workshop.setdefault((row["team_id"], row["workshop_id"]), []).append(row)
+        for (team_id, workshop_id), given in by_workshop.items():
+            first = reserve(session=session, team_id=team_id, workshop_id=workshop_id, count=len(given))
+            for n, row in enumerate(given):
+                row[column] = first + n
+        for row in rows:
+            row.setdefault(column, None)  # one INSERT for all rows: every row names the same columns
 
 
 def merges(*, session: Session, team_id: str, workshop_id: int) -> dict[int, PainMerge]:

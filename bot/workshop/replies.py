@@ -192,26 +192,11 @@ def record_replies(*, session: Session, team_id: str, replies: list[NewReply], n
         out.ask_department = dept is None and (ws.id, r.user_id) not in answered
         answered.add((ws.id, r.user_id))
         outcomes[n] = out
-    _number_pain_points(session, items)
+    pain_points.number_rows(session=session, rows=items)
     for index, item_id in enumerate(repo.insert_items(session=session, rows=items)):
         if items[index]["kind"] == ItemKind.UNSORTED:
             unsorted_of[index].unsorted.append((item_id, items[index]["text"]))
     return outcomes  # type: ignore[return-value]
-
-
-def _number_pain_points(session: Session, rows: list[dict]) -> None:
-    """Number the new pain points among rows about to be inserted, workshop by workshop, in their order."""
-    by_workshop: dict[tuple[str, int], list[dict]] = {}
-    for row in rows:
-        if row["kind"] == ItemKind.PAIN_POINT:
-            by_workshop.setdefault((row["team_id"], row["workshop_id"]), []).append(row)
-    for (team_id, workshop_id), pains in by_workshop.items():
-        first = pain_points.reserve_numbers(session=session, team_id=team_id, workshop_id=workshop_id,
-                                            count=len(pains))
-        for n, row in enumerate(pains):
-            row["number"] = first + n
-    for row in rows:
-        row.setdefault("number", None)  # one INSERT for all rows: every row names the same columns
 
 
 def _item_values(ws: Workshop, step: Step, channel_id: str, ts: str | None, reply_id: int | None, author: str,
