@@ -15,7 +15,7 @@ from sqlmodel import Session
 from bot import text as t
 from bot.arguments import Command, Invalid, Opportunities
 from bot.journeymap import score
-from bot.storage import opportunities, repo
+from bot.storage import opportunities, pain_points, repo
 from bot.storage.models import Item, ItemKind, Workshop
 from bot.workshop.access import Refusal, is_facilitator, require_latest
 
@@ -134,7 +134,7 @@ def _view(session: Session, ws: Workshop, item: Item) -> OpportunityView:
 def find(*, session: Session, team_id: str, channel_id: str, number: int) -> OpportunityView:
     """The opportunity numbered so in the channel's workshop (its open one, else its latest)."""
     ws = require_latest(session=session, team_id=team_id, channel_id=channel_id)
-    opportunities.number_new(session=session, team_id=team_id, workshop_id=ws.id)  # any added without a number
+    pain_points.number_new(session=session, team_id=team_id, workshop_id=ws.id)  # any added without a number
     item = opportunities.by_number(session=session, team_id=team_id, workshop_id=ws.id, number=number)
     if item is None:
         raise Refusal(f"There's no opportunity {handle(number)} in *{t.show(ws.title, 80)}*; "
@@ -146,7 +146,7 @@ def number_waiting(*, session: Session, team_id: str, channel_id: str) -> None:
     """Number any opportunity of the channel's workshop added without one, before they are listed."""
     ws = repo.latest_workshop(session=session, team_id=team_id, channel_id=channel_id)
     if ws is not None:
-        opportunities.number_new(session=session, team_id=team_id, workshop_id=ws.id)
+        pain_points.number_new(session=session, team_id=team_id, workshop_id=ws.id)
 
 
 def get(*, session: Session, team_id: str, item_id: int) -> OpportunityView:

@@ -21,22 +21,6 @@ def reserve_numbers(*, session: Session, team_id: str, workshop_id: int, count: 
     return last - count + 1
 
 
-def number_new(*, session: Session, team_id: str, workshop_id: int) -> None:
-    """Give every opportunity of the workshop that has no number yet the next ones, in the order they came."""
-    session.flush()
-    waiting = list(session.exec(
-        select(Item).where(Item.team_id == team_id, Item.workshop_id == workshop_id,
-                           Item.kind == ItemKind.OPPORTUNITY, col(Item.opportunity_number).is_(None))
-        .order_by(Item.id)))
-    if not waiting:
-        return
-    first = reserve_numbers(session=session, team_id=team_id, workshop_id=workshop_id, count=len(waiting))
-    for n, item in enumerate(waiting):
-        item.opportunity_number = first + n
-        session.add(item)
-    session.flush()
-
-
 def by_number(*, session: Session, team_id: str, workshop_id: int, number: int) -> Item | None:
     """The opportunity a number names (an item that has since become something else names none)."""
     return session.exec(select(Item).where(Item.team_id == team_id, Item.workshop_id == workshop_id,

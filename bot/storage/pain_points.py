@@ -23,26 +23,26 @@ def reserve_numbers(*, session: Session, team_id: str, workshop_id: int, count: 
 
 
 def number_new(*, session: Session, team_id: str, workshop_id: int) -> None:
-    """Give every pain point of the workshop that has no number yet the next ones, in the order they came; and
-    every opportunity its own number (O1, O2, …): wherever items are added or change kind, both are numbered."""
-    opportunities.number_new(session=session, team_id=team_id, workshop_id=workshop_id)
-    waiting = list(session.exec(
-        select(Item).where(Item.team_id == team_id, Item.workshop_id == workshop_id,
-                           Item.kind == ItemKind.PAIN_POINT, col(Item.number).is_(None)).order_by(Item.id)))
-    if not waiting:
-        return
-    first = reserve_numbers(session=session, team_id=team_id, workshop_id=workshop_id, count=len(waiting))
-    for n, item in enumerate(waiting):
-        item.number = first + n
-        session.add(item)
+    """Give every pain point (#1, #2, …) and every opportunity (O1, O2, …) of the workshop that has no number yet
+    the next ones of its own counter, in the order they came: wherever items are added or change kind."""
+    session.flush()
+    for kind, column, reserve in _NUMBERED:
+        waiting = list(session.exec(
+            select(Item).where(Item.team_id == team_id, Item.workshop_id == workshop_id, Item.kind == kind,
+                               col(getattr(Item, column)).is_(None)).order_by(Item.id)))
+        if not waiting:
+            continue
+        first = reserve(session=session, team_id=team_id, workshop_id=workshop_id, count=len(waiting))
+        for n, item in enumerate(waiting):
+            setattr(item, column, first + n)
+            session.add(item)
     session.flush()
 
 
 def number_rows(*, session: Session, rows: list[dict]) -> None:
     """Number the new pain points (#1, #2, …) and opportunities (O1, O2, …) among item rows about to be inserted
     together, workshop by workshop, in their order."""
-    for kind, column, reserve in ((ItemKind.PAIN_POINT, "number", reserve_numbers),
-                                  (ItemKind.OPPORTUNITY, "opportunity_number", opportunities.reserve_numbers)):
+    for kind, column, reserve in _NUMBERED:
         by_workshop: dict[tuple[str, int], list[dict]] = {}
         for row in rows:
             if row["kind"] == kind:
@@ -53,6 +53,11 @@ def number_rows(*, session: Session, rows: list[dict]) -> None:
                 row[column] = first + n
         for row in rows:
             row.setdefault(column, None)  # one INSERT for all rows: every row names the same columns
+
+
+# What is numbered, in which column, from which of the workshop's counters.
+_NUMBERED = ((ItemKind.PAIN_POINT, "number", reserve_numbers),
+             (ItemKind.OPPORTUNITY, "opportunity_number", opportunities.reserve_numbers))
 
 
 def merges(*, session: Session, team_id: str, workshop_id: int) -> dict[int, PainMerge]:
